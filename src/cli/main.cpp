@@ -1,0 +1,51 @@
+// respect: schedule DNN graphs onto pipelines of Edge TPUs. This file only parses the command
+// line and dispatches to the subcommands; all work happens in the library.
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+
+namespace respect::cli {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "respect: error: %s\n", message.c_str());
+  return 2;
+}
+
+}  // namespace respect::cli
+
+int main(int argc, char** argv) {
+  using namespace respect::cli;
+  CLI::App app{
+      "respect: split a DNN across a pipeline of Edge TPUs and order its operators.\n"
+      "MODEL arguments accept a file (.tflite, .onnx, .gml, .json), zoo:NAME[:key=value,...]\n"
+      "(see `respect zoo`), or synth:n=50,deg=6,levels=16-40,seed=1 (RESPECT's generator).",
+      "respect"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "respect 0.1.0");
+  std::map<CLI::App*, Runner> runners;
+  auto add = [&](const char* name, const char* help, Runner (*make)(CLI::App&)) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    runners[sub] = make(*sub);
+  };
+  add("inspect", "Summarise a model's graph (JSON with --json; pictures with --dot/--svg)", AddInspect);
+  add("zoo", "List the built-in models with their sizes", AddZoo);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  for (auto& [sub, run] : runners)
+    if (sub->parsed()) return run();
+  return Fail("no subcommand given (try --help)");
+}

@@ -1,0 +1,21 @@
+// Architectures of the built-in zoo, one function per family (see zoo.h for the options).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "zoo/keras_builder.h"
+#include "zoo/zoo.h"
+
+namespace respect::zoo {
+
+Result<Graph> ResNet(const std::string& model, const ZooOptions& o, std::vector<int> blocks, bool v2);
+Result<Graph> Vgg(const std::string& model, const ZooOptions& o, std::vector<int> convs);
+Result<Graph> DenseNet(const std::string& model, const ZooOptions& o, std::vector<int> blocks);
+Result<Graph> MobileNetV1(const std::string& model, const ZooOptions& o);
+Result<Graph> MobileNetV2(const std::string& model, const ZooOptions& o);
+Result<Graph> Xception(const std::string& model, const ZooOptions& o);
+Result<Graph> InceptionV3(const std::string& model, const ZooOptions& o);
+Result<Graph> InceptionResNetV2(const std::string& model, const ZooOptions& o);
+
+}  // namespace respect::zoo

@@ -1,0 +1,131 @@
+#include "zoo/zoo.h"
+
+#include <functional>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "zoo/models.h"
+
+namespace respect {
+namespace {
+
+using Builder = std::function<Result<Graph>(const std::string&, const ZooOptions&)>;
+
+struct Entry {
+  ZooModelInfo info;
+  Builder build;
+};
+
+// Parameter counts are the Keras applications figures (model.count_params() with
+// include_top=True / False, 1000 classes) as published in the Keras documentation.
+const std::vector<Entry>& Registry() {
+  using namespace zoo;
+  static const std::vector<Entry> entries = {
+      {{"resnet50", "ResNet-50 v1 (He et al. 2016)", 224, 25'636'712, 23'587'712},
+       [](auto& n, auto& o) { return ResNet(n, o, {3, 4, 6, 3}, false); }},
+      {{"resnet101", "ResNet-101 v1", 224, 44'707'176, 42'658'176},
+       [](auto& n, auto& o) { return ResNet(n, o, {3, 4, 23, 3}, false); }},
+      {{"resnet152", "ResNet-152 v1", 224, 60'419'944, 58'370'944},
+       [](auto& n, auto& o) { return ResNet(n, o, {3, 8, 36, 3}, false); }},
+      {{"resnet50v2", "ResNet-50 v2 (pre-activation)", 224, 25'613'800, 23'564'800},
+       [](auto& n, auto& o) { return ResNet(n, o, {3, 4, 6, 3}, true); }},
+      {{"resnet101v2", "ResNet-101 v2", 224, 44'675'560, 42'626'560},
+       [](auto& n, auto& o) { return ResNet(n, o, {3, 4, 23, 3}, true); }},
+      {{"resnet152v2", "ResNet-152 v2", 224, 60'380'648, 58'331'648},
+       [](auto& n, auto& o) { return ResNet(n, o, {3, 8, 36, 3}, true); }},
+      {{"densenet121", "DenseNet-121 (Huang et al. 2017)", 224, 8'062'504, 7'037'504},
+       [](auto& n, auto& o) { return DenseNet(n, o, {6, 12, 24, 16}); }},
+      {{"densenet169", "DenseNet-169", 224, 14'307'880, 12'642'880},
+       [](auto& n, auto& o) { return DenseNet(n, o, {6, 12, 32, 32}); }},
+      {{"densenet201", "DenseNet-201", 224, 20'242'984, 18'321'984},
+       [](auto& n, auto& o) { return DenseNet(n, o, {6, 12, 48, 32}); }},
+      {{"xception", "Xception (Chollet 2017)", 299, 22'910'480, 20'861'480}, zoo::Xception},
+      {{"inception_v3", "Inception v3 (Szegedy et al. 2016)", 299, 23'851'784, 21'802'784},
+       zoo::InceptionV3},
+      {{"inception_resnet_v2", "Inception-ResNet v2 (Szegedy et al. 2017)", 299, 55'873'736,
+        54'336'736},
+       zoo::InceptionResNetV2},
+      {{"mobilenet", "MobileNet v1 (alpha = width multiplier)", 224, 4'253'864, 3'228'864},
+       zoo::MobileNetV1},
+      {{"mobilenet_v2", "MobileNet v2 (alpha = width multiplier)", 224, 3'538'984, 2'257'984},
+       zoo::MobileNetV2},
+      {{"vgg16", "VGG-16 (Simonyan & Zisserman 2015)", 224, 138'357'544, 14'714'688},
+       [](auto& n, auto& o) { return Vgg(n, o, {2, 2, 3, 3, 3}); }},
+      {{"vgg19", "VGG-19", 224, 143'667'240, 20'024'384},
+       [](auto& n, auto& o) { return Vgg(n, o, {2, 2, 4, 4, 4}); }},
+  };
+  return entries;
+}
+
+const Entry* Find(const std::string& name) {
+  for (const auto& e : Registry())
+    if (e.info.name == name) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<ZooModelInfo>& ZooModels() {
+  static const std::vector<ZooModelInfo> infos = [] {
+    std::vector<ZooModelInfo> v;
+    for (const auto& e : Registry()) v.push_back(e.info);
+    return v;
+  }();
+  return infos;
+}
+
+Result<Graph> BuildZooModel(const std::string& name, const ZooOptions& options) {
+  const Entry* e = Find(name);
+  if (!e) {
+    std::string names;
+    for (const auto& m : ZooModels()) names += (names.empty() ? "" : ", ") + m.name;
+    return Error{fmt::format("zoo: unknown model '{}' (available: {})", name, names)};
+  }
+  ZooOptions o = options;
+  if (o.input == 0) o.input = e->info.default_input;
+  if (o.input < 32 || o.input > 2048)
+    return Error{fmt::format("zoo: input must be in [32, 2048], got {}", o.input)};
+  if (!(o.alpha > 0 && o.alpha <= 4)) return Error{"zoo: alpha must be in (0, 4]"};
+  if (o.classes < 1 || o.classes > 100000) return Error{"zoo: classes must be in [1, 100000]"};
+  auto g = e->build(name, o);
+  if (!g) return Error{fmt::format("zoo:{}: {}", name, g.error().message)};
+  return g;
+}
+
+Result<Graph> BuildZooModel(const std::string& spec) {
+  const size_t colon = spec.find(':');
+  const std::string name = spec.substr(0, colon);
+  ZooOptions o;
+  if (colon != std::string::npos) {
+    std::stringstream ss(spec.substr(colon + 1));
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      const size_t eq = item.find('=');
+      if (eq == std::string::npos)
+        return Error{fmt::format("zoo: '{}' is not key=value (keys: input, granularity, top, alpha, classes)", item)};
+      const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+      try {
+        size_t used = 0;
+        if (key == "input") o.input = std::stoi(value, &used);
+        else if (key == "alpha") o.alpha = std::stod(value, &used);
+        else if (key == "classes") o.classes = std::stoi(value, &used);
+        else if (key == "top") o.include_top = std::stoi(value, &used) != 0;
+        else if (key == "granularity") {
+          if (value != "fused" && value != "keras")
+            return Error{fmt::format("zoo: granularity must be 'fused' or 'keras', got '{}'", value)};
+          o.keras = value == "keras";
+          used = value.size();
+        } else {
+          return Error{fmt::format("zoo: unknown option '{}' (keys: input, granularity, top, alpha, classes)", key)};
+        }
+        if (used != value.size()) throw std::invalid_argument(value);
+      } catch (const std::exception&) {
+        return Error{fmt::format("zoo: bad value '{}' for '{}'", value, key)};
+      }
+    }
+  }
+  return BuildZooModel(name, o);
+}
+
+}  // namespace respect
