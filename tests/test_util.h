@@ -1,0 +1,46 @@
+// Helpers shared by the tests: paths to ../shared and tiny graphs drawn by hand.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/graph.h"
+
+namespace respect::testing {
+
+inline std::string SharedPath(const std::string& rel) { return std::string(RESPECT_SHARED_DIR) + "/" + rel; }
+
+inline Tensor Int8Tensor(std::string name, std::vector<int64_t> shape) {
+  Tensor t;
+  t.name = std::move(name);
+  t.shape = std::move(shape);
+  t.dtype = DType::kInt8;
+  return t;
+}
+
+// A graph of n operators "v0".."v{n-1}" with the given edges; each operator has one output
+// tensor of 4 bytes and (optionally) a parameter of param[i] bytes.
+inline Result<Graph> MakeDag(int n, const std::vector<std::pair<int, int>>& edges,
+                             const std::vector<int64_t>& param = {}) {
+  GraphBuilder b("dag");
+  for (int i = 0; i < n; ++i) {
+    Tensor t;
+    t.name = "t" + std::to_string(i);
+    t.shape = {1};
+    t.dtype = DType::kFloat32;
+    b.AddTensor(std::move(t));
+  }
+  for (int i = 0; i < n; ++i) {
+    Operator op;
+    op.name = "v" + std::to_string(i);
+    op.type = "node";
+    op.outputs = {i};
+    b.AddOp(std::move(op));
+  }
+  for (auto [u, v] : edges) b.op(v).inputs.push_back(u);
+  for (int i = 0; i < static_cast<int>(param.size()); ++i) b.AddParameter(i, param[i]);
+  return std::move(b).Build();
+}
+
+}  // namespace respect::testing
