@@ -79,10 +79,11 @@ TEST(ImporterFuzz, MutatedTfliteModels) {
 TEST(ImporterFuzz, MutatedOnnxModels) {
   std::mt19937_64 rng(11212026);
   int rejected = 0, total = 0;
-  for (const char* name : {"light_squeezenet", "light_inception_v1", "light_resnet50"}) {
+  for (const char* name : {"light_squeezenet", "light_inception_v1", "light_resnet50",
+                           "light_densenet121", "version-slim-320"}) {
     auto bytes = ReadFileBytes(SharedPath(std::string("models/onnx/") + name + ".onnx"));
     ASSERT_TRUE(bytes.ok()) << bytes.error().message;
-    for (int i = 0; i < 400; ++i) {
+    for (int i = 0; i < 300; ++i) {
       auto g = ImportOnnxBuffer("fuzz.onnx", Mutate(*bytes, static_cast<Mutation>(i % 3), rng));
       ExpectCleanResult(g);
       rejected += !g.ok();

@@ -29,15 +29,28 @@ constexpr DTypeInfo kDTypes[] = {
     {DType::kResource, "resource", 0},   {DType::kVariant, "variant", 0},
 };
 
-// Elements of a shape, or -1 if a dimension is unknown or the product would overflow.
+// Plausibility limits. Real tensors are far smaller (the largest weights of today's models are
+// ~2^31 elements) and real operators far cheaper (~2^40 MACs); anything beyond comes from a
+// corrupt file, and keeping sums of these well inside int64 means no arithmetic can overflow.
+constexpr int64_t kMaxTensorElements = int64_t{1} << 40;
+constexpr int64_t kMaxTensorBytes = int64_t{1} << 44;
+constexpr int64_t kMaxOpMacs = int64_t{1} << 50;
+
+// Elements of a shape, or -1 if a dimension is unknown or the product is implausibly large.
 int64_t CheckedElements(const std::vector<int64_t>& shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0) return -1;
-    if (d != 0 && n > std::numeric_limits<int64_t>::max() / 16 / d) return -1;
+    if (d != 0 && n > kMaxTensorElements / d) return -1;
     n *= d;
   }
   return n;
+}
+
+// a * b, or kMaxOpMacs + 1 when the product exceeds kMaxOpMacs (Build then rejects it).
+int64_t CappedProduct(int64_t a, int64_t b) {
+  if (a <= 0 || b <= 0) return 0;
+  return a > kMaxOpMacs / b ? kMaxOpMacs + 1 : a * b;
 }
 
 const Tensor* InputTensor(const Graph& g, const Operator& op, size_t i) {
@@ -108,7 +121,7 @@ int Graph::FindOp(const std::string& op_name) const {
 
 int64_t ComputeMacs(const Graph& g, const Operator& op) {
   // Importers that know better (recurrent cells, opaque ops with a known cost) say so directly.
-  if (auto it = op.attrs.find("macs"); it != op.attrs.end()) return std::max<int64_t>(0, it->second);
+  if (auto it = op.attrs.find("macs"); it != op.attrs.end()) return it->second;
   if (op.outputs.empty() || op.outputs[0] < 0) return 0;
   const int64_t out_elems = g.tensors[op.outputs[0]].NumElements();
   const Tensor* in0 = InputTensor(g, op, 0);
@@ -132,15 +145,15 @@ int64_t ComputeMacs(const Graph& g, const Operator& op) {
         const Tensor* data = InputTensor(g, op, static_cast<size_t>(Attr(op, "data_input", 0)));
         base = data ? data->NumElements() : -1;
       }
-      return base > 0 ? base * (w_elems / ch) : 0;
+      return CappedProduct(base, w_elems / ch);
     }
     case OpClass::kFullyConnected: {
       const int64_t k = Attr(op, "k", -1);
-      return (out_elems > 0 && k > 0) ? out_elems * k : 0;
+      return CappedProduct(out_elems, k);
     }
     case OpClass::kPool: {
-      const int64_t window = Attr(op, "kernel_h", 0) * Attr(op, "kernel_w", 0);
-      if (window > 0) return out_elems > 0 ? out_elems * window : 0;
+      const int64_t window = CappedProduct(Attr(op, "kernel_h", 0), Attr(op, "kernel_w", 0));
+      if (window > 0) return CappedProduct(out_elems, window);
       return in_elems > 0 ? in_elems : 0;  // global pooling reads each input once
     }
     case OpClass::kElementwise: return out_elems > 0 ? out_elems : 0;
@@ -194,6 +207,8 @@ Result<Graph> GraphBuilder::Build(bool keep_costs) && {
     if (t.bytes == 0 && elems > 0 && DTypeBits(t.dtype) > 0)
       t.bytes = (elems * DTypeBits(t.dtype) + 7) / 8;
     if (t.bytes < 0) return Error{fmt::format("tensor '{}' has negative size", t.name)};
+    if (t.bytes > kMaxTensorBytes)
+      return Error{fmt::format("tensor '{}' has an implausible size of {} bytes", t.name, t.bytes)};
   }
 
   for (int v = 0; v < n; ++v) {
@@ -268,13 +283,16 @@ Result<Graph> GraphBuilder::Build(bool keep_costs) && {
   for (Operator& op : g.ops) {
     op.output_bytes = 0;
     for (int t : op.outputs) op.output_bytes += g.tensors[t].bytes;
-    if (keep_costs) continue;
-    std::set<int> constants;
-    for (int t : op.inputs)
-      if (t >= 0 && g.tensors[t].is_constant) constants.insert(t);
-    op.param_bytes = 0;
-    for (int t : constants) op.param_bytes += g.tensors[t].bytes;
-    op.macs = ComputeMacs(g, op);
+    if (!keep_costs) {
+      std::set<int> constants;
+      for (int t : op.inputs)
+        if (t >= 0 && g.tensors[t].is_constant) constants.insert(t);
+      op.param_bytes = 0;
+      for (int t : constants) op.param_bytes += g.tensors[t].bytes;
+      op.macs = ComputeMacs(g, op);
+    }
+    if (op.macs > kMaxOpMacs || op.macs < 0 || op.param_bytes > kMaxTensorBytes || op.param_bytes < 0)
+      return Error{fmt::format("operator '{}' has an implausible cost (corrupt shapes?)", op.name)};
   }
   return std::move(g);
 }

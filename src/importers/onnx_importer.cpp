@@ -2,6 +2,7 @@
 // from constants resolve), check, then turn nodes into operators. Weights that a model computes
 // from constants (Constant and ConstantOfShape nodes not fed by graph inputs, as the ONNX
 // "light" model-zoo files do) are folded into parameters, exactly like initializers.
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <unordered_map>
@@ -203,10 +204,10 @@ Result<Graph> Convert(const std::string& name, onnx::ModelProto& model) {
       if (const auto* a = input_shape(0); a && !a->empty()) op.attrs["k"] = a->back();
     } else if (op.op_class == OpClass::kPool) {
       if (const auto* ks = FindAttr(node, "kernel_shape"); ks && ks->ints_size() >= 1) {
-        int64_t rest = 1;
-        for (int k = 1; k < ks->ints_size(); ++k) rest *= ks->ints(k);
+        double rest = 1;  // in double: corrupt attributes must not overflow
+        for (int k = 1; k < ks->ints_size(); ++k) rest *= static_cast<double>(ks->ints(k));
         op.attrs["kernel_h"] = ks->ints(0);
-        op.attrs["kernel_w"] = rest;
+        op.attrs["kernel_w"] = static_cast<int64_t>(std::clamp(rest, -1.0, 1e12));
       }
     }
     b.AddOp(std::move(op));

@@ -45,13 +45,12 @@ DType ToDType(int8_t t) {
 }
 
 // Sets the attributes ComputeMacs needs for this operator type (see OpClass).
-void SetCostAttrs(const std::string& type, const fb::Operator& fop, const GraphBuilder& b,
-                  Operator& op, const std::vector<Tensor>& tensors) {
+void SetCostAttrs(const std::string& type, const fb::Operator& fop, Operator& op,
+                  const std::vector<Tensor>& tensors) {
   auto shape_of = [&](size_t input) -> const std::vector<int64_t>* {
     if (input >= op.inputs.size() || op.inputs[input] < 0) return nullptr;
     return &tensors[op.inputs[input]].shape;
   };
-  (void)b;
   if (type == "CONV_2D") {
     op.attrs = {{"weight_input", 1}, {"weight_channel_axis", 0}};
   } else if (type == "DEPTHWISE_CONV_2D") {
@@ -78,7 +77,8 @@ void SetCostAttrs(const std::string& type, const fb::Operator& fop, const GraphB
       const int64_t elems = out.NumElements();
       if (elems > 0 && !out.shape.empty() && out.shape.back() > 0) steps = elems / out.shape.back();
     }
-    op.attrs["macs"] = steps * weight_elems;
+    // In double: corrupt shapes must not overflow; Build rejects implausible results.
+    op.attrs["macs"] = static_cast<int64_t>(std::min(1e17, static_cast<double>(steps) * weight_elems));
   } else if (ClassifyOpType(type) == OpClass::kPool) {
     if (const auto* pool = fop.builtin_options_as_Pool2DOptions()) {
       op.attrs["kernel_h"] = pool->filter_height();
@@ -156,7 +156,7 @@ Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, s
     }
 
   std::unordered_map<std::string, int> name_uses;
-  std::vector<Tensor> tensor_view;  // shapes for cost attributes, filled lazily below
+  std::vector<Tensor> tensor_view;  // shapes and constness for the cost attributes
   for (int i = 0; i < num_tensors; ++i) tensor_view.push_back(b.tensor(i));
   for (int i = 0; i < static_cast<int>(fops->size()); ++i) {
     const fb::Operator* fop = fops->Get(i);
@@ -191,7 +191,7 @@ Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, s
     std::string base = b.tensor(op.outputs[0]).name;
     const int uses = name_uses[base]++;
     op.name = uses == 0 ? base : fmt::format("{}#{}", base, uses);
-    SetCostAttrs(op.type, *fop, b, op, tensor_view);
+    SetCostAttrs(op.type, *fop, op, tensor_view);
     b.AddOp(std::move(op));
   }
   auto g = std::move(b).Build();
