@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -15,13 +16,20 @@ namespace {
 
 using testing::SharedPath;
 
+// A temporary path unique to this process (tests and CI runs may share /tmp).
+std::string TempPath(const std::string& name) {
+  return ::testing::TempDir() + std::to_string(getpid()) + "_" + name;
+}
+
 struct CliRun {
   int code;
   std::string out, err;
 };
 
 CliRun Respect(const std::string& args) {
-  const std::string err_file = ::testing::TempDir() + "respect_stderr.txt";
+  // CTest runs tests in parallel processes: each call gets its own stderr file.
+  static int calls = 0;
+  const std::string err_file = TempPath("stderr_" + std::to_string(calls++) + ".txt");
   const std::string cmd = std::string(RESPECT_BINARY) + " " + args + " 2>" + err_file;
   CliRun r{};
   FILE* p = popen(cmd.c_str(), "r");
@@ -32,6 +40,7 @@ CliRun Respect(const std::string& args) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   std::ifstream e(err_file);
   r.err.assign(std::istreambuf_iterator<char>(e), {});
+  std::remove(err_file.c_str());
   return r;
 }
 
@@ -52,7 +61,7 @@ TEST(Cli, InspectJsonHasTheDocumentedFields) {
 }
 
 TEST(Cli, InspectHumanSummaryAndPictures) {
-  const std::string svg = ::testing::TempDir() + "g.svg", dot = ::testing::TempDir() + "g.dot";
+  const std::string svg = TempPath("g.svg"), dot = TempPath("g.dot");
   CliRun r = Respect("inspect zoo:mobilenet_v2 --svg " + svg + " --dot " + dot);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("operators"), std::string::npos);
@@ -64,7 +73,7 @@ TEST(Cli, InspectHumanSummaryAndPictures) {
 }
 
 TEST(Cli, BadInputsExitTwoWithOneLine) {
-  const std::string junk = ::testing::TempDir() + "junk.tflite";
+  const std::string junk = TempPath("junk.tflite");
   { std::ofstream(junk) << "TFL3 garbage"; }
   for (const std::string& args : std::vector<std::string>
        {"inspect /no/such/file.tflite", "inspect " + junk, "inspect zoo:nosuchnet",
@@ -79,7 +88,7 @@ TEST(Cli, BadInputsExitTwoWithOneLine) {
 }
 
 TEST(Cli, FailedSvgLeavesNoFile) {
-  const std::string svg = ::testing::TempDir() + "big.svg";
+  const std::string svg = TempPath("big.svg");
   std::remove(svg.c_str());
   CliRun r = Respect("inspect " + SharedPath("data/dag_benchmarks/rand_graph_5000_1.gml") + " --svg " + svg);
   EXPECT_EQ(r.code, 2);
