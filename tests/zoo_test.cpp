@@ -131,6 +131,21 @@ TEST(Zoo, RespectTable1Statistics) {
   }
 }
 
+// An independent file of the same network: the ONNX model zoo's SqueezeNet (float32).
+TEST(Zoo, SqueezeNetAgreesWithTheOnnxModelZooFile) {
+  Graph mine = Build("squeezenet:granularity=keras");
+  auto onnx = ImportOnnx(SharedPath("models/onnx/light_squeezenet.onnx"));
+  ASSERT_TRUE(onnx.ok()) << onnx.error().message;
+  EXPECT_EQ(mine.TotalParamBytes(), onnx->TotalParamBytes());
+  auto conv_macs = [](const Graph& g) {
+    int64_t m = 0;
+    for (const auto& op : g.ops)
+      if (op.op_class == OpClass::kConv) m += op.macs;
+    return m;
+  };
+  EXPECT_EQ(conv_macs(mine), conv_macs(*onnx));
+}
+
 TEST(Zoo, BadSpecsAreRejected) {
   EXPECT_FALSE(BuildZooModel("resnet51").ok());
   EXPECT_FALSE(BuildZooModel("resnet50:input=abc").ok());

@@ -17,7 +17,7 @@ struct Entry {
   Builder build;
 };
 
-// Parameter counts are the Keras applications figures (model.count_params() with
+// Parameter counts are, unless noted, the Keras applications figures (model.count_params() with
 // include_top=True / False, 1000 classes) as published in the Keras documentation.
 const std::vector<Entry>& Registry() {
   using namespace zoo;
@@ -50,6 +50,9 @@ const std::vector<Entry>& Registry() {
        zoo::MobileNetV1},
       {{"mobilenet_v2", "MobileNet v2 (alpha = width multiplier)", 224, 3'538'984, 2'257'984},
        zoo::MobileNetV2},
+      // SqueezeNet 1.1: 1,235,496 parameters (reference implementation; the ONNX zoo file in
+      // ../shared/models/onnx has the same count), 722,496 without the conv10 classifier.
+      {{"squeezenet", "SqueezeNet 1.1 (Iandola et al. 2016)", 224, 1'235'496, 722'496}, zoo::SqueezeNet},
       {{"vgg16", "VGG-16 (Simonyan & Zisserman 2015)", 224, 138'357'544, 14'714'688},
        [](auto& n, auto& o) { return Vgg(n, o, {2, 2, 3, 3, 3}); }},
       {{"vgg19", "VGG-19", 224, 143'667'240, 20'024'384},
