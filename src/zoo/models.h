@@ -9,6 +9,11 @@
 
 namespace respect::zoo {
 
+// The Keras applications classifier: global average pool + dense softmax ("avg_pool",
+// "predictions"), when o.include_top; otherwise x unchanged.
+KTensor ClassifierHead(KerasBuilder& b, KTensor x, const ZooOptions& o,
+                       const std::string& pool_name = "avg_pool");
+
 Result<Graph> ResNet(const std::string& model, const ZooOptions& o, std::vector<int> blocks, bool v2);
 Result<Graph> Vgg(const std::string& model, const ZooOptions& o, std::vector<int> convs);
 Result<Graph> DenseNet(const std::string& model, const ZooOptions& o, std::vector<int> blocks);

@@ -33,10 +33,7 @@ Result<Graph> DenseNet(const std::string& model, const ZooOptions& o, std::vecto
     }
   }
   x = b.Activation(b.BatchNorm(x, "bn"), "relu", "relu");
-  if (o.include_top) {
-    x = b.GlobalAvgPool(x, "avg_pool");
-    x = b.Dense(x, o.classes, "predictions", "softmax");
-  }
+  x = ClassifierHead(b, x, o);
   return std::move(b).Finish(x);
 }
 
@@ -108,10 +105,7 @@ Result<Graph> MobileNetV2(const std::string& model, const ZooOptions& o) {
   const int last = o.alpha > 1.0 ? MakeDivisible(1280 * o.alpha) : 1280;
   x = b.Conv(x, last, 1, 1, 1, Padding::kValid, false, "Conv_1");
   x = b.Activation(b.BatchNorm(x, "Conv_1_bn"), "relu6", "out_relu");
-  if (o.include_top) {
-    x = b.GlobalAvgPool(x, "global_average_pooling2d");
-    x = b.Dense(x, o.classes, "predictions", "softmax");
-  }
+  x = ClassifierHead(b, x, o, "global_average_pooling2d");
   return std::move(b).Finish(x);
 }
 

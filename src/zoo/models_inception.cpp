@@ -59,10 +59,7 @@ Result<Graph> Xception(const std::string& model, const ZooOptions& o) {
 
   x = relu(bn(sep(x, 1536, "block14_sepconv1"), "block14_sepconv1_bn"), "block14_sepconv1_act");
   x = relu(bn(sep(x, 2048, "block14_sepconv2"), "block14_sepconv2_bn"), "block14_sepconv2_act");
-  if (o.include_top) {
-    x = b.GlobalAvgPool(x, "avg_pool");
-    x = b.Dense(x, o.classes, "predictions", "softmax");
-  }
+  x = ClassifierHead(b, x, o);
   return std::move(b).Finish(x);
 }
 
@@ -79,6 +76,19 @@ struct ConvBn {
   }
 };
 
+// The stem Inception v3 and Inception-ResNet v2 share: 299x299 -> 35x35x192.
+template <typename ConvBnFn>
+KTensor InceptionStem(KerasBuilder& b, ConvBnFn cb, KTensor x) {
+  const Padding V = Padding::kValid;
+  x = cb(x, 32, 3, 3, 2, V);
+  x = cb(x, 32, 3, 3, 1, V);
+  x = cb(x, 64, 3, 3);
+  x = b.MaxPool(x, 3, 2, V, b.AutoName("max_pooling2d"));
+  x = cb(x, 80, 1, 1, 1, V);
+  x = cb(x, 192, 3, 3, 1, V);
+  return b.MaxPool(x, 3, 2, V, b.AutoName("max_pooling2d"));
+}
+
 }  // namespace
 
 Result<Graph> InceptionV3(const std::string& model, const ZooOptions& o) {
@@ -86,13 +96,7 @@ Result<Graph> InceptionV3(const std::string& model, const ZooOptions& o) {
   ConvBn cb{b};
   const Padding V = Padding::kValid;
   KTensor x = b.Input(o.input, o.input, 3);
-  x = cb(x, 32, 3, 3, 2, V);
-  x = cb(x, 32, 3, 3, 1, V);
-  x = cb(x, 64, 3, 3);
-  x = b.MaxPool(x, 3, 2, V, b.AutoName("max_pooling2d"));
-  x = cb(x, 80, 1, 1, 1, V);
-  x = cb(x, 192, 3, 3, 1, V);
-  x = b.MaxPool(x, 3, 2, V, b.AutoName("max_pooling2d"));
+  x = InceptionStem(b, cb, x);
   for (int i = 0; i < 3; ++i) {  // mixed0..2: 35x35
     KTensor b1 = cb(x, 64, 1, 1);
     KTensor b5 = cb(cb(x, 48, 1, 1), 64, 5, 5);
@@ -129,10 +133,7 @@ Result<Graph> InceptionV3(const std::string& model, const ZooOptions& o) {
     KTensor bp = cb(b.AvgPool(x, 3, 1, Padding::kSame, b.AutoName("average_pooling2d")), 192, 1, 1);
     x = b.Concat({b1, b3, bd, bp}, fmt::format("mixed{}", 9 + i));
   }
-  if (o.include_top) {
-    x = b.GlobalAvgPool(x, "avg_pool");
-    x = b.Dense(x, o.classes, "predictions", "softmax");
-  }
+  x = ClassifierHead(b, x, o);
   return std::move(b).Finish(x);
 }
 
@@ -164,13 +165,7 @@ Result<Graph> InceptionResNetV2(const std::string& model, const ZooOptions& o) {
     return activation ? b.Activation(x, "relu", name + "_ac") : x;
   };
   KTensor x = b.Input(o.input, o.input, 3);
-  x = cb(x, 32, 3, 3, 2, V);
-  x = cb(x, 32, 3, 3, 1, V);
-  x = cb(x, 64, 3, 3);
-  x = b.MaxPool(x, 3, 2, V, b.AutoName("max_pooling2d"));
-  x = cb(x, 80, 1, 1, 1, V);
-  x = cb(x, 192, 3, 3, 1, V);
-  x = b.MaxPool(x, 3, 2, V, b.AutoName("max_pooling2d"));
+  x = InceptionStem(b, cb, x);
   {
     KTensor b0 = cb(x, 96, 1, 1);
     KTensor b1 = cb(cb(x, 48, 1, 1), 64, 5, 5);
@@ -196,10 +191,7 @@ Result<Graph> InceptionResNetV2(const std::string& model, const ZooOptions& o) {
   for (int i = 1; i <= 9; ++i) x = block(x, "block8", i, true);
   x = block(x, "block8", 10, false);
   x = cb(x, 1536, 1, 1, 1, S, true, false, "conv_7b");
-  if (o.include_top) {
-    x = b.GlobalAvgPool(x, "avg_pool");
-    x = b.Dense(x, o.classes, "predictions", "softmax");
-  }
+  x = ClassifierHead(b, x, o);
   return std::move(b).Finish(x);
 }
 

@@ -5,6 +5,12 @@
 
 namespace respect::zoo {
 
+KTensor ClassifierHead(KerasBuilder& b, KTensor x, const ZooOptions& o, const std::string& pool_name) {
+  if (!o.include_top) return x;
+  x = b.GlobalAvgPool(x, pool_name);
+  return b.Dense(x, o.classes, "predictions", "softmax");
+}
+
 // block1 of keras.applications.resnet (v1 bottleneck, post-activation).
 static KTensor Block1(KerasBuilder& b, KTensor x, int filters, int stride, bool conv_shortcut,
                       const std::string& name) {
@@ -66,10 +72,7 @@ Result<Graph> ResNet(const std::string& model, const ZooOptions& o, std::vector<
     }
   }
   if (v2) x = b.Activation(b.BatchNorm(x, "post_bn"), "relu", "post_relu");
-  if (o.include_top) {
-    x = b.GlobalAvgPool(x, "avg_pool");
-    x = b.Dense(x, o.classes, "predictions", "softmax");
-  }
+  x = ClassifierHead(b, x, o);
   return std::move(b).Finish(x);
 }
 
