@@ -34,11 +34,7 @@ int KerasBuilder::Constant(const std::string& name, std::vector<int64_t> shape, 
   t.shape = std::move(shape);
   t.dtype = elem_bytes == 4 ? (keras_ ? DType::kFloat32 : DType::kInt32) : DType::kInt8;
   t.is_constant = true;
-  t.bytes = elem_bytes * std::max<int64_t>(1, [&] {
-              int64_t n = 1;
-              for (int64_t d : t.shape) n *= d;
-              return n;
-            }());
+  t.bytes = elem_bytes * t.NumElements();
   return b_.AddTensor(std::move(t));
 }
 
@@ -157,7 +153,8 @@ KTensor KerasBuilder::BatchNorm(const KTensor& x, const std::string& name, bool 
 KTensor KerasBuilder::Activation(const KTensor& x, const std::string& fn, const std::string& name) {
   if (keras_) {
     const int out = NewTensor(name, x.h, x.w, x.c, x.flat);
-    EmitOp(name, fn == "relu6" || fn == "relu" ? "ReLU" : "Activation", {x.id}, out, {{"macs", Elems(x)}});
+    // MobileNets use the ReLU(6.) layer class; everything else an Activation layer.
+    EmitOp(name, fn == "relu6" ? "ReLU" : "Activation", {x.id}, out, {{"macs", Elems(x)}});
     return Out(out, x.h, x.w, x.c, x.flat);
   }
   if (fn == "linear") return x;
