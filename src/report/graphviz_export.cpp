@@ -24,6 +24,20 @@ std::string ShortBytes(int64_t b) {
   return fmt::format("{} B", b);
 }
 
+// TFLite names fused ops "a;b;c" after every op they absorbed; the first part is enough to
+// recognise a box, and long names are cut from the front so the distinctive tail stays.
+std::string DisplayName(const std::string& name) {
+  std::string s = name.substr(0, name.find(';'));
+  return s.size() > 40 ? "..." + s.substr(s.size() - 37) : s;
+}
+
+std::string ShortCount(int64_t n) {
+  if (n >= 1'000'000'000) return fmt::format("{:.1f} G", n / 1e9);
+  if (n >= 1'000'000) return fmt::format("{:.1f} M", n / 1e6);
+  if (n >= 1'000) return fmt::format("{:.0f} k", n / 1e3);
+  return std::to_string(n);
+}
+
 constexpr const char* kStageColours[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3",
                                          "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd"};
 
@@ -35,8 +49,9 @@ std::string GraphToDot(const Graph& g, const std::vector<int>* stage) {
                               Escape(g.name));
   for (int v = 0; v < g.num_ops(); ++v) {
     const Operator& op = g.ops[v];
-    std::string label = fmt::format("{}\\n{}", Escape(op.name), Escape(op.type));
+    std::string label = fmt::format("{}\\n{}", Escape(DisplayName(op.name)), Escape(op.type));
     if (op.param_bytes) label += "\\nparams " + ShortBytes(op.param_bytes);
+    if (op.macs) label += "  MACs " + ShortCount(op.macs);
     std::string fill;
     if (stage && v < static_cast<int>(stage->size()) && (*stage)[v] >= 0) {
       fill = fmt::format(", fillcolor=\"{}\"", kStageColours[(*stage)[v] % 10]);
