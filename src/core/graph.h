@@ -109,6 +109,7 @@ class GraphBuilder {
   void AddOutput(int tensor) { graph_.outputs.push_back(tensor); }
   int num_tensors() const { return static_cast<int>(graph_.tensors.size()); }
   Tensor& tensor(int id) { return graph_.tensors[id]; }
+  const Tensor& tensor(int id) const { return graph_.tensors[id]; }
   Operator& op(int id) { return graph_.ops[id]; }
 
   // Validates references, single producers and acyclicity; derives the DAG, param bytes and

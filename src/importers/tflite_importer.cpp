@@ -46,10 +46,10 @@ DType ToDType(int8_t t) {
 
 // Sets the attributes ComputeMacs needs for this operator type (see OpClass).
 void SetCostAttrs(const std::string& type, const fb::Operator& fop, Operator& op,
-                  const std::vector<Tensor>& tensors) {
+                  const GraphBuilder& b) {
   auto shape_of = [&](size_t input) -> const std::vector<int64_t>* {
     if (input >= op.inputs.size() || op.inputs[input] < 0) return nullptr;
-    return &tensors[op.inputs[input]].shape;
+    return &b.tensor(op.inputs[input]).shape;
   };
   if (type == "CONV_2D") {
     op.attrs = {{"weight_input", 1}, {"weight_channel_axis", 0}};
@@ -69,11 +69,11 @@ void SetCostAttrs(const std::string& type, const fb::Operator& fop, Operator& op
     // Every time step multiplies the input and recurrent state by each 2-D weight matrix.
     int64_t weight_elems = 0;
     for (int t : op.inputs)
-      if (t >= 0 && tensors[t].is_constant && tensors[t].shape.size() == 2)
-        weight_elems += std::max<int64_t>(0, tensors[t].NumElements());
+      if (t >= 0 && b.tensor(t).is_constant && b.tensor(t).shape.size() == 2)
+        weight_elems += std::max<int64_t>(0, b.tensor(t).NumElements());
     int64_t steps = 0;
     if (!op.outputs.empty()) {
-      const Tensor& out = tensors[op.outputs[0]];
+      const Tensor& out = b.tensor(op.outputs[0]);
       const int64_t elems = out.NumElements();
       if (elems > 0 && !out.shape.empty() && out.shape.back() > 0) steps = elems / out.shape.back();
     }
@@ -156,8 +156,6 @@ Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, s
     }
 
   std::unordered_map<std::string, int> name_uses;
-  std::vector<Tensor> tensor_view;  // shapes and constness for the cost attributes
-  for (int i = 0; i < num_tensors; ++i) tensor_view.push_back(b.tensor(i));
   for (int i = 0; i < static_cast<int>(fops->size()); ++i) {
     const fb::Operator* fop = fops->Get(i);
     if (!codes || fop->opcode_index() >= codes->size())
@@ -191,7 +189,7 @@ Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, s
     std::string base = b.tensor(op.outputs[0]).name;
     const int uses = name_uses[base]++;
     op.name = uses == 0 ? base : fmt::format("{}#{}", base, uses);
-    SetCostAttrs(op.type, *fop, op, tensor_view);
+    SetCostAttrs(op.type, *fop, op, b);
     b.AddOp(std::move(op));
   }
   auto g = std::move(b).Build();

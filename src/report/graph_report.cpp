@@ -8,22 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/analysis.h"
+#include "report/units.h"
 
 namespace respect {
 namespace {
-
-std::string HumanBytes(int64_t b) {
-  if (b >= (int64_t{1} << 20)) return fmt::format("{:.2f} MiB", b / 1048576.0);
-  if (b >= 1024) return fmt::format("{:.1f} KiB", b / 1024.0);
-  return fmt::format("{} B", b);
-}
-
-std::string HumanCount(int64_t n) {
-  if (n >= 1'000'000'000) return fmt::format("{:.2f} G", n / 1e9);
-  if (n >= 1'000'000) return fmt::format("{:.2f} M", n / 1e6);
-  if (n >= 1'000) return fmt::format("{:.1f} k", n / 1e3);
-  return std::to_string(n);
-}
 
 std::vector<std::string> ProducerNames(const Graph& g, int v) {
   std::vector<std::string> names;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/file_io.h"
+#include "report/units.h"
 
 namespace respect {
 namespace {
@@ -18,24 +19,11 @@ std::string Escape(const std::string& s) {
   return r;
 }
 
-std::string ShortBytes(int64_t b) {
-  if (b >= (int64_t{1} << 20)) return fmt::format("{:.1f} MiB", b / 1048576.0);
-  if (b >= 1024) return fmt::format("{:.0f} KiB", b / 1024.0);
-  return fmt::format("{} B", b);
-}
-
 // TFLite names fused ops "a;b;c" after every op they absorbed; the first part is enough to
 // recognise a box, and long names are cut from the front so the distinctive tail stays.
 std::string DisplayName(const std::string& name) {
   std::string s = name.substr(0, name.find(';'));
   return s.size() > 40 ? "..." + s.substr(s.size() - 37) : s;
-}
-
-std::string ShortCount(int64_t n) {
-  if (n >= 1'000'000'000) return fmt::format("{:.1f} G", n / 1e9);
-  if (n >= 1'000'000) return fmt::format("{:.1f} M", n / 1e6);
-  if (n >= 1'000) return fmt::format("{:.0f} k", n / 1e3);
-  return std::to_string(n);
 }
 
 constexpr const char* kStageColours[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3",
@@ -50,8 +38,8 @@ std::string GraphToDot(const Graph& g, const std::vector<int>* stage) {
   for (int v = 0; v < g.num_ops(); ++v) {
     const Operator& op = g.ops[v];
     std::string label = fmt::format("{}\\n{}", Escape(DisplayName(op.name)), Escape(op.type));
-    if (op.param_bytes) label += "\\nparams " + ShortBytes(op.param_bytes);
-    if (op.macs) label += "  MACs " + ShortCount(op.macs);
+    if (op.param_bytes) label += "\\nparams " + HumanBytes(op.param_bytes, 1, 0);
+    if (op.macs) label += "  MACs " + HumanCount(op.macs, 1, 1, 0);
     std::string fill;
     if (stage && v < static_cast<int>(stage->size()) && (*stage)[v] >= 0) {
       fill = fmt::format(", fillcolor=\"{}\"", kStageColours[(*stage)[v] % 10]);
