@@ -146,6 +146,30 @@ TEST(Zoo, SqueezeNetAgreesWithTheOnnxModelZooFile) {
   EXPECT_EQ(conv_macs(mine), conv_macs(*onnx));
 }
 
+// GoogLeNet: the ONNX model-zoo file (BVLC layout) has the same convolutions and classifier;
+// its two Reshape nodes add 2 x 16 bytes of int64 shape constants.
+TEST(Zoo, InceptionV1AgreesWithTheOnnxModelZooFile) {
+  Graph mine = Build("inception_v1:granularity=keras");
+  auto onnx = ImportOnnx(SharedPath("models/onnx/light_inception_v1.onnx"));
+  ASSERT_TRUE(onnx.ok()) << onnx.error().message;
+  EXPECT_EQ(mine.TotalParamBytes() + 32, onnx->TotalParamBytes());
+  int convs = 0;
+  for (const auto& op : mine.ops) convs += op.type == "Conv2D";
+  EXPECT_EQ(convs, 57);
+  // Published cost: about 1.5 G multiply-adds (Szegedy et al. 2015).
+  EXPECT_NEAR(static_cast<double>(Build("inception_v1").TotalMacs()), 1.5e9, 0.1e9);
+}
+
+// Inception v4 at 299x299: about 12.3 G multiply-adds; 149 convolutions, each with its folded
+// bias in the fused model.
+TEST(Zoo, InceptionV4ComputeAndLayout) {
+  Graph g = Build("inception_v4");
+  EXPECT_NEAR(static_cast<double>(g.TotalMacs()), 12.3e9, 0.15e9);
+  int convs = 0;
+  for (const auto& op : g.ops) convs += op.type == "CONV_2D";
+  EXPECT_EQ(convs, 149);
+}
+
 TEST(Zoo, BadSpecsAreRejected) {
   EXPECT_FALSE(BuildZooModel("resnet51").ok());
   EXPECT_FALSE(BuildZooModel("resnet50:input=abc").ok());

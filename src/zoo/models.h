@@ -22,6 +22,8 @@ Result<Graph> MobileNetV2(const std::string& model, const ZooOptions& o);
 Result<Graph> Xception(const std::string& model, const ZooOptions& o);
 Result<Graph> InceptionV3(const std::string& model, const ZooOptions& o);
 Result<Graph> SqueezeNet(const std::string& model, const ZooOptions& o);
+Result<Graph> InceptionV1(const std::string& model, const ZooOptions& o);
+Result<Graph> InceptionV4(const std::string& model, const ZooOptions& o);
 Result<Graph> InceptionResNetV2(const std::string& model, const ZooOptions& o);
 
 }  // namespace respect::zoo

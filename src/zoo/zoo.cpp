@@ -43,6 +43,17 @@ const std::vector<Entry>& Registry() {
       {{"xception", "Xception (Chollet 2017)", 299, 22'910'480, 20'861'480}, zoo::Xception},
       {{"inception_v3", "Inception v3 (Szegedy et al. 2016)", 299, 23'851'784, 21'802'784},
        zoo::InceptionV3},
+      // GoogLeNet (BVLC reference / ONNX model zoo): 6,998,552 parameters; 5,973,552 without
+      // the 1024x1000 classifier.
+      {{"inception_v1", "Inception v1 / GoogLeNet (Szegedy et al. 2015)", 224, 6'998'552, 5'973'552},
+       zoo::InceptionV1},
+      // Inception v4 has no Keras application; its published count, 42,679,816 (timm, ported
+      // from the TF-slim checkpoint), counts batch norm as 2 parameters per channel. In Keras's
+      // convention (BN without scale: beta + moving mean and variance) the same network has
+      // 31,584 more: 42,711,400, and 41,174,400 without the 1536x1000 classifier.
+      {{"inception_v4", "Inception v4 (Szegedy et al. 2017, TF-slim layout)", 299, 42'711'400,
+        41'174'400},
+       zoo::InceptionV4},
       {{"inception_resnet_v2", "Inception-ResNet v2 (Szegedy et al. 2017)", 299, 55'873'736,
         54'336'736},
        zoo::InceptionResNetV2},
