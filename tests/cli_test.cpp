@@ -105,5 +105,79 @@ TEST(Cli, ZooListsModels) {
   EXPECT_NE(usage.code, 0);
 }
 
+TEST(Cli, SimulateJsonAgreesWithItself) {
+  CliRun r = Respect("simulate zoo:resnet50 --stages 3 --json --inferences 50");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"stages", "period_ms", "latency_ms", "throughput_ips", "simulation"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  ASSERT_EQ(j["stages"].size(), 3u);
+  double worst = 0, sum = 0;
+  int ops = 0;
+  for (const auto& st : j["stages"]) {
+    for (const char* key : {"ops", "param_bytes", "cached_bytes", "streamed_bytes", "in_bytes",
+                            "out_bytes", "compute_ms", "transfer_ms", "latency_ms"})
+      EXPECT_TRUE(st.contains(key)) << key;
+    EXPECT_EQ(st["param_bytes"].get<int64_t>(), st["cached_bytes"].get<int64_t>() + st["streamed_bytes"].get<int64_t>());
+    worst = std::max(worst, st["latency_ms"].get<double>());
+    sum += st["latency_ms"].get<double>();
+    ops += st["ops"].get<int>();
+  }
+  EXPECT_EQ(ops, 75);  // fused ResNet-50 operators
+  EXPECT_NEAR(j["period_ms"].get<double>(), worst, 1e-9);
+  EXPECT_NEAR(j["latency_ms"].get<double>(), sum, 1e-9);
+  EXPECT_NEAR(j["simulation"]["period_ms"].get<double>(), worst, 1e-6);
+  EXPECT_NEAR(j["throughput_ips"].get<double>(), 1000 / worst, 1e-6);
+}
+
+TEST(Cli, SimulateHumanTableAndScheduleFile) {
+  const std::string plan = TempPath("plan.json");
+  {
+    // squeezenet: first 10 operators on stage 0, the rest on stage 1.
+    CliRun ins = Respect("inspect zoo:squeezenet --json");
+    ASSERT_EQ(ins.code, 0);
+    auto g = nlohmann::json::parse(ins.out);
+    nlohmann::json a;
+    int i = 0;
+    for (const auto& op : g["ops"]) a[op["name"].get<std::string>()] = i++ < 10 ? 0 : 1;
+    std::ofstream(plan) << nlohmann::json{{"assignment", a}}.dump();
+  }
+  CliRun r = Respect("simulate zoo:squeezenet --schedule " + plan + " --device usb-max");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* text : {"stage", "param MiB", "streamed", "period", "throughput", "bottleneck", "simulated"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text;
+  // A schedule whose edge points backwards is rejected with one line.
+  CliRun ins = Respect("inspect zoo:squeezenet --json");
+  auto g = nlohmann::json::parse(ins.out);
+  nlohmann::json a;
+  int i = 0;
+  for (const auto& op : g["ops"]) a[op["name"].get<std::string>()] = i++ < 10 ? 1 : 0;
+  std::ofstream(plan) << nlohmann::json{{"assignment", a}}.dump();
+  CliRun bad = Respect("simulate zoo:squeezenet --schedule " + plan);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("earlier stage"), std::string::npos) << bad.err;
+  std::remove(plan.c_str());
+  for (const std::string& args : std::vector<std::string>{
+           "simulate zoo:resnet50 --device tpu9000", "simulate zoo:squeezenet --stages 1000",
+           "simulate zoo:resnet50 --schedule /no/such/plan.json"}) {
+    CliRun e = Respect(args);
+    EXPECT_EQ(e.code, 2) << args;
+    EXPECT_EQ(std::count(e.err.begin(), e.err.end(), '\n'), 1) << e.err;
+  }
+}
+
+TEST(Cli, CalibrateReportsTheFitAndWritesAProfile) {
+  const std::string out = TempPath("fitted.json");
+  CliRun r = Respect("calibrate --json --out " + out + " --name mine");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["fitted"].size(), 7u);
+  EXPECT_GE(j["validation"].size(), 1u);
+  CliRun sim = Respect("simulate zoo:mobilenet --device " + out + " --json");
+  ASSERT_EQ(sim.code, 0) << sim.err;
+  EXPECT_EQ(nlohmann::json::parse(sim.out)["device"], "mine");
+  std::remove(out.c_str());
+}
+
 }  // namespace
 }  // namespace respect

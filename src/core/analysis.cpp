@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <numeric>
+#include <deque>
 #include <queue>
 
 namespace respect {
@@ -74,8 +75,11 @@ std::vector<int> TopologicalOrder(const Graph& g, TopoOrderKind kind) {
       } else {
         // Sources pushed in descending id so the smallest is popped first; a finished node's
         // newly ready successors are pushed in descending id, so the walk continues into the
-        // smallest-id successor (depth-first flavour of Kahn with a stack).
-        std::vector<int> stack;
+        // smallest-id successor (depth-first flavour of Kahn with a stack). As in Coral's
+        // partitioner, a ready node without successors (a graph output) goes to the bottom of
+        // the stack: outputs run as late as possible. Coral takes children in its edge list's
+        // (hash) order; smallest id first is our deterministic stand-in.
+        std::deque<int> stack;
         for (int v = n - 1; v >= 0; --v)
           if (indeg[v] == 0) stack.push_back(v);
         while (!stack.empty()) {
@@ -83,8 +87,10 @@ std::vector<int> TopologicalOrder(const Graph& g, TopoOrderKind kind) {
           stack.pop_back();
           order.push_back(u);
           const auto& s = g.succs(u);
+          for (int v : s)
+            if (indeg[v] == 1 && g.succs(v).empty()) stack.push_front(v);
           for (auto it = s.rbegin(); it != s.rend(); ++it)
-            if (--indeg[*it] == 0) stack.push_back(*it);
+            if (--indeg[*it] == 0 && !g.succs(*it).empty()) stack.push_back(*it);
         }
       }
       break;

@@ -1,0 +1,85 @@
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "core/file_io.h"
+#include "cost/calibration.h"
+
+namespace respect::cli {
+
+Runner AddCalibrate(CLI::App& app) {
+  struct Options {
+    std::string device = "usb-max", out, name;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  app.add_option("--device", o->device, "base profile whose free constants are fitted (its clock, "
+                                        "MAC array and cache are kept)")->capture_default_str();
+  app.add_option("--out", o->out, "write the fitted profile to FILE (atomically)");
+  app.add_option("--name", o->name, "name of the written profile (default: the base's)");
+  app.add_flag("--json", o->json, "print the fit as JSON (constants, rows, errors)");
+  app.footer("Fits invoke overhead, per-op overhead, conv and depthwise utilisation, vector rate\n"
+             "and link bandwidth to Coral's published single-TPU latencies (ANCHORS.md), which\n"
+             "were measured at the max clock: calibrate usb-max. Rows of the same table that\n"
+             "are not fitted are predicted as a hold-out check.\n"
+             "Example:\n  respect calibrate --device usb-max --out devices/usb-max.json");
+  return [o] {
+    auto base = LoadDeviceProfile(o->device);
+    if (!base) return Fail(base.error().message);
+    auto r = Calibrate(*base, CoralCalibrationRows(), CoralValidationRows());
+    if (!r) return Fail(r.error().message);
+    DeviceProfile& p = r->profile;
+    if (!o->name.empty()) p.name = o->name;
+    nlohmann::json profile_json = DeviceProfileToJson(p);
+    if (!o->out.empty())
+      if (auto st = WriteFileAtomic(o->out, profile_json.dump(2) + "\n"); !st) return Fail(st.error().message);
+    auto rows_json = [](const std::vector<CalibrationResult::RowFit>& rows) {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& f : rows)
+        a.push_back({{"model", f.row.model}, {"label", f.row.label}, {"measured_ms", f.row.tpu_ms},
+                     {"predicted_ms", f.predicted_ms}, {"error_pct", f.error_pct},
+                     {"compute_ms", f.compute_ms}, {"transfer_ms", f.transfer_ms},
+                     {"overhead_ms", f.overhead_ms}, {"streamed_bytes", f.streamed_bytes},
+                     {"measured_cpu_ms", f.row.cpu_ms}, {"predicted_cpu_ms", f.predicted_cpu_ms}});
+      return a;
+    };
+    if (o->json) {
+      nlohmann::json j = {{"profile", profile_json},
+                          {"fitted", rows_json(r->fitted)},
+                          {"validation", rows_json(r->validation)},
+                          {"rms_error_pct", r->rms_error_pct},
+                          {"validation_rms_error_pct", r->validation_rms_error_pct}};
+      std::printf("%s\n", j.dump(2).c_str());
+      return 0;
+    }
+    std::printf("fitted constants (%s, clock %.0f MHz, cache %.2f MiB):\n", p.name.c_str(),
+                p.clock_hz / 1e6, p.param_cache_bytes / 1048576.0);
+    std::printf("  invoke overhead      %8.3f ms\n", p.invoke_overhead_s * 1e3);
+    std::printf("  per-op overhead      %8.0f cycles (%.1f us)\n", p.op_overhead_cycles,
+                p.op_overhead_cycles / p.clock_hz * 1e6);
+    std::printf("  conv/FC utilisation  %8.3f\n", p.util_conv);
+    std::printf("  depthwise util.      %8.3f\n", p.util_depthwise);
+    std::printf("  vector rate          %8.1f elements/cycle\n", p.vector_elems_per_cycle);
+    std::printf("  link bandwidth       %8.1f MB/s\n", p.link_in_bytes_per_s / 1e6);
+    std::printf("  host CPU             %8.2f GMAC/s + %.1f us/op\n", p.cpu_macs_per_s / 1e9,
+                p.cpu_op_overhead_s * 1e6);
+    auto table = [](const char* title, const std::vector<CalibrationResult::RowFit>& rows, double rms) {
+      std::printf("\n%s\n%-28s %9s %9s %8s %9s %9s %9s %10s %8s %8s\n", title, "model", "measured",
+                  "predicted", "error", "compute", "transfer", "overhead", "streamed", "cpu meas", "cpu pred");
+      for (const auto& f : rows)
+        std::printf("%-28s %7.1fms %7.1fms %+7.1f%% %7.2fms %7.2fms %7.2fms %8.2fMiB %6.0fms %6.0fms\n",
+                    f.row.label.c_str(), f.row.tpu_ms, f.predicted_ms, f.error_pct, f.compute_ms,
+                    f.transfer_ms, f.overhead_ms, f.streamed_bytes / 1048576.0, f.row.cpu_ms,
+                    f.predicted_cpu_ms);
+      std::printf("rms relative error %.1f%%\n", rms);
+    };
+    table("fitted rows (ANCHORS.md calibration set):", r->fitted, r->rms_error_pct);
+    table("hold-out rows (same published table, not fitted):", r->validation, r->validation_rms_error_pct);
+    if (!o->out.empty()) std::printf("\nwrote %s\n", o->out.c_str());
+    return 0;
+  };
+}
+
+}  // namespace respect::cli

@@ -1,0 +1,88 @@
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cost/cost_model.h"
+#include "cost/pipeline_sim.h"
+#include "importers/model_source.h"
+#include "report/pipeline_report.h"
+#include "schedulers/compiler_partitioner.h"
+#include "schedulers/schedule.h"
+
+namespace respect::cli {
+
+Runner AddSimulate(CLI::App& app) {
+  struct Options {
+    std::string model, device = "usb", schedule;
+    int stages = 0, inferences = 100;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  app.add_option("MODEL", o->model, "model file, zoo:NAME[:k=v,...] or synth:...")->required();
+  app.add_option("--device", o->device, "device profile: usb (std clock), usb-max, pcie, usb2, "
+                                        "or a profile .json")->capture_default_str();
+  auto* sched = app.add_option("--schedule", o->schedule,
+                               "schedule JSON: {\"assignment\": {\"op\": stage, ...}} (0-based)");
+  app.add_option("--stages", o->stages, "split into K stages with Coral's parameter-count "
+                                        "partitioner (edgetpu_compiler --num_segments=K)")
+      ->check(CLI::Range(1, 1000))->excludes(sched);
+  app.add_option("--inferences", o->inferences, "inferences in the discrete-event simulation")
+      ->check(CLI::Range(1, 10'000'000))->capture_default_str();
+  app.add_flag("--json", o->json, "print one JSON object (stages[], period_ms, latency_ms, "
+                                  "throughput_ips, simulation{...})");
+  app.footer("With neither --schedule nor --stages the whole model runs on one TPU.\n"
+             "Examples:\n  respect simulate zoo:resnet50:input=299\n"
+             "  respect simulate zoo:inception_v4 --stages 4 --device usb-max --json\n"
+             "  respect simulate model.tflite --schedule plan.json --inferences 1000");
+  return [o] {
+    auto g = LoadModel(o->model);
+    if (!g) return Fail(g.error().message);
+    if (g->num_ops() == 0) return Fail(fmt::format("{}: the graph has no operators", o->model));
+    auto device = LoadDeviceProfile(o->device);
+    if (!device) return Fail(device.error().message);
+    Schedule s{1, std::vector<int>(g->num_ops(), 0)};
+    std::string how = "one TPU";
+    if (!o->schedule.empty()) {
+      auto r = ReadScheduleFile(*g, o->schedule);
+      if (!r) return Fail(r.error().message);
+      s = std::move(*r);
+      how = "schedule " + o->schedule;
+    } else if (o->stages > 0) {
+      auto r = CompilerPartition(*g, o->stages);
+      if (!r) return Fail(fmt::format("{}: {}", o->model, r.error().message));
+      s = std::move(*r);
+      how = "compiler partition";
+    }
+    CostModel model(*g, *device);
+    const PipelineCost cost = model.Evaluate(s.stage_of, s.num_stages);
+    std::vector<double> T;
+    for (const auto& st : cost.stages) T.push_back(st.latency_s);
+    const PipelineSimulation sim = SimulatePipeline(T, o->inferences);
+    if (o->json) {
+      nlohmann::json j = PipelineCostJson(cost);
+      j["model"] = g->name;
+      j["device"] = device->name;
+      j["num_stages"] = s.num_stages;
+      j["partition"] = how;
+      j["simulation"] = {{"inferences", sim.inferences},
+                         {"period_ms", sim.period_s * 1e3},
+                         {"first_latency_ms", sim.first_latency_s * 1e3},
+                         {"mean_latency_ms", sim.mean_latency_s * 1e3},
+                         {"makespan_ms", sim.makespan_s * 1e3}};
+      std::printf("%s\n", j.dump(2).c_str());
+      return 0;
+    }
+    std::printf("model %s   device %s   %d stage(s), %s\n", g->name.c_str(), device->name.c_str(),
+                s.num_stages, how.c_str());
+    for (int k : EmptyStages(s)) std::printf("note: stage %d is empty\n", k);
+    std::printf("%s", PipelineCostTable(cost).c_str());
+    std::printf("simulated %d inferences: period %.3f ms, mean latency %.3f ms (queueing "
+                "included), makespan %.1f ms\n",
+                sim.inferences, sim.period_s * 1e3, sim.mean_latency_s * 1e3, sim.makespan_s * 1e3);
+    return 0;
+  };
+}
+
+}  // namespace respect::cli

@@ -1,0 +1,39 @@
+// A pipeline schedule: every operator's stage (0-based), plain data (STYLE.md: the result of
+// every strategy is a list, not a class hierarchy), with its validator and JSON form.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/graph.h"
+#include "core/status.h"
+
+namespace respect {
+
+struct Schedule {
+  int num_stages = 0;
+  std::vector<int> stage_of;  // per operator id
+};
+
+struct ValidateOptions {
+  // The RESPECT authors' Edge TPU rule: all children of a node sit in one stage.
+  bool align_children = false;
+};
+
+// Checks that every operator has a stage in [0, num_stages) and every edge u -> v has
+// stage(u) <= stage(v) (data only flows forward); with align_children, that all children of
+// a node share a stage. The error names the first offending operator or edge.
+Status ValidateSchedule(const Graph& g, const Schedule& s, const ValidateOptions& o = {});
+// Stages with no operator, ascending (allowed, but reports say so).
+std::vector<int> EmptyStages(const Schedule& s);
+
+// The schedule file form: {"assignment": {"op name": stage, ...}} (other keys ignored, so the
+// output of `respect schedule --out` reads back). num_stages = max stage + 1 unless
+// "stages" is given. Unknown and missing operators are errors.
+Result<Schedule> ScheduleFromJson(const Graph& g, const nlohmann::json& j, const std::string& origin);
+Result<Schedule> ReadScheduleFile(const Graph& g, const std::string& path);
+nlohmann::json AssignmentToJson(const Graph& g, const Schedule& s);
+
+}  // namespace respect

@@ -1,0 +1,56 @@
+// Calibration: the least-squares solver, and the shipped usb-max profile being exactly the
+// output of `respect calibrate` with physically sensible constants.
+#include <gtest/gtest.h>
+
+#include "cost/calibration.h"
+#include "cost/device_profile.h"
+
+namespace respect {
+namespace {
+
+TEST(Calibration, NnlsRecoversAnExactNonNegativeSolution) {
+  const std::vector<std::vector<double>> A = {{1, 0, 2}, {0, 1, 1}, {1, 1, 0}, {2, 1, 1}};
+  const std::vector<double> x = {0.5, 2, 1.5};
+  std::vector<double> b;
+  for (const auto& row : A) b.push_back(row[0] * x[0] + row[1] * x[1] + row[2] * x[2]);
+  const std::vector<double> got = SolveNnls(A, b);
+  for (int j = 0; j < 3; ++j) EXPECT_NEAR(got[j], x[j], 1e-9);
+}
+
+TEST(Calibration, NnlsClampsAtZero) {
+  // Unconstrained least squares would want x1 = -1.
+  const std::vector<std::vector<double>> A = {{1, 0}, {0, 1}};
+  const std::vector<double> got = SolveNnls(A, {2, -1});
+  EXPECT_NEAR(got[0], 2, 1e-12);
+  EXPECT_EQ(got[1], 0);
+}
+
+TEST(Calibration, ShippedProfileIsTheCalibrationOutput) {
+  auto shipped = LoadDeviceProfile("usb-max");
+  ASSERT_TRUE(shipped.ok());
+  auto r = Calibrate(*shipped, CoralCalibrationRows(), CoralValidationRows());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const DeviceProfile& p = r->profile;
+  EXPECT_NEAR(p.util_conv, shipped->util_conv, 1e-9 * shipped->util_conv);
+  EXPECT_NEAR(p.util_depthwise, shipped->util_depthwise, 1e-9 * shipped->util_depthwise);
+  EXPECT_NEAR(p.link_in_bytes_per_s, shipped->link_in_bytes_per_s, 1e-3);
+  EXPECT_NEAR(p.op_overhead_cycles, shipped->op_overhead_cycles, 1e-6);
+  EXPECT_NEAR(p.invoke_overhead_s, shipped->invoke_overhead_s, 1e-12);
+  // Physical ranges: utilisation in (0, 1], link at most USB 3.0's 500 MB/s.
+  EXPECT_GT(p.util_conv, 0);
+  EXPECT_LE(p.util_conv, 1);
+  EXPECT_LE(p.util_depthwise, p.util_conv);  // depthwise convs use the array poorly
+  EXPECT_LE(p.link_in_bytes_per_s, 500e6 + 1);
+  EXPECT_GT(p.link_in_bytes_per_s, 100e6);
+  // The fit explains the published rows to within 25% rms, each within 40%.
+  EXPECT_LT(r->rms_error_pct, 25);
+  for (const auto& f : r->fitted) EXPECT_LT(std::abs(f.error_pct), 40) << f.row.label;
+  // Large models are dominated by streaming parameters over the link.
+  for (const auto& f : r->fitted)
+    if (f.row.model.rfind("vgg16", 0) == 0) {
+      EXPECT_GT(f.transfer_ms, 0.8 * f.predicted_ms);
+    }
+}
+
+}  // namespace
+}  // namespace respect
