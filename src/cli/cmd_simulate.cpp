@@ -12,11 +12,43 @@
 #include "schedulers/schedule.h"
 
 namespace respect::cli {
+namespace {
+
+// `--sweep N`: the same model on 1..N TPUs, each split by Coral's parameter-count partitioner.
+int Sweep(const Graph& g, const DeviceProfile& device, int max_stages, bool json) {
+  CostModel model(g, device);
+  const double single = model.EvaluateSingle().period_s;
+  nlohmann::json rows = nlohmann::json::array();
+  std::string text = fmt::format("model {}   device {}   Coral's parameter-count partitioner\n"
+                                 "{:>6} {:>10} {:>12} {:>11} {:>9} {:>12}\n", g.name, device.name,
+                                 "stages", "period ms", "throughput/s", "latency ms", "speed-up",
+                                 "streamed MiB");
+  for (int K = 1; K <= max_stages; ++K) {
+    auto s = CompilerPartition(g, K);
+    if (!s) return Fail(fmt::format("{}: {}", g.name, s.error().message));
+    const PipelineCost c = model.Evaluate(s->stage_of, K);
+    int64_t streamed = 0;
+    for (const auto& st : c.stages) streamed += st.streamed_bytes;
+    rows.push_back({{"stages", K}, {"period_ms", c.period_s * 1e3}, {"throughput_ips", c.throughput_ips},
+                    {"latency_ms", c.latency_s * 1e3}, {"speedup", single / c.period_s},
+                    {"streamed_bytes", streamed}});
+    text += fmt::format("{:>6} {:>10.3f} {:>12.1f} {:>11.3f} {:>8.2f}x {:>12.2f}\n", K, c.period_s * 1e3,
+                        c.throughput_ips, c.latency_s * 1e3, single / c.period_s, streamed / 1048576.0);
+  }
+  if (json) {
+    std::printf("%s\n", nlohmann::json{{"model", g.name}, {"device", device.name}, {"sweep", rows}}.dump(2).c_str());
+  } else {
+    std::printf("%s", text.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
 
 Runner AddSimulate(CLI::App& app) {
   struct Options {
     std::string model, device = "usb", schedule;
-    int stages = 0, inferences = 100;
+    int stages = 0, inferences = 100, sweep = 0;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -28,6 +60,9 @@ Runner AddSimulate(CLI::App& app) {
   app.add_option("--stages", o->stages, "split into K stages with Coral's parameter-count "
                                         "partitioner (edgetpu_compiler --num_segments=K)")
       ->check(CLI::Range(1, 1000))->excludes(sched);
+  app.add_option("--sweep", o->sweep, "compare 1..N stages (Coral's partitioner): period, "
+                                      "throughput and speed-up over one TPU")
+      ->check(CLI::Range(1, 64))->excludes(sched);
   app.add_option("--inferences", o->inferences, "inferences in the discrete-event simulation")
       ->check(CLI::Range(1, 10'000'000))->capture_default_str();
   app.add_flag("--json", o->json, "print one JSON object (stages[], period_ms, latency_ms, "
@@ -35,13 +70,15 @@ Runner AddSimulate(CLI::App& app) {
   app.footer("With neither --schedule nor --stages the whole model runs on one TPU.\n"
              "Examples:\n  respect simulate zoo:resnet50:input=299\n"
              "  respect simulate zoo:inception_v4 --stages 4 --device usb-max --json\n"
-             "  respect simulate model.tflite --schedule plan.json --inferences 1000");
+             "  respect simulate model.tflite --schedule plan.json --inferences 1000\n"
+             "  respect simulate zoo:inception_v4 --sweep 6");
   return [o] {
     auto g = LoadModel(o->model);
     if (!g) return Fail(g.error().message);
     if (g->num_ops() == 0) return Fail(fmt::format("{}: the graph has no operators", o->model));
     auto device = LoadDeviceProfile(o->device);
     if (!device) return Fail(device.error().message);
+    if (o->sweep > 0) return Sweep(*g, *device, o->sweep, o->json);
     Schedule s{1, std::vector<int>(g->num_ops(), 0)};
     std::string how = "one TPU";
     if (!o->schedule.empty()) {
