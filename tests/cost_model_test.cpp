@@ -178,11 +178,11 @@ TEST(CostModel, MoreCacheOrBandwidthNeverMakesAStageSlower) {
     auto s = CompilerPartition(g, K);
     ASSERT_TRUE(s.ok());
     DeviceProfile p = *usb;
-    PipelineCost prev = CostModel(g, p).Evaluate(s->stage_of, K);
+    PipelineCost prev = CostModel(g, p).Evaluate(s->stage_of, K, &s->order);
     for (int step = 0; step < 6; ++step) {
       if (step % 2) p.param_cache_bytes += 3 << 20;
       else p.link_in_bytes_per_s *= 1.5, p.link_out_bytes_per_s *= 1.5;
-      PipelineCost next = CostModel(g, p).Evaluate(s->stage_of, K);
+      PipelineCost next = CostModel(g, p).Evaluate(s->stage_of, K, &s->order);
       for (int k = 0; k < K; ++k) EXPECT_LE(next.stages[k].latency_s, prev.stages[k].latency_s + 1e-15);
       EXPECT_LE(next.period_s, prev.period_s + 1e-15);
       prev = next;

@@ -9,6 +9,7 @@
 #include "importers/model_source.h"
 #include "report/pipeline_report.h"
 #include "schedulers/compiler_partitioner.h"
+#include "schedulers/objective.h"
 #include "schedulers/schedule.h"
 
 namespace respect::cli {
@@ -26,7 +27,7 @@ int Sweep(const Graph& g, const DeviceProfile& device, int max_stages, bool json
   for (int K = 1; K <= max_stages; ++K) {
     auto s = CompilerPartition(g, K);
     if (!s) return Fail(fmt::format("{}: {}", g.name, s.error().message));
-    const PipelineCost c = model.Evaluate(s->stage_of, K);
+    const PipelineCost c = EvaluateSchedule(model, *s);
     int64_t streamed = 0;
     for (const auto& st : c.stages) streamed += st.streamed_bytes;
     rows.push_back({{"stages", K}, {"period_ms", c.period_s * 1e3}, {"throughput_ips", c.throughput_ips},
@@ -93,7 +94,7 @@ Runner AddSimulate(CLI::App& app) {
       how = "compiler partition";
     }
     CostModel model(*g, *device);
-    const PipelineCost cost = model.Evaluate(s.stage_of, s.num_stages);
+    const PipelineCost cost = EvaluateSchedule(model, s);
     std::vector<double> T;
     for (const auto& st : cost.stages) T.push_back(st.latency_s);
     const PipelineSimulation sim = SimulatePipeline(T, o->inferences);

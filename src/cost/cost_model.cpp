@@ -19,6 +19,13 @@ int64_t OutputElements(const Graph& g, const Operator& op) {
 
 }  // namespace
 
+void FinishStageCost(StageCost& st, const DeviceProfile& p) {
+  st.overhead_s = st.tpu_ops > 0 ? p.invoke_overhead_s : 0;
+  st.transfer_s = static_cast<double>(st.in_bytes + st.streamed_bytes) / p.link_in_bytes_per_s +
+                  static_cast<double>(st.out_bytes) / p.link_out_bytes_per_s;
+  st.latency_s = st.overhead_s + st.compute_s + st.transfer_s + st.cpu_s;
+}
+
 CostModel::CostModel(const Graph& g, DeviceProfile profile) : g_(&g), profile_(std::move(profile)) {
   const int n = g.num_ops();
   order_.resize(n);
@@ -61,7 +68,8 @@ CostModel::CostModel(const Graph& g, DeviceProfile profile) : g_(&g), profile_(s
   }
 }
 
-PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stages) const {
+PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stages,
+                                const std::vector<int>* exec_order) const {
   const Graph& g = *g_;
   const DeviceProfile& p = profile_;
   PipelineCost result;
@@ -72,7 +80,7 @@ PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stage
   std::vector<char> on_cpu(g.num_ops(), 0), cpu_started(stages.size(), 0), cache_full(stages.size(), 0);
   std::vector<int64_t> cached_so_far(stages.size(), 0);
   std::unordered_set<int64_t> shared_constants_seen;  // (tensor, stage) of constants read twice
-  for (int v : order_) {
+  for (int v : exec_order && !exec_order->empty() ? *exec_order : order_) {
     const int s = stage_of[v];
     StageCost& st = stages[s];
     const Operator& op = g.ops[v];
@@ -141,10 +149,7 @@ PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stage
   double slowest = -1;
   for (size_t s = 0; s < stages.size(); ++s) {
     StageCost& st = stages[s];
-    st.overhead_s = st.tpu_ops > 0 ? p.invoke_overhead_s : 0;
-    st.transfer_s = static_cast<double>(st.in_bytes + st.streamed_bytes) / p.link_in_bytes_per_s +
-                    static_cast<double>(st.out_bytes) / p.link_out_bytes_per_s;
-    st.latency_s = st.overhead_s + st.compute_s + st.transfer_s + st.cpu_s;
+    FinishStageCost(st, p);
     result.latency_s += st.latency_s;
     if (st.latency_s > slowest) {
       slowest = st.latency_s;

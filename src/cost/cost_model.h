@@ -57,8 +57,12 @@ struct PipelineCost {
   int bottleneck = 0;         // index of the slowest stage
 };
 
+// Fills overhead_s, transfer_s and latency_s of a stage from its byte counts and times.
+void FinishStageCost(StageCost& st, const DeviceProfile& p);
+
 class CostModel {
  public:
+  friend class SegmentScanner;
   CostModel(const Graph& g, DeviceProfile profile);
 
   const Graph& graph() const { return *g_; }
@@ -74,8 +78,10 @@ class CostModel {
   bool FallsBackToCpu(int op) const { return fallback_[op]; }
 
   // Cost of a pipeline: stage_of[op] in [0, num_stages). The assignment must be valid (data
-  // flows forward), which the schedule validator checks; stages may be empty.
-  PipelineCost Evaluate(const std::vector<int>& stage_of, int num_stages) const;
+  // flows forward), which the schedule validator checks; stages may be empty. exec_order, when
+  // given, is the topological order each segment runs its operators in (else exec_order()).
+  PipelineCost Evaluate(const std::vector<int>& stage_of, int num_stages,
+                        const std::vector<int>* exec_order = nullptr) const;
   // One TPU running the whole graph.
   PipelineCost EvaluateSingle() const;
 

@@ -18,7 +18,8 @@ Result<Schedule> CompilerPartitionOrder(const Graph& g, const std::vector<int>& 
   if (first_output < K - 1)
     return Error{fmt::format("{} stages need {} operators before the first graph output in the "
                              "partitioner's order; it has {}", K, K - 1, first_output)};
-  Schedule s{K, std::vector<int>(n, K - 1)};
+  // Coral's tool writes each segment's operators in the order it walked.
+  Schedule s{K, std::vector<int>(n, K - 1), order};
   int i = 0;
   for (int seg = 0; seg < K - 1; ++seg) {
     const int last_allowed = first_output - (K - seg - 1);

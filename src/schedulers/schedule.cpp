@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/analysis.h"
 #include "core/file_io.h"
 
 namespace respect {
@@ -19,6 +20,8 @@ Status ValidateSchedule(const Graph& g, const Schedule& s, const ValidateOptions
       if (s.stage_of[v] < s.stage_of[u])
         return Error{fmt::format("edge '{}' (stage {}) -> '{}' (stage {}) points to an earlier stage",
                                  g.ops[u].name, s.stage_of[u], g.ops[v].name, s.stage_of[v])};
+  if (!s.order.empty() && !IsTopologicalOrder(g, s.order))
+    return Error{"the schedule's execution order is not a topological order of the graph"};
   if (o.align_children)
     for (int u = 0; u < g.num_ops(); ++u)
       for (int v : g.succs(u))
@@ -67,6 +70,14 @@ Result<Schedule> ScheduleFromJson(const Graph& g, const nlohmann::json& j, const
       return fail(fmt::format("the schedule names stage {} but has {} stages", s.num_stages - 1, given));
     s.num_stages = static_cast<int>(given);
   }
+  if (j.contains("order")) {
+    if (!j["order"].is_array()) return fail("\"order\" must be an array of operator names");
+    for (const auto& name : j["order"]) {
+      const int v = name.is_string() ? g.FindOp(name.get<std::string>()) : -1;
+      if (v < 0) return fail(fmt::format("\"order\" names an unknown operator {}", name.dump()));
+      s.order.push_back(v);
+    }
+  }
   if (auto st = ValidateSchedule(g, s); !st) return fail(st.error().message);
   return s;
 }
@@ -77,6 +88,12 @@ Result<Schedule> ReadScheduleFile(const Graph& g, const std::string& path) {
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Error{fmt::format("{}: not valid JSON", path)};
   return ScheduleFromJson(g, j, path);
+}
+
+nlohmann::json OrderToJson(const Graph& g, const Schedule& s) {
+  nlohmann::json a = nlohmann::json::array();
+  for (int v : s.order) a.push_back(g.ops[v].name);
+  return a;
 }
 
 nlohmann::json AssignmentToJson(const Graph& g, const Schedule& s) {

@@ -13,8 +13,16 @@
 namespace respect {
 
 struct Schedule {
+  Schedule() = default;
+  Schedule(int k, std::vector<int> stages, std::vector<int> exec_order = {})
+      : num_stages(k), stage_of(std::move(stages)), order(std::move(exec_order)) {}
+
   int num_stages = 0;
   std::vector<int> stage_of;  // per operator id
+  // Optional execution order (a topological order of all operators): each segment runs its
+  // operators in this order, as Coral's partitioner writes a segment's operators in the order
+  // it walked. Empty = the graph's own execution order.
+  std::vector<int> order;
 };
 
 struct ValidateOptions {
@@ -31,9 +39,12 @@ std::vector<int> EmptyStages(const Schedule& s);
 
 // The schedule file form: {"assignment": {"op name": stage, ...}} (other keys ignored, so the
 // output of `respect schedule --out` reads back). num_stages = max stage + 1 unless
-// "stages" is given. Unknown and missing operators are errors.
+// "stages" is given; an optional "order" lists operator names in execution order. Unknown and
+// missing operators are errors.
 Result<Schedule> ScheduleFromJson(const Graph& g, const nlohmann::json& j, const std::string& origin);
 Result<Schedule> ReadScheduleFile(const Graph& g, const std::string& path);
 nlohmann::json AssignmentToJson(const Graph& g, const Schedule& s);
+// The execution order as operator names ([] when the schedule has none).
+nlohmann::json OrderToJson(const Graph& g, const Schedule& s);
 
 }  // namespace respect

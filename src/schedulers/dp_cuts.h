@@ -1,0 +1,28 @@
+// `dp`: the best cut of a fixed topological order into K contiguous, non-empty segments,
+// exactly, under the cost model (PROBLEM.md section 3: for a fixed order this is solvable by
+// dynamic programming). best[k][j] = min over i of combine(best[k-1][i], T(order[i..j))), with
+// combine = max (throughput) or + (latency); T comes from SegmentScanner, so the value equals
+// the evaluator's for the returned schedule. Cost O(K n (n + e)) time, O(K n) memory.
+// The paper objective mixes a max and a sum and is not handled here (the ILP solves it).
+// Known weakness: only as good as the order; BestCutsOverOrders tries several.
+#pragma once
+
+#include <vector>
+
+#include "cost/cost_model.h"
+#include "schedulers/objective.h"
+#include "schedulers/schedule.h"
+
+namespace respect {
+
+struct CutResult {
+  Schedule schedule;  // with schedule.order = the order that was cut
+  double value = 0;   // objective value (seconds)
+};
+
+Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o);
+// The best over Coral's Kahn/LIFO order, Kahn/FIFO, depth-first, ASAP, ALAP and the graph's
+// own execution order (ties: the first in that list).
+Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o);
+
+}  // namespace respect

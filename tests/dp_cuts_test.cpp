@@ -1,0 +1,163 @@
+// The incremental segment scanner against the evaluator, and dp against brute force over all
+// cuts of a fixed order.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "core/analysis.h"
+#include "cost/segment_scan.h"
+#include "schedulers/compiler_partitioner.h"
+#include "schedulers/dp_cuts.h"
+#include "synth/synthetic_dag.h"
+#include "test_util.h"
+#include "zoo/zoo.h"
+
+namespace respect {
+
+// A random small DNN-like graph: the synthetic generator's DAG with real tensors, MACs and a
+// few CPU-fallback operators, so every term of the cost model is exercised.
+Graph RandomNet(int n, uint32_t seed) {
+  SyntheticDagOptions o;
+  o.num_nodes = n;
+  o.min_levels = std::max(2, n / 3);
+  o.max_levels = std::max(2, n / 2);
+  o.in_degree = 3;
+  o.seed = seed;
+  auto dag = GenerateSyntheticDag(o);
+  EXPECT_TRUE(dag.ok()) << dag.error().message;
+  const Graph& s = dag->graph;
+  std::mt19937 rng(seed);
+  GraphBuilder b("random");
+  const int x = b.AddTensor(testing::Int8Tensor("x", {1 + static_cast<int64_t>(rng() % 5000)}));
+  b.AddInput(x);
+  std::vector<int> out(n);
+  for (int v = 0; v < n; ++v)
+    out[v] = b.AddTensor(testing::Int8Tensor("t" + std::to_string(v), {1 + static_cast<int64_t>(rng() % 20000)}));
+  for (int v = 0; v < n; ++v) {
+    Operator op;
+    op.name = "v" + std::to_string(v);
+    const int kind = rng() % 10;
+    op.type = kind < 6 ? "CONV_2D" : kind < 8 ? "DEPTHWISE_CONV_2D" : kind < 9 ? "ADD" : "DIV";
+    op.op_class = kind < 6 ? OpClass::kConv : kind < 8 ? OpClass::kDepthwiseConv : OpClass::kElementwise;
+    op.macs = static_cast<int64_t>(rng() % 50'000'000);
+    for (int u : s.preds(v)) op.inputs.push_back(out[u]);
+    if (s.preds(v).empty()) op.inputs.push_back(x);
+    if (rng() % 4 == 0 && v > 0) op.inputs.push_back(x);  // a tensor with many consumers
+    if (kind < 8) {
+      const int w = b.AddTensor(testing::Int8Tensor(op.name + "/w", {static_cast<int64_t>(rng() % 3'000'000)}));
+      b.tensor(w).is_constant = true;
+      op.inputs.push_back(w);
+    }
+    op.outputs = {out[v]};
+    b.AddOp(op);
+  }
+  for (int v = 0; v < n; ++v)
+    if (s.succs(v).empty()) b.AddOutput(out[v]);
+  auto g = std::move(b).Build(/*keep_costs=*/true);
+  EXPECT_TRUE(g.ok()) << g.error().message;
+  // keep_costs: param_bytes were left 0; recompute them the usual way.
+  for (auto& op : g->ops) {
+    op.param_bytes = 0;
+    for (int t : op.inputs) if (g->tensors[t].is_constant) op.param_bytes += g->tensors[t].bytes;
+  }
+  return std::move(*g);
+}
+
+DeviceProfile SmallCacheUsb() {
+  auto p = LoadDeviceProfile("usb");
+  EXPECT_TRUE(p.ok());
+  p->param_cache_bytes = 6'000'000;  // so that random graphs stream
+  return *p;
+}
+
+TEST(SegmentScanner, EqualsTheEvaluatorOnEverySegment) {
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    Graph g = RandomNet(14, seed);
+    CostModel m(g, SmallCacheUsb());
+    for (TopoOrderKind kind : AllTopoOrders()) {
+      const std::vector<int> order = TopologicalOrder(g, kind);
+      SegmentScanner scan(m, order);
+      for (int i = 0; i < g.num_ops(); ++i) {
+        scan.Start(i);
+        for (int j = i; j < g.num_ops(); ++j) {
+          const StageCost& got = scan.Extend();
+          // The same operators as stage 1 of 3 (before: stage 0, after: stage 2).
+          std::vector<int> stage(g.num_ops());
+          for (int p = 0; p < g.num_ops(); ++p) stage[order[p]] = p < i ? 0 : p <= j ? 1 : 2;
+          const StageCost want = m.Evaluate(stage, 3, &order).stages[1];
+          ASSERT_EQ(got.in_bytes, want.in_bytes) << seed << " " << i << " " << j;
+          ASSERT_EQ(got.out_bytes, want.out_bytes) << seed << " " << i << " " << j;
+          ASSERT_EQ(got.cached_bytes, want.cached_bytes);
+          ASSERT_EQ(got.streamed_bytes, want.streamed_bytes);
+          ASSERT_EQ(got.cpu_ops, want.cpu_ops);
+          ASSERT_NEAR(got.latency_s, want.latency_s, 1e-12);
+        }
+      }
+    }
+  }
+}
+
+// All ways to cut an order of n into K non-empty segments.
+void ForEachCut(int n, int K, std::vector<int>& cuts, int from, const std::function<void()>& f) {
+  if (static_cast<int>(cuts.size()) == K - 1) return f();
+  for (int c = from; c <= n - (K - 1 - static_cast<int>(cuts.size())); ++c) {
+    cuts.push_back(c);
+    ForEachCut(n, K, cuts, c + 1, f);
+    cuts.pop_back();
+  }
+}
+
+TEST(DpCuts, EqualsBruteForceOverCutsOfAFixedOrder) {
+  for (uint32_t seed = 1; seed <= 15; ++seed) {
+    Graph g = RandomNet(10, seed);
+    CostModel m(g, SmallCacheUsb());
+    const std::vector<int> order = TopologicalOrder(g, TopoOrderKind::kDepthFirst);
+    for (Objective o : {Objective::kThroughput, Objective::kLatency})
+      for (int K = 1; K <= 4; ++K) {
+        double brute = 1e300;
+        std::vector<int> cuts;
+        ForEachCut(g.num_ops(), K, cuts, 1, [&] {
+          std::vector<int> stage(g.num_ops());
+          for (int p = 0, k = 0; p < g.num_ops(); ++p) {
+            while (k < K - 1 && p >= cuts[k]) ++k;
+            stage[order[p]] = k;
+          }
+          const PipelineCost c = m.Evaluate(stage, K, &order);
+          brute = std::min(brute, o == Objective::kLatency ? c.latency_s : c.period_s);
+        });
+        auto r = BestCutsOfOrder(m, order, K, o);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_NEAR(r->value, brute, 1e-12) << seed << " K=" << K;
+        EXPECT_NEAR(ObjectiveValue(m, r->schedule, o, 0), r->value, 1e-12);
+        EXPECT_TRUE(ValidateSchedule(g, r->schedule).ok());
+        EXPECT_TRUE(EmptyStages(r->schedule).empty());
+      }
+  }
+}
+
+TEST(DpCuts, NeverWorseThanCoralsPartitionOnRealModels) {
+  for (const char* spec : {"resnet50", "mobilenet_v2", "inception_v3"}) {
+    auto g = BuildZooModel(spec);
+    ASSERT_TRUE(g.ok());
+    auto usb = LoadDeviceProfile("usb");
+    CostModel m(*g, *usb);
+    for (int K = 2; K <= 6; K += 2) {
+      auto dp = BestCutsOverOrders(m, K, Objective::kThroughput);
+      ASSERT_TRUE(dp.ok());
+      // dp tries Coral's order, and Coral's partition is one cut of it.
+      auto coral = CompilerPartition(*g, K);
+      ASSERT_TRUE(coral.ok());
+      EXPECT_LE(dp->value, EvaluateSchedule(m, *coral).period_s + 1e-15) << spec << " K=" << K;
+    }
+  }
+}
+
+TEST(DpCuts, ImpossibleRequests) {
+  Graph g = RandomNet(6, 3);
+  CostModel m(g, SmallCacheUsb());
+  EXPECT_FALSE(BestCutsOverOrders(m, 0, Objective::kThroughput).ok());
+  EXPECT_FALSE(BestCutsOverOrders(m, 7, Objective::kThroughput).ok());
+  EXPECT_FALSE(BestCutsOverOrders(m, 2, Objective::kPaper).ok());
+}
+
+}  // namespace respect
