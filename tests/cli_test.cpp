@@ -166,6 +166,32 @@ TEST(Cli, SimulateHumanTableAndScheduleFile) {
   }
 }
 
+TEST(Cli, ScheduleJsonOutFileReadsBackIntoSimulate) {
+  const std::string out = TempPath("plan.json");
+  CliRun r = Respect("schedule zoo:resnet50 --stages 4 --method dp --json --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"model", "method", "objective", "stages", "assignment", "stage_costs",
+                          "period_ms", "latency_ms", "throughput_ips", "objective_value", "lower_bound",
+                          "proven_optimal", "gap", "solve_seconds", "speedup_vs_compiler"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["stages"], 4);
+  EXPECT_EQ(j["assignment"].size(), 75u);
+  EXPECT_GE(j["speedup_vs_compiler"].get<double>(), 1.0);  // dp tries Coral's order too
+  EXPECT_LE(j["lower_bound"].get<double>(), j["objective_value"].get<double>());
+  CliRun sim = Respect("simulate zoo:resnet50 --schedule " + out + " --json");
+  ASSERT_EQ(sim.code, 0) << sim.err;
+  EXPECT_NEAR(nlohmann::json::parse(sim.out)["period_ms"].get<double>(), j["period_ms"].get<double>(), 1e-9);
+  std::remove(out.c_str());
+  for (const std::string& args : std::vector<std::string>{
+           "schedule zoo:resnet50 --stages 0", "schedule zoo:squeezenet --stages 500",
+           "schedule zoo:resnet50 --stages 2 --method magic", "schedule zoo:resnet50 -k 2 --objective speed"}) {
+    CliRun e = Respect(args);
+    EXPECT_EQ(e.code, 2) << args;
+    EXPECT_EQ(std::count(e.err.begin(), e.err.end(), '\n'), 1) << e.err;
+  }
+}
+
 TEST(Cli, CalibrateReportsTheFitAndWritesAProfile) {
   const std::string out = TempPath("fitted.json");
   CliRun r = Respect("calibrate --json --out " + out + " --name mine");

@@ -8,6 +8,7 @@
 #include "cost/segment_scan.h"
 #include "schedulers/compiler_partitioner.h"
 #include "schedulers/dp_cuts.h"
+#include "schedulers/scheduler.h"
 #include "synth/synthetic_dag.h"
 #include "test_util.h"
 #include "zoo/zoo.h"
@@ -160,4 +161,40 @@ TEST(DpCuts, ImpossibleRequests) {
   EXPECT_FALSE(BestCutsOverOrders(m, 2, Objective::kPaper).ok());
 }
 
+}  // namespace respect
+
+namespace respect {
+namespace {
+
+TEST(Schedulers, EveryMethodReturnsAValidScheduleOnRandomGraphs) {
+  for (uint32_t seed = 1; seed <= 10; ++seed) {
+    Graph g = RandomNet(12 + seed, seed);
+    CostModel m(g, SmallCacheUsb());
+    for (const auto& info : Schedulers())
+      for (int K = 1; K <= 4; ++K) {
+        auto r = RunScheduler(info.name, m, {K, Objective::kThroughput});
+        ASSERT_TRUE(r.ok()) << info.name << ": " << r.error().message;
+        EXPECT_TRUE(ValidateSchedule(g, r->schedule).ok());
+        EXPECT_EQ(r->schedule.num_stages, K);
+        EXPECT_NEAR(r->objective_value, EvaluateSchedule(m, r->schedule).period_s, 1e-15);
+        EXPECT_LE(r->lower_bound, r->objective_value + 1e-15);
+      }
+  }
+}
+
+TEST(Schedulers, ImpossibleRequestsAreClearErrors) {
+  Graph g = RandomNet(5, 2);
+  CostModel m(g, SmallCacheUsb());
+  auto zero = RunScheduler("dp", m, {0, Objective::kThroughput});
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.error().message.find("at least 1"), std::string::npos);
+  auto many = RunScheduler("compiler", m, {6, Objective::kThroughput});
+  ASSERT_FALSE(many.ok());
+  EXPECT_NE(many.error().message.find("6 stages for 5 operators"), std::string::npos);
+  auto unknown = RunScheduler("magic", m, {2, Objective::kThroughput});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("available"), std::string::npos);
+}
+
+}  // namespace
 }  // namespace respect

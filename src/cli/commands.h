@@ -14,6 +14,7 @@ Runner AddInspect(CLI::App& app);
 Runner AddZoo(CLI::App& app);
 Runner AddSimulate(CLI::App& app);
 Runner AddCalibrate(CLI::App& app);
+Runner AddSchedule(CLI::App& app);
 
 // Prints "respect: error: <message>" on stderr and returns 2.
 int Fail(const std::string& message);

@@ -1,0 +1,116 @@
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "core/file_io.h"
+#include "cost/cost_model.h"
+#include "importers/model_source.h"
+#include "report/graphviz_export.h"
+#include "report/pipeline_report.h"
+#include "schedulers/scheduler.h"
+
+namespace respect::cli {
+
+Runner AddSchedule(CLI::App& app) {
+  struct Options {
+    std::string model, method = "auto", objective = "throughput", device = "usb", out, svg;
+    int stages = 0;
+    double time_limit = 30, lambda = 1.0;
+    bool json = false, align_children = false;
+  };
+  auto o = std::make_shared<Options>();
+  std::string methods;
+  for (const auto& s : Schedulers()) methods += fmt::format("\n  {:<9} {}", s.name, s.description);
+  app.add_option("MODEL", o->model, "model file, zoo:NAME[:k=v,...] or synth:...")->required();
+  app.add_option("--stages,-k", o->stages, "number of Edge TPUs in the pipeline (K >= 1)")->required();
+  app.add_option("--method", o->method, "scheduling method:" + methods)->capture_default_str();
+  app.add_option("--objective", o->objective,
+                 "throughput (min slowest stage), latency (min sum of stages) or paper "
+                 "(lambda x max stage MiB + boundary crossings)")->capture_default_str();
+  app.add_option("--device", o->device, "device profile: usb, usb-max, pcie, usb2 or a .json")
+      ->capture_default_str();
+  app.add_option("--time-limit", o->time_limit, "wall-clock seconds for the solver")
+      ->check(CLI::Range(0.01, 86400.0))->capture_default_str();
+  app.add_option("--lambda", o->lambda, "paper objective: weight of one MiB")->capture_default_str();
+  app.add_flag("--align-children", o->align_children, "require all children of a node in one stage "
+                                                       "(the RESPECT authors' Edge TPU rule)");
+  app.add_option("--out", o->out, "write the result JSON (as --json prints it) to FILE, atomically");
+  app.add_option("--svg", o->svg, "draw the graph coloured by stage to FILE");
+  app.add_flag("--json", o->json, "print one JSON object: model, method, objective, stages, "
+                                  "assignment, order, stage_costs[], period_ms, latency_ms, "
+                                  "throughput_ips, objective_value, lower_bound, proven_optimal, gap, "
+                                  "solve_seconds, compiler_period_ms, speedup_vs_compiler");
+  app.footer("Every figure comes from the cost model's one evaluator (see `respect simulate`).\n"
+             "Examples:\n  respect schedule zoo:resnet50 --stages 4\n"
+             "  respect schedule zoo:inception_v4 -k 6 --method dp --json --out plan.json\n"
+             "  respect simulate zoo:inception_v4 --schedule plan.json");
+  return [o] {
+    auto g = LoadModel(o->model);
+    if (!g) return Fail(g.error().message);
+    if (g->num_ops() == 0) return Fail(fmt::format("{}: the graph has no operators", o->model));
+    auto device = LoadDeviceProfile(o->device);
+    if (!device) return Fail(device.error().message);
+    auto objective = ParseObjective(o->objective);
+    if (!objective) return Fail(objective.error().message);
+    ScheduleRequest req;
+    req.stages = o->stages;
+    req.objective = *objective;
+    req.time_limit_s = o->time_limit;
+    req.paper_lambda = o->lambda;
+    req.align_children = o->align_children;
+    CostModel model(*g, *device);
+    auto res = RunScheduler(o->method, model, req);
+    if (!res) return Fail(fmt::format("{}: {}", o->model, res.error().message));
+    const PipelineCost cost = EvaluateSchedule(model, res->schedule);
+    // The baseline every report compares against.
+    double compiler_period = 0;
+    if (auto base = RunScheduler("compiler", model, {o->stages, Objective::kThroughput}); base)
+      compiler_period = EvaluateSchedule(model, base->schedule).period_s;
+
+    nlohmann::json j;
+    j["model"] = g->name;
+    j["device"] = device->name;
+    j["method"] = res->method;
+    j["objective"] = ObjectiveName(req.objective);
+    j["stages"] = res->schedule.num_stages;
+    j["assignment"] = AssignmentToJson(*g, res->schedule);
+    j["order"] = OrderToJson(*g, res->schedule);
+    const nlohmann::json pc = PipelineCostJson(cost);
+    j["stage_costs"] = pc["stages"];
+    for (const char* k : {"period_ms", "latency_ms", "throughput_ips", "bottleneck_stage"}) j[k] = pc[k];
+    j["objective_value"] = res->objective_value;
+    j["lower_bound"] = res->lower_bound;
+    j["proven_optimal"] = res->proven_optimal;
+    j["gap"] = res->gap;
+    j["solve_seconds"] = res->solve_seconds;
+    j["compiler_period_ms"] = compiler_period * 1e3;
+    j["speedup_vs_compiler"] = cost.period_s > 0 ? compiler_period / cost.period_s : 0;
+    j["empty_stages"] = EmptyStages(res->schedule);
+    j["note"] = res->note;
+    if (!o->out.empty())
+      if (auto st = WriteFileAtomic(o->out, j.dump(2) + "\n"); !st) return Fail(st.error().message);
+    if (!o->svg.empty())
+      if (auto st = WriteSvg(*g, o->svg, &res->schedule.stage_of); !st) return Fail(st.error().message);
+    if (o->json) {
+      std::printf("%s\n", j.dump(2).c_str());
+      return 0;
+    }
+    const char* unit = req.objective == Objective::kPaper ? "" : " ms";
+    const double scale = req.objective == Objective::kPaper ? 1 : 1e3;
+    std::printf("model %s   device %s   %d stages   method %s   objective %s\n", g->name.c_str(),
+                device->name.c_str(), res->schedule.num_stages, res->method.c_str(), ObjectiveName(req.objective));
+    for (int k : EmptyStages(res->schedule)) std::printf("note: stage %d is empty\n", k);
+    std::printf("%s", PipelineCostTable(cost).c_str());
+    std::printf("speed-up over compiler: %.2fx (compiler period %.3f ms)\n",
+                cost.period_s > 0 ? compiler_period / cost.period_s : 0, compiler_period * 1e3);
+    std::printf("objective %.4f%s   lower bound %.4f%s   gap %.1f%%   %s   (%.3f s; %s)\n",
+                res->objective_value * scale, unit, res->lower_bound * scale, unit, 100 * res->gap,
+                res->proven_optimal ? "proven optimal" : "not proven optimal", res->solve_seconds,
+                res->note.c_str());
+    return 0;
+  };
+}
+
+}  // namespace respect::cli

@@ -1,0 +1,118 @@
+#include "schedulers/scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "core/analysis.h"
+#include "schedulers/compiler_partitioner.h"
+#include "schedulers/dp_cuts.h"
+
+namespace respect {
+namespace {
+
+Result<ScheduleResult> RunCompiler(const CostModel& m, const ScheduleRequest& r) {
+  auto s = CompilerPartition(m.graph(), r.stages);
+  if (!s) return s.error();
+  ScheduleResult out;
+  out.schedule = std::move(*s);
+  out.note = "Coral's parameter-count partitioner (edgetpu_compiler --num_segments)";
+  return out;
+}
+
+Result<ScheduleResult> RunDp(const CostModel& m, const ScheduleRequest& r) {
+  auto c = BestCutsOverOrders(m, r.stages, r.objective);
+  if (!c) return c.error();
+  ScheduleResult out;
+  out.schedule = std::move(c->schedule);
+  out.note = "optimal cuts of the best of 6 topological orders";
+  return out;
+}
+
+// The best the tool can do in the time limit; today the better of dp and compiler.
+Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
+  std::optional<ScheduleResult> best;
+  double best_value = 0;
+  for (const char* method : {"compiler", "dp"}) {
+    auto res = RunScheduler(method, m, r);
+    if (!res) continue;  // e.g. dp does not handle the paper objective
+    if (!best || res->objective_value < best_value) {
+      best_value = res->objective_value;
+      best = std::move(*res);
+      best->note = std::string("best of compiler, dp: ") + method;
+    }
+  }
+  if (!best) return Error{"no method produced a schedule"};
+  return std::move(*best);
+}
+
+}  // namespace
+
+const std::vector<SchedulerInfo>& Schedulers() {
+  static const std::vector<SchedulerInfo> table = {
+      {"compiler", "Coral's parameter-count partitioner: the edgetpu_compiler --num_segments baseline", RunCompiler},
+      {"dp", "exact best cuts of several topological orders under the cost model", RunDp},
+      {"auto", "the best of every method within the time limit", RunAuto},
+  };
+  return table;
+}
+
+double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
+  if (r.objective == Objective::kPaper) return 0;
+  double total = 0, largest = 0;
+  for (int v = 0; v < m.graph().num_ops(); ++v) {
+    const double c = m.FallsBackToCpu(v) ? m.CpuSeconds(v) : std::min(m.TpuSeconds(v), m.CpuSeconds(v));
+    total += c;
+    largest = std::max(largest, c);
+  }
+  // Without host fallback every stage is a TPU invoke, and the K caches hold at most
+  // K x cache bytes: the rest of the parameters cross the link on every inference, as do the
+  // graph's inputs and outputs.
+  bool any_fallback = false;
+  for (int v = 0; v < m.graph().num_ops(); ++v) any_fallback |= m.FallsBackToCpu(v) != 0;
+  if (!any_fallback) {
+    const DeviceProfile& p = m.profile();
+    const Graph& g = m.graph();
+    const double uncached = std::max<double>(
+        0, static_cast<double>(g.TotalParamBytes()) - static_cast<double>(r.stages) * p.param_cache_bytes);
+    int64_t io_in = 0, io_out = 0;
+    for (int t : g.inputs) io_in += g.tensors[t].bytes;
+    for (int t : g.outputs) io_out += g.tensors[t].bytes;
+    total += p.invoke_overhead_s + (uncached + io_in) / p.link_in_bytes_per_s +
+             io_out / p.link_out_bytes_per_s;
+  }
+  if (r.objective == Objective::kLatency) return total;
+  return std::max(largest, total / std::max(r.stages, 1));
+}
+
+Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m, const ScheduleRequest& r) {
+  const SchedulerInfo* info = nullptr;
+  for (const auto& s : Schedulers())
+    if (s.name == method) info = &s;
+  if (!info) {
+    std::string names;
+    for (const auto& s : Schedulers()) names += (names.empty() ? "" : ", ") + s.name;
+    return Error{fmt::format("unknown method '{}' (available: {})", method, names)};
+  }
+  const int n = m.graph().num_ops();
+  if (r.stages < 1) return Error{fmt::format("--stages must be at least 1, got {}", r.stages)};
+  if (r.stages > n)
+    return Error{fmt::format("{} stages for {} operators: at most one stage per operator", r.stages, n)};
+  const auto t0 = std::chrono::steady_clock::now();
+  auto res = info->run(m, r);
+  if (!res) return Error{fmt::format("{}: {}", method, res.error().message)};
+  res->solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  res->method = method;
+  if (auto st = ValidateSchedule(m.graph(), res->schedule, {r.align_children}); !st)
+    return Error{fmt::format("{} produced an invalid schedule: {}", method, st.error().message)};
+  res->objective_value = ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda);
+  res->lower_bound = std::max(res->lower_bound, SimpleLowerBound(m, r));
+  res->lower_bound = std::min(res->lower_bound, res->objective_value);
+  res->gap = res->objective_value > 0 ? (res->objective_value - res->lower_bound) / res->objective_value : 0;
+  if (res->gap <= 1e-9) res->proven_optimal = true;
+  return res;
+}
+
+}  // namespace respect

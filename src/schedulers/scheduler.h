@@ -1,0 +1,53 @@
+// One interface for every scheduling method (STYLE.md: graph, cost model, request -> schedule
+// or error), selected by name from one registry table. Every method's result is verified and
+// scored by the one evaluator before it is returned.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "cost/cost_model.h"
+#include "schedulers/objective.h"
+#include "schedulers/schedule.h"
+
+namespace respect {
+
+struct ScheduleRequest {
+  int stages = 4;
+  Objective objective = Objective::kThroughput;
+  double time_limit_s = 30;
+  double paper_lambda = 1.0;  // paper objective: weight of one MiB of the largest stage
+  bool align_children = false;
+};
+
+struct ScheduleResult {
+  std::string method;
+  Schedule schedule;
+  double objective_value = 0;  // from the evaluator
+  double lower_bound = 0;      // a proven lower bound on the optimum over all schedules
+  bool proven_optimal = false;
+  double gap = 1;              // (value - bound) / value
+  double solve_seconds = 0;
+  std::string note;            // e.g. which order dp chose
+};
+
+struct SchedulerInfo {
+  std::string name, description;
+  std::function<Result<ScheduleResult>(const CostModel&, const ScheduleRequest&)> run;
+};
+
+const std::vector<SchedulerInfo>& Schedulers();
+// Runs a method by name: checks the request, times the run, validates the schedule and fills
+// objective_value, lower_bound and gap from the evaluator.
+Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m, const ScheduleRequest& r);
+
+// A bound valid for every K-stage schedule under throughput or latency: no operator can cost
+// less than its cheaper placement (TPU or host), so the period is at least the total over K
+// and at least the slowest single operator; the latency at least the total. Without host
+// fallback, the total also includes one invoke, the graph's inputs and outputs, and the
+// parameters that K caches cannot hold (streamed over the link).
+double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r);
+
+}  // namespace respect
