@@ -47,11 +47,10 @@ Runner AddSchedule(CLI::App& app) {
              "  respect schedule zoo:inception_v4 -k 6 --method dp --json --out plan.json\n"
              "  respect simulate zoo:inception_v4 --schedule plan.json");
   return [o] {
-    auto g = LoadModel(o->model);
-    if (!g) return Fail(g.error().message);
-    if (g->num_ops() == 0) return Fail(fmt::format("{}: the graph has no operators", o->model));
-    auto device = LoadDeviceProfile(o->device);
-    if (!device) return Fail(device.error().message);
+    auto loaded = LoadModelOnDevice(o->model, o->device);
+    if (!loaded) return Fail(loaded.error().message);
+    const Graph* g = &loaded->graph;
+    const DeviceProfile* device = &loaded->device;
     auto objective = ParseObjective(o->objective);
     if (!objective) return Fail(objective.error().message);
     ScheduleRequest req;

@@ -74,11 +74,10 @@ Runner AddSimulate(CLI::App& app) {
              "  respect simulate model.tflite --schedule plan.json --inferences 1000\n"
              "  respect simulate zoo:inception_v4 --sweep 6");
   return [o] {
-    auto g = LoadModel(o->model);
-    if (!g) return Fail(g.error().message);
-    if (g->num_ops() == 0) return Fail(fmt::format("{}: the graph has no operators", o->model));
-    auto device = LoadDeviceProfile(o->device);
-    if (!device) return Fail(device.error().message);
+    auto loaded = LoadModelOnDevice(o->model, o->device);
+    if (!loaded) return Fail(loaded.error().message);
+    const Graph* g = &loaded->graph;
+    const DeviceProfile* device = &loaded->device;
     if (o->sweep > 0) return Sweep(*g, *device, o->sweep, o->json);
     Schedule s{1, std::vector<int>(g->num_ops(), 0)};
     std::string how = "one TPU";

@@ -6,6 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/graph.h"
+#include "cost/device_profile.h"
+
 namespace respect::cli {
 
 using Runner = std::function<int()>;
@@ -18,5 +21,12 @@ Runner AddSchedule(CLI::App& app);
 
 // Prints "respect: error: <message>" on stderr and returns 2.
 int Fail(const std::string& message);
+
+// What simulate and schedule both start from: a non-empty graph and a device profile.
+struct ModelOnDevice {
+  Graph graph;
+  DeviceProfile device;
+};
+Result<ModelOnDevice> LoadModelOnDevice(const std::string& model, const std::string& device);
 
 }  // namespace respect::cli

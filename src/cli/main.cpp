@@ -7,12 +7,22 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "importers/model_source.h"
 
 namespace respect::cli {
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "respect: error: %s\n", message.c_str());
   return 2;
+}
+
+Result<ModelOnDevice> LoadModelOnDevice(const std::string& model, const std::string& device) {
+  auto g = LoadModel(model);
+  if (!g) return g.error();
+  if (g->num_ops() == 0) return Error{fmt::format("{}: the graph has no operators", model)};
+  auto d = LoadDeviceProfile(device);
+  if (!d) return d.error();
+  return ModelOnDevice{std::move(*g), std::move(*d)};
 }
 
 }  // namespace respect::cli
