@@ -46,6 +46,7 @@ CostModel::CostModel(const Graph& g, DeviceProfile profile) : g_(&g), profile_(s
     fallback_[v] = p.FallsBackToCpu(op);
     free_[v] = p.IsFree(op);
     if (free_[v]) continue;
+    const int64_t out_elems = OutputElements(g, op);
     switch (op.op_class) {
       case OpClass::kConv: work_kind_[v] = Work::kConv; work_[v] = op.macs; break;
       case OpClass::kDepthwiseConv: work_kind_[v] = Work::kDepthwise; work_[v] = op.macs; break;
@@ -54,7 +55,7 @@ CostModel::CostModel(const Graph& g, DeviceProfile profile) : g_(&g), profile_(s
       case OpClass::kElementwise:
       case OpClass::kReduce: work_kind_[v] = Work::kVector; work_[v] = op.macs; break;
       case OpClass::kDataMovement:
-      case OpClass::kOther: work_kind_[v] = Work::kVector; work_[v] = OutputElements(g, op); break;
+      case OpClass::kOther: work_kind_[v] = Work::kVector; work_[v] = out_elems; break;
       case OpClass::kCustom: break;  // opaque: only the fixed cost is known
     }
     const double w = static_cast<double>(work_[v]);
@@ -63,7 +64,7 @@ CostModel::CostModel(const Graph& g, DeviceProfile profile) : g_(&g), profile_(s
     else if (work_kind_[v] != Work::kNone)
       cycles += w / (static_cast<double>(p.mac_array) * p.Utilisation(op.op_class));
     tpu_s_[v] = cycles / p.clock_hz;
-    const double cpu_work = std::max(static_cast<double>(op.macs), static_cast<double>(OutputElements(g, op)));
+    const double cpu_work = std::max(static_cast<double>(op.macs), static_cast<double>(out_elems));
     cpu_s_[v] = cpu_work / p.cpu_macs_per_s + p.cpu_op_overhead_s;
   }
 }
@@ -77,19 +78,13 @@ PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stage
   auto& stages = result.stages;
 
   // Walk the execution order: which operators fall back, and parameter caching per stage.
-  std::vector<char> on_cpu(g.num_ops(), 0), cpu_started(stages.size(), 0), cache_full(stages.size(), 0);
-  std::vector<int64_t> cached_so_far(stages.size(), 0);
+  std::vector<char> on_cpu(g.num_ops(), 0);
+  std::vector<SegmentWalk> walks(stages.size());
   std::unordered_set<int64_t> shared_constants_seen;  // (tensor, stage) of constants read twice
   for (int v : exec_order && !exec_order->empty() ? *exec_order : order_) {
     const int s = stage_of[v];
-    StageCost& st = stages[s];
-    const Operator& op = g.ops[v];
-    ++st.ops;
-    st.macs += op.macs;
-    if (fallback_[v]) cpu_started[s] = 1;
-    on_cpu[v] = cpu_started[s];
     int64_t layer_bytes = 0;
-    for (int t : op.inputs) {
+    for (int t : g.ops[v].inputs) {
       if (t < 0 || !g.tensors[t].is_constant) continue;
       const Tensor& c = g.tensors[t];
       if (c.consumers.size() > 1 &&
@@ -97,32 +92,7 @@ PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stage
         continue;
       layer_bytes += c.bytes;
     }
-    // Formats that record only a per-node size (GML, RESPECT dumps) give it as one constant;
-    // an operator whose constants are not tensors still carries param_bytes.
-    if (layer_bytes == 0 && op.param_bytes > 0 && op.inputs.empty()) layer_bytes = op.param_bytes;
-    st.param_bytes += layer_bytes;
-    if (on_cpu[v]) {
-      ++st.cpu_ops;
-      st.cpu_s += cpu_s_[v];
-      continue;
-    }
-    ++st.tpu_ops;
-    st.compute_s += tpu_s_[v];
-    if (!free_[v]) ++st.charged_tpu_ops;
-    switch (work_kind_[v]) {
-      case Work::kConv: st.conv_macs += work_[v]; break;
-      case Work::kDepthwise: st.depthwise_macs += work_[v]; break;
-      case Work::kFc: st.fc_macs += work_[v]; break;
-      case Work::kVector: st.vector_elems += work_[v]; break;
-      case Work::kNone: break;
-    }
-    if (!cache_full[s] && cached_so_far[s] + layer_bytes <= p.param_cache_bytes) {
-      cached_so_far[s] += layer_bytes;
-      st.cached_bytes += layer_bytes;
-    } else {
-      cache_full[s] = 1;
-      st.streamed_bytes += layer_bytes;
-    }
+    on_cpu[v] = AddOperator(v, layer_bytes, walks[s], stages[s]);
   }
 
   // Tensors crossing into and out of each stage's TPU part.
@@ -159,6 +129,40 @@ PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stage
   result.period_s = std::max(slowest, 0.0);
   result.throughput_ips = result.period_s > 0 ? 1.0 / result.period_s : 0;
   return result;
+}
+
+bool CostModel::AddOperator(int v, int64_t layer_bytes, SegmentWalk& walk, StageCost& st) const {
+  const Operator& op = g_->ops[v];
+  ++st.ops;
+  st.macs += op.macs;
+  if (fallback_[v]) walk.cpu_started = true;
+  // Formats that record only a per-node size (GML, RESPECT dumps) give it as one constant;
+  // an operator whose constants are not tensors still carries param_bytes.
+  if (layer_bytes == 0 && op.param_bytes > 0 && op.inputs.empty()) layer_bytes = op.param_bytes;
+  st.param_bytes += layer_bytes;
+  if (walk.cpu_started) {
+    ++st.cpu_ops;
+    st.cpu_s += cpu_s_[v];
+    return true;
+  }
+  ++st.tpu_ops;
+  st.compute_s += tpu_s_[v];
+  if (!free_[v]) ++st.charged_tpu_ops;
+  switch (work_kind_[v]) {
+    case Work::kConv: st.conv_macs += work_[v]; break;
+    case Work::kDepthwise: st.depthwise_macs += work_[v]; break;
+    case Work::kFc: st.fc_macs += work_[v]; break;
+    case Work::kVector: st.vector_elems += work_[v]; break;
+    case Work::kNone: break;
+  }
+  if (!walk.cache_full && walk.cached_so_far + layer_bytes <= profile_.param_cache_bytes) {
+    walk.cached_so_far += layer_bytes;
+    st.cached_bytes += layer_bytes;
+  } else {
+    walk.cache_full = true;
+    st.streamed_bytes += layer_bytes;
+  }
+  return false;
 }
 
 PipelineCost CostModel::EvaluateSingle() const {

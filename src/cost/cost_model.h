@@ -86,6 +86,18 @@ class CostModel {
   PipelineCost EvaluateSingle() const;
 
  private:
+  // Where one segment's walk in execution order stands: has an operator fallen back to the
+  // CPU yet, and how full is the parameter cache.
+  struct SegmentWalk {
+    bool cpu_started = false, cache_full = false;
+    int64_t cached_so_far = 0;
+  };
+  // Adds operator v, the next in its segment's execution order, to the segment's cost st:
+  // counts, CPU fallback, compute, and caching of layer_bytes (the bytes of its constants not
+  // yet counted for this segment). Returns true when v runs on the CPU. Shared by Evaluate and
+  // SegmentScanner so both charge an operator the same way.
+  bool AddOperator(int v, int64_t layer_bytes, SegmentWalk& walk, StageCost& st) const;
+
   const Graph* g_;
   DeviceProfile profile_;
   std::vector<int> order_, position_;

@@ -11,14 +11,12 @@ SegmentScanner::SegmentScanner(const CostModel& model, std::vector<int> order)
   const_stamp_.assign(g.tensors.size(), -1);
   produced_stamp_.assign(g.tensors.size(), -1);
   inside_count_.assign(g.tensors.size(), 0);
-  op_stamp_.assign(g.num_ops(), -1);
 }
 
 void SegmentScanner::Start(int position) {
   ++segment_;
-  start_ = end_ = position;
-  cpu_started_ = cache_full_ = false;
-  cached_so_far_ = 0;
+  end_ = position;
+  walk_ = {};
   cost_ = StageCost{};
 }
 
@@ -28,41 +26,15 @@ const StageCost& SegmentScanner::Extend() {
   const int v = order_[end_++];
   const Operator& op = g.ops[v];
   StageCost& st = cost_;
-  ++st.ops;
-  st.macs += op.macs;
-  if (m_.fallback_[v]) cpu_started_ = true;
   int64_t layer_bytes = 0;
   for (int t : op.inputs) {
-    if (t < 0 || !g.tensors[t].is_constant) continue;
-    if (const_stamp_[t] == segment_) continue;
+    if (t < 0 || !g.tensors[t].is_constant || const_stamp_[t] == segment_) continue;
     const_stamp_[t] = segment_;
     layer_bytes += g.tensors[t].bytes;
   }
-  if (layer_bytes == 0 && op.param_bytes > 0 && op.inputs.empty()) layer_bytes = op.param_bytes;
-  st.param_bytes += layer_bytes;
-  if (cpu_started_) {
-    ++st.cpu_ops;
-    st.cpu_s += m_.cpu_s_[v];
+  if (m_.AddOperator(v, layer_bytes, walk_, st)) {
     FinishStageCost(st, p);
     return st;
-  }
-  op_stamp_[v] = segment_;
-  ++st.tpu_ops;
-  st.compute_s += m_.tpu_s_[v];
-  if (!m_.free_[v]) ++st.charged_tpu_ops;
-  switch (m_.work_kind_[v]) {
-    case CostModel::Work::kConv: st.conv_macs += m_.work_[v]; break;
-    case CostModel::Work::kDepthwise: st.depthwise_macs += m_.work_[v]; break;
-    case CostModel::Work::kFc: st.fc_macs += m_.work_[v]; break;
-    case CostModel::Work::kVector: st.vector_elems += m_.work_[v]; break;
-    case CostModel::Work::kNone: break;
-  }
-  if (!cache_full_ && cached_so_far_ + layer_bytes <= p.param_cache_bytes) {
-    cached_so_far_ += layer_bytes;
-    st.cached_bytes += layer_bytes;
-  } else {
-    cache_full_ = true;
-    st.streamed_bytes += layer_bytes;
   }
   // Inputs: produced by this segment's TPU part (one more inside consumer), or received.
   for (size_t k = 0; k < op.inputs.size(); ++k) {

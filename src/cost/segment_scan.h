@@ -28,14 +28,12 @@ class SegmentScanner {
   std::vector<int> order_;
   std::vector<char> is_output_;
   // Per-segment state, reset lazily by stamping with the segment's id.
-  int segment_ = 0, start_ = 0, end_ = 0;
-  bool cpu_started_ = false, cache_full_ = false;
-  int64_t cached_so_far_ = 0;
+  int segment_ = 0, end_ = 0;
+  CostModel::SegmentWalk walk_;
   std::vector<int> in_stamp_;       // tensor received as input by this segment
   std::vector<int> const_stamp_;    // constant already counted by this segment
   std::vector<int> produced_stamp_; // tensor produced by this segment's TPU part
   std::vector<int> inside_count_;   // its consumers in the TPU part (valid when produced)
-  std::vector<int> op_stamp_;       // operator in this segment's TPU part
   StageCost cost_;
 };
 
