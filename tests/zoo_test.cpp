@@ -170,6 +170,29 @@ TEST(Zoo, InceptionV4ComputeAndLayout) {
   EXPECT_EQ(convs, 149);
 }
 
+// EfficientNet-EdgeTPU S/M/L against timm's published counts of the ported TF checkpoints
+// (batch norm counted as 2 trainable parameters per channel: 5.44 M, 6.90 M, 10.59 M) and
+// published compute (1.8, 3.0, 8.0 G MACs at 224, 240, 300).
+TEST(Zoo, EfficientNetEdgeTpuMatchesPublishedFigures) {
+  const struct { const char* name; int64_t timm_params; double gmacs; int fused_convs; } rows[] = {
+      {"efficientnet_edgetpu_s", 5'438'392, 1.8, 7}, {"efficientnet_edgetpu_m", 6'899'496, 3.0, 10},
+      {"efficientnet_edgetpu_l", 10'589'712, 8.0, 11}};
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.name);
+    Graph keras = Build(std::string(r.name) + ":granularity=keras");
+    int64_t bn_params = 0;
+    for (const auto& op : keras.ops)
+      if (op.type == "BatchNormalization") bn_params += op.param_bytes / 4;
+    EXPECT_EQ(keras.TotalParamBytes() / 4 - bn_params / 2, r.timm_params);
+    Graph fused = Build(r.name);
+    EXPECT_NEAR(fused.TotalMacs() / 1e9, r.gmacs, 0.07);
+    // Fused-MBConv blocks: a full KxK conv with 4x/8x expansion, not a depthwise.
+    int fused_convs = 0;
+    for (const auto& op : fused.ops) fused_convs += op.name.find("fused_conv") != std::string::npos;
+    EXPECT_EQ(fused_convs, r.fused_convs);
+  }
+}
+
 TEST(Zoo, BadSpecsAreRejected) {
   EXPECT_FALSE(BuildZooModel("resnet51").ok());
   EXPECT_FALSE(BuildZooModel("resnet50:input=abc").ok());

@@ -18,7 +18,7 @@ Runner AddZoo(CLI::App& app) {
   return [json] {
     nlohmann::json arr = nlohmann::json::array();
     if (!*json)
-      fmt::print("{:<20} {:>5} {:>6} {:>6} {:>14} {:>12} {:>9}  {}\n", "name", "input", "ops",
+      fmt::print("{:<22} {:>5} {:>6} {:>6} {:>14} {:>12} {:>9}  {}\n", "name", "input", "ops",
                  "depth", "keras params", "int8 bytes", "GMACs", "description");
     for (const auto& m : ZooModels()) {
       auto g = BuildZooModel(m.name, ZooOptions{});
@@ -30,7 +30,7 @@ Runner AddZoo(CLI::App& app) {
                        {"keras_params_with_top", m.params_with_top},
                        {"keras_params_without_top", m.params_without_top}});
       } else {
-        fmt::print("{:<20} {:>5} {:>6} {:>6} {:>14} {:>12} {:>9.2f}  {}\n", m.name, m.default_input,
+        fmt::print("{:<22} {:>5} {:>6} {:>6} {:>14} {:>12} {:>9.2f}  {}\n", m.name, m.default_input,
                    g->num_ops(), Depth(*g), m.params_with_top, g->TotalParamBytes(),
                    g->TotalMacs() / 1e9, m.description);
       }

@@ -25,5 +25,8 @@ Result<Graph> SqueezeNet(const std::string& model, const ZooOptions& o);
 Result<Graph> InceptionV1(const std::string& model, const ZooOptions& o);
 Result<Graph> InceptionV4(const std::string& model, const ZooOptions& o);
 Result<Graph> InceptionResNetV2(const std::string& model, const ZooOptions& o);
+// width/depth: the compound-scaling coefficients (S 1.0/1.0, M 1.0/1.1, L 1.2/1.4).
+Result<Graph> EfficientNetEdgeTpu(const std::string& model, const ZooOptions& o, double width,
+                                  double depth);
 
 }  // namespace respect::zoo

@@ -68,6 +68,17 @@ const std::vector<Entry>& Registry() {
        [](auto& n, auto& o) { return Vgg(n, o, {2, 2, 3, 3, 3}); }},
       {{"vgg19", "VGG-19", 224, 143'667'240, 20'024'384},
        [](auto& n, auto& o) { return Vgg(n, o, {2, 2, 4, 4, 4}); }},
+      // EfficientNet-EdgeTPU has no Keras application. Its published counts (timm, ported from
+      // the TF checkpoints: 5.44 M, 6.90 M, 10.59 M) count batch norm as 2 parameters per
+      // channel; these are this network in Keras's convention (4 per channel), which exceeds
+      // them by exactly 2 x the BN channels: 51,440 / 67,808 / 92,208. The TF checkpoints
+      // Coral compiles have 1001 classes (use classes=1001).
+      {{"efficientnet_edgetpu_s", "EfficientNet-EdgeTPU-S (Gupta & Tan 2019)", 224, 5'489'832, 4'208'832},
+       [](auto& n, auto& o) { return EfficientNetEdgeTpu(n, o, 1.0, 1.0); }},
+      {{"efficientnet_edgetpu_m", "EfficientNet-EdgeTPU-M", 240, 6'967'304, 5'686'304},
+       [](auto& n, auto& o) { return EfficientNetEdgeTpu(n, o, 1.0, 1.1); }},
+      {{"efficientnet_edgetpu_l", "EfficientNet-EdgeTPU-L", 300, 10'681'920, 9'144'920},
+       [](auto& n, auto& o) { return EfficientNetEdgeTpu(n, o, 1.2, 1.4); }},
   };
   return entries;
 }
