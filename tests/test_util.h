@@ -6,6 +6,15 @@
 #include <vector>
 
 #include "core/graph.h"
+#include "cost/device_profile.h"
+
+namespace respect {
+// A random small DNN-like graph (dp_cuts_test.cpp): the synthetic generator's DAG with real
+// tensors, MACs, parameters and, with_fallback, a few operators the Edge TPU cannot run.
+Graph RandomNet(int n, uint32_t seed, bool with_fallback = true);
+// The usb profile with a 6 MB cache, so that random graphs stream parameters.
+DeviceProfile SmallCacheUsb();
+}  // namespace respect
 
 namespace respect::testing {
 

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
@@ -18,7 +19,7 @@ Runner AddSchedule(CLI::App& app) {
     std::string model, method = "auto", objective = "throughput", device = "usb", out, svg;
     int stages = 0;
     double time_limit = 30, lambda = 1.0;
-    bool json = false, align_children = false;
+    bool json = false, align_children = false, quiet = false;
   };
   auto o = std::make_shared<Options>();
   std::string methods;
@@ -36,6 +37,7 @@ Runner AddSchedule(CLI::App& app) {
   app.add_option("--lambda", o->lambda, "paper objective: weight of one MiB")->capture_default_str();
   app.add_flag("--align-children", o->align_children, "require all children of a node in one stage "
                                                        "(the RESPECT authors' Edge TPU rule)");
+  app.add_flag("--quiet,-q", o->quiet, "no progress lines on stderr during long solves");
   app.add_option("--out", o->out, "write the result JSON (as --json prints it) to FILE, atomically");
   app.add_option("--svg", o->svg, "draw the graph coloured by stage to FILE");
   app.add_flag("--json", o->json, "print one JSON object: model, method, objective, stages, "
@@ -59,6 +61,17 @@ Runner AddSchedule(CLI::App& app) {
     req.time_limit_s = o->time_limit;
     req.paper_lambda = o->lambda;
     req.align_children = o->align_children;
+    if (!o->quiet) {
+      const bool paper = *objective == Objective::kPaper;
+      req.progress = [paper](double incumbent, double bound, double elapsed) {
+        auto show = [paper](double v) {
+          return std::isinf(v) ? std::string("none") : paper ? fmt::format("{:.3f}", v) : fmt::format("{:.3f} ms", v * 1e3);
+        };
+        const double gap = std::isinf(incumbent) || incumbent <= 0 ? 1 : (incumbent - bound) / incumbent;
+        fmt::print(stderr, "ilp: {:6.1f} s  incumbent {}  bound {}  gap {:.1f}%\n", elapsed,
+                   show(incumbent), show(bound), 100 * std::max(0.0, gap));
+      };
+    }
     CostModel model(*g, *device);
     auto res = RunScheduler(o->method, model, req);
     if (!res) return Fail(fmt::format("{}: {}", o->model, res.error().message));

@@ -15,11 +15,15 @@
 namespace respect {
 
 struct ScheduleRequest {
-  int stages = 4;
-  Objective objective = Objective::kThroughput;
+  ScheduleRequest(int k = 4, Objective o = Objective::kThroughput) : stages(k), objective(o) {}
+  int stages;
+  Objective objective;
   double time_limit_s = 30;
   double paper_lambda = 1.0;  // paper objective: weight of one MiB of the largest stage
   bool align_children = false;
+  // Long solves (ilp) report (incumbent or +inf, best bound, elapsed seconds) about once a
+  // second, in the objective's unit (seconds, or the paper score).
+  std::function<void(double, double, double)> progress;
 };
 
 struct ScheduleResult {

@@ -1,0 +1,428 @@
+#include "schedulers/ilp.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+
+#include <CbcEventHandler.hpp>
+#include <CbcModel.hpp>
+#include <CbcSolver.hpp>
+#include <CoinPackedMatrix.hpp>
+#include <OsiClpSolverInterface.hpp>
+#include <fmt/format.h>
+
+namespace respect {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kMs = 1000.0;  // the model's time unit: milliseconds keep coefficients O(1)
+constexpr double kMiB = 1048576.0;
+
+struct Term {
+  int col;
+  double coef;
+};
+
+// A linear expression over model columns plus a constant.
+struct Expr {
+  std::vector<Term> terms;
+  double constant = 0;
+  void Add(const Expr& e, double scale) {
+    for (const Term& t : e.terms) terms.push_back({t.col, t.coef * scale});
+    constant += e.constant * scale;
+  }
+  void Add(int col, double coef) { terms.push_back({col, coef}); }
+};
+
+class MilpBuilder {
+ public:
+  int AddCol(std::string name, double lb, double ub, double obj, bool integer) {
+    names.push_back(std::move(name));
+    col_lb.push_back(lb);
+    col_ub.push_back(ub);
+    objective.push_back(obj);
+    is_int.push_back(integer);
+    return static_cast<int>(names.size()) - 1;
+  }
+  // lb <= e <= ub; the constant of e moves to the bounds; repeated columns are merged.
+  void AddRow(const Expr& e, double lb, double ub) {
+    const int row = static_cast<int>(row_lb.size());
+    std::vector<Term> t = e.terms;
+    std::sort(t.begin(), t.end(), [](const Term& a, const Term& b) { return a.col < b.col; });
+    for (size_t i = 0; i < t.size();) {
+      double c = 0;
+      size_t j = i;
+      for (; j < t.size() && t[j].col == t[i].col; ++j) c += t[j].coef;
+      if (c != 0) {
+        rows.push_back(row);
+        cols.push_back(t[i].col);
+        elems.push_back(c);
+      }
+      i = j;
+    }
+    const double inf = std::numeric_limits<double>::infinity();
+    row_lb.push_back(lb == -inf ? -COIN_DBL_MAX : lb - e.constant);
+    row_ub.push_back(ub == inf ? COIN_DBL_MAX : ub - e.constant);
+  }
+  int num_cols() const { return static_cast<int>(names.size()); }
+
+  std::vector<std::string> names;
+  std::vector<double> col_lb, col_ub, objective;
+  std::vector<char> is_int;
+  std::vector<int> rows, cols;
+  std::vector<double> elems, row_lb, row_ub;
+};
+
+// Progress from inside CBC's search, at most about once a second.
+class ProgressHandler : public CbcEventHandler {
+ public:
+  ProgressHandler(std::function<void(double, double, double)> cb, double scale, double offset,
+                  Clock::time_point t0)
+      : cb_(std::move(cb)), scale_(scale), offset_(offset), t0_(t0), last_(t0) {}
+  CbcAction event(CbcEvent e) override {
+    if (!cb_ || !model_) return noAction;
+    const auto now = Clock::now();
+    if (e != solution && e != heuristicSolution && now - last_ < std::chrono::seconds(1)) return noAction;
+    last_ = now;
+    const double inc = model_->bestSolution() ? model_->getObjValue() / scale_ + offset_
+                                              : std::numeric_limits<double>::infinity();
+    const double bound = model_->getBestPossibleObjValue() / scale_ + offset_;
+    cb_(inc, bound, std::chrono::duration<double>(now - t0_).count());
+    return noAction;
+  }
+  CbcEventHandler* clone() const override { return new ProgressHandler(*this); }
+
+ private:
+  std::function<void(double, double, double)> cb_;
+  double scale_, offset_;
+  Clock::time_point t0_, last_;
+};
+
+// CBC prints banners on stdout whatever its log level; a caller printing JSON there must not
+// get them. Sends stdout to stderr while alive.
+class StdoutToStderr {
+ public:
+  StdoutToStderr() {
+    std::fflush(stdout);
+    saved_ = dup(STDOUT_FILENO);
+    if (saved_ >= 0) dup2(STDERR_FILENO, STDOUT_FILENO);
+  }
+  ~StdoutToStderr() {
+    std::fflush(stdout);
+    if (saved_ >= 0) {
+      dup2(saved_, STDOUT_FILENO);
+      close(saved_);
+    }
+  }
+  StdoutToStderr(const StdoutToStderr&) = delete;
+  StdoutToStderr& operator=(const StdoutToStderr&) = delete;
+
+ private:
+  int saved_ = -1;
+};
+
+// CbcMain1 calls this at fixed points of its run and may dereference it: never pass null.
+int NoCallback(CbcModel*, int) { return 0; }
+
+// Parameter bytes the evaluator charges operator v in a stage (its constants; formats without
+// constant tensors carry param_bytes on the operator). Sets shared when a constant is read by
+// several operators (the evaluator stores it once per stage; the model charges each reader).
+int64_t LayerBytes(const Graph& g, int v, bool& shared) {
+  const Operator& op = g.ops[v];
+  int64_t bytes = 0;
+  for (int t : op.inputs) {
+    if (t < 0 || !g.tensors[t].is_constant) continue;
+    if (g.tensors[t].consumers.size() > 1) shared = true;
+    bytes += g.tensors[t].bytes;
+  }
+  if (bytes == 0 && op.param_bytes > 0 && op.inputs.empty()) bytes = op.param_bytes;
+  return bytes;
+}
+
+}  // namespace
+
+Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
+  const Graph& g = m.graph();
+  const DeviceProfile& p = m.profile();
+  const int n = g.num_ops(), K = o.stages;
+  if (K < 1 || K > n) return Error{fmt::format("ilp: {} stages for {} operators", K, n)};
+  const bool windows = !o.window_lo.empty();
+  if (windows && (static_cast<int>(o.window_lo.size()) != n || static_cast<int>(o.window_hi.size()) != n))
+    return Error{"ilp: windows must give every operator a range"};
+
+  IlpResult result;
+  MilpBuilder b;
+  const double inf = std::numeric_limits<double>::infinity();
+
+  // y[v][k], k < K-1: "stage(v) <= k".
+  std::vector<std::vector<int>> y(n, std::vector<int>(std::max(K - 1, 0), -1));
+  for (int v = 0; v < n; ++v) {
+    const int lo = windows ? std::clamp(o.window_lo[v], 0, K - 1) : 0;
+    const int hi = windows ? std::clamp(o.window_hi[v], lo, K - 1) : K - 1;
+    for (int k = 0; k + 1 < K; ++k)
+      y[v][k] = b.AddCol(fmt::format("y_{}_{}", v, k), k >= hi ? 1 : 0, k < lo ? 0 : 1, 0, true);
+  }
+  auto Y = [&](int v, int k) {
+    Expr e;
+    if (k < 0) return e;
+    if (k >= K - 1) {
+      e.constant = 1;
+      return e;
+    }
+    e.Add(y[v][k], 1);
+    return e;
+  };
+  auto X = [&](int v, int k) {
+    Expr e = Y(v, k);
+    e.Add(Y(v, k - 1), -1);
+    return e;
+  };
+
+  // Precedence, monotone cumulative variables, non-empty stages, child alignment.
+  for (int v = 0; v < n; ++v) {
+    for (int k = 0; k + 2 < K; ++k) {
+      Expr e = Y(v, k);
+      e.Add(Y(v, k + 1), -1);
+      b.AddRow(e, -inf, 0);
+    }
+    for (int u : g.preds(v))
+      for (int k = 0; k + 1 < K; ++k) {
+        Expr e = Y(v, k);
+        e.Add(Y(u, k), -1);
+        b.AddRow(e, -inf, 0);
+      }
+    if (o.align_children && g.succs(v).size() > 1) {
+      const int first = g.succs(v)[0];
+      for (size_t i = 1; i < g.succs(v).size(); ++i)
+        for (int k = 0; k + 1 < K; ++k) {
+          Expr e = Y(g.succs(v)[i], k);
+          e.Add(Y(first, k), -1);
+          b.AddRow(e, 0, 0);
+        }
+    }
+  }
+  for (int k = 0; k < K; ++k) {
+    Expr e;
+    for (int v = 0; v < n; ++v) e.Add(X(v, k), 1);
+    b.AddRow(e, 1, inf);
+  }
+
+  double scale = kMs, offset = 0;  // reported value = model objective / scale + offset
+  std::vector<std::vector<int>> streamed(n);  // st[v][k] columns (or empty)
+  std::vector<int64_t> layer(n, 0);
+  if (o.objective == Objective::kPaper) {
+    scale = 1;
+    const int pmax = b.AddCol("pmax", 0, inf, o.paper_lambda, false);
+    for (int k = 0; k < K; ++k) {
+      Expr e;
+      for (int v = 0; v < n; ++v)
+        if (g.ops[v].param_bytes > 0) e.Add(X(v, k), g.ops[v].param_bytes / kMiB);
+      e.Add(pmax, -1);
+      b.AddRow(e, -inf, 0);
+    }
+    // crossings = sum over edges u -> v of stage(v) - stage(u) = sum_k y[u][k] - y[v][k].
+    for (int v = 0; v < n; ++v)
+      for (int u : g.preds(v))
+        for (int k = 0; k + 1 < K; ++k) {
+          b.objective[y[u][k]] += 1;
+          b.objective[y[v][k]] -= 1;
+        }
+  } else {
+    bool any_fallback = false, shared = false;
+    for (int v = 0; v < n; ++v) any_fallback |= m.FallsBackToCpu(v) != 0;
+    for (int v = 0; v < n; ++v) layer[v] = LayerBytes(g, v, shared);
+    result.model_exact = !any_fallback && !shared;
+    const double in_ms = kMs / p.link_in_bytes_per_s, out_ms = kMs / p.link_out_bytes_per_s;
+    std::vector<Expr> stage(K);
+    for (int k = 0; k < K; ++k) {
+      stage[k].constant = p.invoke_overhead_s * kMs;
+      for (int v = 0; v < n; ++v) {
+        const double c = (m.FallsBackToCpu(v) ? m.CpuSeconds(v) : m.TpuSeconds(v)) * kMs;
+        if (c > 0) stage[k].Add(X(v, k), c);
+      }
+    }
+    // Activation tensors over the link.
+    std::vector<char> is_output(g.tensors.size(), 0);
+    for (int t : g.outputs) is_output[t] = 1;
+    for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
+      const Tensor& tensor = g.tensors[t];
+      if (tensor.is_constant || tensor.bytes <= 0) continue;
+      std::vector<int> consumers = tensor.consumers;
+      std::sort(consumers.begin(), consumers.end());
+      consumers.erase(std::unique(consumers.begin(), consumers.end()), consumers.end());
+      const int prod = tensor.producer;
+      const double bytes = static_cast<double>(tensor.bytes);
+      for (int k = 0; k < K && !consumers.empty(); ++k) {
+        const int in = b.AddCol(fmt::format("in_{}_{}", t, k), 0, 1, 0, false);
+        for (int c : consumers) {
+          Expr e = X(c, k);
+          if (prod >= 0) e.Add(X(prod, k), -1);
+          e.Add(in, -1);
+          b.AddRow(e, -inf, 0);
+        }
+        stage[k].Add(in, bytes * in_ms);
+      }
+      if (prod < 0) continue;
+      for (int k = 0; k < K; ++k) {
+        if (is_output[t]) {
+          stage[k].Add(X(prod, k), bytes * out_ms);
+        } else if (!consumers.empty()) {
+          const int out = b.AddCol(fmt::format("out_{}_{}", t, k), 0, 1, 0, false);
+          for (int c : consumers) {
+            Expr e = X(prod, k);
+            e.Add(X(c, k), -1);
+            e.Add(out, -1);
+            b.AddRow(e, -inf, 0);
+          }
+          stage[k].Add(out, bytes * out_ms);
+        }
+      }
+    }
+    // Parameter caching in execution order.
+    const double cache = static_cast<double>(p.param_cache_bytes);
+    const auto& order = m.exec_order();
+    double global_prefix = 0;
+    for (int i = 0; i < n; ++i) {
+      const int v = order[i];
+      global_prefix += static_cast<double>(layer[v]);
+      if (layer[v] == 0 || global_prefix <= cache) continue;  // can never stream
+      const double big_m = global_prefix - cache;
+      for (int k = 0; k < K; ++k) {
+        const int st = b.AddCol(fmt::format("s_{}_{}", v, k), 0, 1, 0, true);
+        streamed[v].push_back(st);
+        // prefix_k(v) - cache <= M (1 - x[v][k]) + M st  (in MiB for conditioning)
+        Expr e;
+        for (int j = 0; j <= i; ++j)
+          if (layer[order[j]] > 0) e.Add(X(order[j], k), layer[order[j]] / kMiB);
+        e.Add(X(v, k), big_m / kMiB);
+        e.Add(st, -big_m / kMiB);
+        b.AddRow(e, -inf, (cache + big_m) / kMiB);
+        Expr only_if_here = X(v, k);  // st <= x[v][k]
+        only_if_here.Add(st, -1);
+        b.AddRow(only_if_here, 0, inf);
+        stage[k].Add(st, static_cast<double>(layer[v]) * in_ms);
+      }
+    }
+    for (int k = 0; k < K; ++k) {  // aggregate: streamed bytes >= stage params - cache
+      Expr e;
+      bool any = false;
+      for (int v = 0; v < n; ++v) {
+        if (layer[v] == 0) continue;
+        e.Add(X(v, k), -layer[v] / kMiB);
+        if (!streamed[v].empty()) {
+          e.Add(streamed[v][k], layer[v] / kMiB);
+          any = true;
+        }
+      }
+      if (any) b.AddRow(e, -cache / kMiB, inf);
+    }
+    if (o.objective == Objective::kThroughput) {
+      const int T = b.AddCol("period", 0, inf, 1, false);
+      for (int k = 0; k < K; ++k) {
+        Expr e = stage[k];
+        e.Add(T, -1);
+        b.AddRow(e, -inf, 0);
+      }
+    } else {  // latency: the sum of the stage expressions
+      for (int k = 0; k < K; ++k) {
+        for (const Term& t : stage[k].terms) b.objective[t.col] += t.coef;
+        offset += stage[k].constant / kMs;
+      }
+    }
+  }
+
+  // The solver.
+  OsiClpSolverInterface solver;
+  CoinPackedMatrix matrix(true, b.rows.data(), b.cols.data(), b.elems.data(),
+                          static_cast<CoinBigIndex>(b.elems.size()));
+  matrix.setDimensions(static_cast<int>(b.row_lb.size()), b.num_cols());
+  solver.loadProblem(matrix, b.col_lb.data(), b.col_ub.data(), b.objective.data(),
+                     b.row_lb.data(), b.row_ub.data());
+  for (int c = 0; c < b.num_cols(); ++c) {
+    solver.setColName(c, b.names[c]);
+    if (b.is_int[c]) {
+      solver.setInteger(c);
+      ++result.integers;
+    }
+  }
+  solver.messageHandler()->setLogLevel(0);
+  result.rows = static_cast<int>(b.row_lb.size());
+  result.cols = b.num_cols();
+
+  CbcModel model(solver);
+  model.messageHandler()->setLogLevel(0);
+  if (o.warm_start && static_cast<int>(o.warm_start->stage_of.size()) == n) {
+    const auto& s = o.warm_start->stage_of;
+    std::vector<std::pair<std::string, double>> start;
+    for (int v = 0; v < n; ++v)
+      for (int k = 0; k + 1 < K; ++k) start.emplace_back(b.names[y[v][k]], s[v] <= k ? 1.0 : 0.0);
+    // The cache walk of each stage in execution order gives the streamed flags.
+    std::vector<double> filled(K, 0);
+    std::vector<char> full(K, 0);
+    for (int v : m.exec_order()) {
+      const int k = s[v];
+      if (!full[k] && filled[k] + static_cast<double>(layer[v]) <= static_cast<double>(p.param_cache_bytes)) {
+        filled[k] += static_cast<double>(layer[v]);
+      } else if (layer[v] > 0) {
+        full[k] = 1;
+      }
+      for (int kk = 0; kk < static_cast<int>(streamed[v].size()); ++kk)
+        start.emplace_back(b.names[streamed[v][kk]], kk == k && full[k] ? 1.0 : 0.0);
+    }
+    model.setMIPStart(start);
+  }
+  const auto t0 = Clock::now();
+  ProgressHandler progress(o.progress, scale, offset, t0);
+  model.passInEventHandler(&progress);
+
+  const std::string seconds = fmt::format("{}", std::max(o.time_limit_s, 0.01));
+  std::vector<std::string> args = {"respect", "-log", "0", "-timeMode", "elapsed", "-sec", seconds};
+  if (o.cutoff > 0) {
+    args.push_back("-cutoff");
+    args.push_back(fmt::format("{}", (o.cutoff - offset) * scale));
+  }
+  args.push_back("-solve");
+  args.push_back("-quit");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  {
+    StdoutToStderr quiet;
+    CbcSolverUsefulData data;
+    data.noPrinting_ = true;
+    CbcMain0(model, data);
+    model.messageHandler()->setLogLevel(0);
+    CbcMain1(static_cast<int>(argv.size()), argv.data(), model, NoCallback, data);
+  }
+
+  result.proven_infeasible = model.isProvenInfeasible();
+  result.bound = model.getBestPossibleObjValue() / scale + offset;
+  const double* sol = model.bestSolution();
+  if (sol && model.getNumCols() == b.num_cols()) {
+    result.found = true;
+    result.objective = model.getObjValue() / scale + offset;
+    std::vector<int> stage_of(n, K - 1);
+    for (int v = 0; v < n; ++v)
+      for (int k = 0; k + 1 < K; ++k)
+        if (sol[y[v][k]] > 0.5) {
+          stage_of[v] = k;
+          break;
+        }
+    result.schedule = Schedule(K, std::move(stage_of));
+  }
+  result.proven_optimal = result.found && model.isProvenOptimal();
+  if (result.proven_optimal) result.bound = std::min(result.bound, result.objective);
+  if (result.proven_optimal) result.status = "optimal";
+  else if (result.proven_infeasible) result.status = "infeasible";
+  else if (model.isSecondsLimitReached()) result.status = fmt::format("time limit ({} s)", seconds);
+  else result.status = fmt::format("stopped (CBC status {}/{})", model.status(), model.secondaryStatus());
+  if (!result.found && result.proven_infeasible && o.cutoff <= 0)
+    return Error{"ilp: no schedule satisfies the constraints (windows or child alignment with K non-empty stages)"};
+  return result;
+}
+
+}  // namespace respect
