@@ -10,6 +10,8 @@
 #include "schedulers/compiler_partitioner.h"
 #include "schedulers/dp_cuts.h"
 #include "schedulers/ilp.h"
+#include "schedulers/order_to_stages.h"
+#include "schedulers/profiling_partitioner.h"
 
 namespace respect {
 namespace {
@@ -20,6 +22,25 @@ Result<ScheduleResult> RunCompiler(const CostModel& m, const ScheduleRequest& r)
   ScheduleResult out;
   out.schedule = std::move(*s);
   out.note = "Coral's parameter-count partitioner (edgetpu_compiler --num_segments)";
+  return out;
+}
+
+Result<ScheduleResult> RunProfiling(const CostModel& m, const ScheduleRequest& r) {
+  auto p = ProfilingPartition(m, r.stages);
+  if (!p) return p.error();
+  ScheduleResult out;
+  out.schedule = std::move(p->schedule);
+  out.note = fmt::format("Coral's profiling partitioner on the cost model: {} binary-search steps to 1 ms",
+                         p->iterations);
+  return out;
+}
+
+Result<ScheduleResult> RunList(const CostModel& m, const ScheduleRequest& r) {
+  auto s = ListSchedule(m.graph(), r.stages, m.profile().param_cache_bytes, r.align_children);
+  if (!s) return s.error();
+  ScheduleResult out;
+  out.schedule = std::move(*s);
+  out.note = "RESPECT's list scheduler (step capacity = the parameter cache), cut by capacity bisection";
   return out;
 }
 
@@ -36,7 +57,7 @@ Result<ScheduleResult> RunDp(const CostModel& m, const ScheduleRequest& r) {
 // the ILP models), as the ILP's incumbent.
 std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRequest& r) {
   std::optional<ScheduleResult> best;
-  for (const char* method : {"compiler", "dp"}) {
+  for (const char* method : {"compiler", "profiling", "list", "dp"}) {
     auto res = RunScheduler(method, m, r);
     if (!res) continue;
     res->schedule.order.clear();
@@ -49,7 +70,7 @@ std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRe
 Result<ScheduleResult> RunIlp(const CostModel& m, const ScheduleRequest& r) {
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<ScheduleResult> warm;
-  if (!r.align_children) warm = BestHeuristic(m, r);  // heuristics ignore child alignment
+  warm = BestHeuristic(m, r);  // methods that ignore --align-children fail validation and drop out
   IlpOptions o;
   o.stages = r.stages;
   o.objective = r.objective;
@@ -90,14 +111,14 @@ Result<ScheduleResult> RunIlp(const CostModel& m, const ScheduleRequest& r) {
 // unless a heuristic run in its own order is better than what the ILP proved or found.
 Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
   std::optional<ScheduleResult> best;
-  for (const char* method : {"compiler", "dp", "ilp"}) {
+  for (const char* method : {"compiler", "profiling", "list", "dp", "ilp"}) {
     auto res = RunScheduler(method, m, r);
     if (!res) continue;  // e.g. dp does not handle the paper objective
     if (!best || res->objective_value < best->objective_value) {
       const double bound = best ? std::max(best->lower_bound, res->lower_bound) : res->lower_bound;
       best = std::move(*res);
       best->lower_bound = bound;
-      best->note = std::string("best of compiler, dp, ilp: ") + method + (best->note.empty() ? "" : "; " + best->note);
+      best->note = std::string("best of all methods: ") + method + (best->note.empty() ? "" : "; " + best->note);
     } else {
       best->lower_bound = std::max(best->lower_bound, std::min(res->lower_bound, best->objective_value));
     }
@@ -111,6 +132,8 @@ Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
 const std::vector<SchedulerInfo>& Schedulers() {
   static const std::vector<SchedulerInfo> table = {
       {"compiler", "Coral's parameter-count partitioner: the edgetpu_compiler --num_segments baseline", RunCompiler},
+      {"profiling", "Coral's profiling partitioner (binary search on a target latency), cost model as the profiler", RunProfiling},
+      {"list", "RESPECT's list scheduler turned into K stages (the authors' capacity bisection)", RunList},
       {"dp", "exact best cuts of several topological orders under the cost model", RunDp},
       {"ilp", "exact mixed-integer model solved by COIN-OR CBC, warm-started from the best heuristic", RunIlp},
       {"auto", "the best of every method within the time limit", RunAuto},
