@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,6 +192,55 @@ TEST(Cli, ScheduleJsonOutFileReadsBackIntoSimulate) {
     EXPECT_EQ(e.code, 2) << args;
     EXPECT_EQ(std::count(e.err.begin(), e.err.end(), '\n'), 1) << e.err;
   }
+}
+
+// ilp through the CLI: proven optimal on ResNet-50 at 3 stages, progress kept off stdout (the
+// JSON parses), and a stdout that is only JSON even though CBC prints banners.
+TEST(Cli, ScheduleIlpProvesOptimality) {
+  CliRun r = Respect("schedule zoo:resnet50 --stages 3 --method ilp --time-limit 60 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["method"], "ilp");
+  EXPECT_TRUE(j["proven_optimal"].get<bool>()) << j["note"];
+  EXPECT_NEAR(j["gap"].get<double>(), 0, 1e-9);
+  CliRun dp = Respect("schedule zoo:resnet50 --stages 3 --method dp --json");
+  ASSERT_EQ(dp.code, 0);
+  EXPECT_LE(j["period_ms"].get<double>(), nlohmann::json::parse(dp.out)["period_ms"].get<double>() + 1e-9);
+}
+
+// bench on one model and one of the authors' graphs: every method's row, the published
+// partitions compared, and the report files written.
+TEST(Cli, BenchPaperSuiteSmall) {
+  const std::string dir = TempPath("bench");
+  CliRun r = Respect("bench --suite paper --models resnet50 -k 4 --graph-names resnet50 --time-limit 20 -q --json "
+                     "--graphs " + SharedPath("data/respect_paper_graphs") + " --out " + dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["throughput"].size(), 1u);
+  std::map<std::string, double> period;
+  for (const auto& run : j["throughput"][0]["runs"]) period[run["method"]] = run["period_ms"];
+  for (const char* m : {"compiler", "profiling", "list", "dp", "ilp"}) EXPECT_TRUE(period.count(m)) << m;
+  EXPECT_LE(period["ilp"], period["dp"] + 1e-9);
+  EXPECT_LE(period["dp"], period["compiler"] + 1e-9);
+  ASSERT_EQ(j["paper_objective"].size(), 1u);
+  int published = 0;
+  double best_published = 1e300, ilp = 0;
+  for (const auto& run : j["paper_objective"][0]["runs"]) {
+    const std::string m = run["method"];
+    if (m.rfind("published:", 0) == 0) {
+      ++published;
+      best_published = std::min(best_published, run["objective_value"].get<double>());
+    }
+    if (m == "ilp") ilp = run["objective_value"];
+  }
+  EXPECT_EQ(published, 3);  // the authors' three encoder/decoder variants
+  EXPECT_LE(ilp, best_published);
+  for (const char* f : {"/bench-paper.md", "/bench-paper.json", "/bench-paper-k4.svg"})
+    EXPECT_TRUE(std::ifstream(dir + f).good()) << f;
+  std::filesystem::remove_all(dir);
+  CliRun bad = Respect("bench --suite paper --graphs /nonexistent");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
 TEST(Cli, CalibrateReportsTheFitAndWritesAProfile) {

@@ -18,6 +18,7 @@ Runner AddZoo(CLI::App& app);
 Runner AddSimulate(CLI::App& app);
 Runner AddCalibrate(CLI::App& app);
 Runner AddSchedule(CLI::App& app);
+Runner AddBench(CLI::App& app);
 
 // Prints "respect: error: <message>" on stderr and returns 2.
 int Fail(const std::string& message);

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   };
   add("inspect", "Summarise a model's graph (JSON with --json; pictures with --dot/--svg)", AddInspect);
   add("zoo", "List the built-in models with their sizes", AddZoo);
-  add("schedule", "Split a model across K Edge TPUs (methods: compiler, dp, auto)", AddSchedule);
+  add("schedule", "Split a model across K Edge TPUs (methods: compiler, profiling, list, dp, ilp, auto)", AddSchedule);
+  add("bench", "Compare every method on the RESPECT paper's models and the authors' partitions", AddBench);
   add("simulate", "Latency, period and throughput of a model on one TPU or a pipeline", AddSimulate);
   add("calibrate", "Fit a device profile to Coral's published latencies; report the fit", AddCalibrate);
   try {

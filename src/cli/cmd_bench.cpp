@@ -1,0 +1,85 @@
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "bench/paper_suite.h"
+#include "cli/commands.h"
+#include "core/file_io.h"
+#include "report/bench_report.h"
+
+namespace respect::cli {
+
+Runner AddBench(CLI::App& app) {
+  struct Options {
+    std::string suite, out, device = "usb", graphs = "../shared/data/respect_paper_graphs";
+    std::vector<int> stages = {4, 5, 6};
+    std::vector<std::string> models, graph_names;
+    double time_limit = 20, lambda = 1.0;
+    bool json = false, quiet = false;
+  };
+  auto o = std::make_shared<Options>();
+  app.add_option("--suite", o->suite, "which benchmark: paper (the RESPECT paper's models and the "
+                                      "authors' published partitions)")
+      ->required()->check(CLI::IsMember({"paper"}));
+  app.add_option("--out", o->out, "directory for bench-paper.md, bench-paper.json and one "
+                                  "bench-paper-kK.svg chart per K (written atomically)");
+  app.add_option("--device", o->device, "device profile for the throughput part")->capture_default_str();
+  app.add_option("--time-limit", o->time_limit, "wall-clock seconds per ilp solve")
+      ->check(CLI::Range(0.01, 86400.0))->capture_default_str();
+  app.add_option("--stages,-k", o->stages, "pipeline sizes")->capture_default_str();
+  app.add_option("--models", o->models, "zoo models (default: the paper's ten)");
+  app.add_option("--graphs", o->graphs, "directory of the RESPECT authors' graph dumps; '' skips "
+                                        "the published-partition comparison")->capture_default_str();
+  app.add_option("--graph-names", o->graph_names, "only these dumps (file stems), e.g. resnet50");
+  app.add_option("--lambda", o->lambda, "paper objective: weight of one MiB")->capture_default_str();
+  app.add_flag("--json", o->json, "print the results as one JSON object instead of Markdown");
+  app.add_flag("--quiet,-q", o->quiet, "no progress lines on stderr");
+  app.footer("Example:\n  respect bench --suite paper --out docs/bench   (about 15 minutes on 2 cores)\n"
+             "  respect bench --suite paper --models resnet50 -k 4 --graphs ''   (seconds)");
+  return [o] {
+    for (int K : o->stages)
+      if (K < 1) return Fail(fmt::format("--stages: {} is not a pipeline size", K));
+    PaperSuiteOptions po;
+    po.device = o->device;
+    po.time_limit_s = o->time_limit;
+    po.stages = o->stages;
+    po.models = o->models;
+    po.graphs = o->graph_names;
+    po.paper_lambda = o->lambda;
+    if (!o->graphs.empty()) {
+      if (!std::filesystem::is_directory(o->graphs))
+        return Fail(fmt::format("--graphs: '{}' is not a directory (pass --graphs '' to skip that part)", o->graphs));
+      po.graphs_dir = o->graphs;
+    }
+    if (!o->quiet) po.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
+    auto r = RunPaperSuite(po);
+    if (!r) return Fail(r.error().message);
+    std::string command = "respect bench --suite paper";
+    if (o->device != "usb") command += " --device " + o->device;
+    if (o->time_limit != 20) command += fmt::format(" --time-limit {}", o->time_limit);
+    const nlohmann::json j = PaperSuiteJson(*r);
+    std::vector<std::string> charts;
+    std::vector<int> ks;
+    for (const auto& inst : r->throughput)
+      if (std::find(ks.begin(), ks.end(), inst.stages) == ks.end()) ks.push_back(inst.stages);
+    for (int K : ks) charts.push_back(fmt::format("bench-paper-k{}.svg", K));
+    const std::string md = PaperSuiteMarkdown(*r, command, o->out.empty() ? std::vector<std::string>{} : charts);
+    if (!o->out.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(o->out, ec);
+      if (ec) return Fail(fmt::format("--out {}: {}", o->out, ec.message()));
+      for (size_t i = 0; i < ks.size(); ++i)
+        if (auto st = WriteFileAtomic(o->out + "/" + charts[i], SpeedupChartSvg(*r, ks[i])); !st)
+          return Fail(st.error().message);
+      if (auto st = WriteFileAtomic(o->out + "/bench-paper.json", j.dump(2) + "\n"); !st) return Fail(st.error().message);
+      if (auto st = WriteFileAtomic(o->out + "/bench-paper.md", md); !st) return Fail(st.error().message);
+    }
+    if (o->json) std::printf("%s\n", j.dump(2).c_str());
+    else std::printf("%s", md.c_str());
+    return 0;
+  };
+}
+
+}  // namespace respect::cli

@@ -1,0 +1,187 @@
+#include "report/bench_report.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace respect {
+namespace {
+
+double Gap(double value, double bound) { return value > 0 ? std::max(0.0, (value - bound) / value) : 0; }
+
+nlohmann::json RunJson(const BenchRun& r, const BenchInstance& inst, bool seconds) {
+  nlohmann::json j = {{"method", r.method}, {"objective_value", r.value}, {"lower_bound", r.lower_bound},
+                      {"proven_optimal", r.proven_optimal}, {"solve_seconds", r.solve_s},
+                      {"gap_to_best_bound", Gap(r.value, inst.best_bound)},
+                      {"max_stage_bytes", r.max_stage_bytes}, {"crossings", r.crossings},
+                      {"valid", r.valid}, {"note", r.note}};
+  if (seconds) {
+    j["period_ms"] = r.value * 1e3;
+    j["speedup_vs_compiler"] = r.value > 0 ? inst.compiler / r.value : 0;
+  }
+  return j;
+}
+
+double GeoMean(const std::vector<double>& v) {
+  if (v.empty()) return 0;
+  double s = 0;
+  for (double x : v) s += std::log(x);
+  return std::exp(s / static_cast<double>(v.size()));
+}
+
+}  // namespace
+
+nlohmann::json PaperSuiteJson(const PaperSuiteResult& r) {
+  nlohmann::json j = {{"suite", "paper"}, {"device", r.device}, {"time_limit_s", r.time_limit_s},
+                      {"paper_lambda", r.paper_lambda}};
+  for (const auto& [key, list, seconds] :
+       {std::tuple{"throughput", &r.throughput, true}, std::tuple{"paper_objective", &r.paper, false}}) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& inst : *list) {
+      nlohmann::json runs = nlohmann::json::array();
+      for (const auto& run : inst.runs) runs.push_back(RunJson(run, inst, seconds));
+      rows.push_back({{"model", inst.model}, {"stages", inst.stages}, {"best_bound", inst.best_bound},
+                      {"runs", runs}});
+    }
+    j[key] = rows;
+  }
+  return j;
+}
+
+std::string PaperSuiteMarkdown(const PaperSuiteResult& r, const std::string& command,
+                               const std::vector<std::string>& charts) {
+  std::string md = fmt::format(
+      "# respect bench --suite paper\n\nProduced by `{}` (device profile `{}`, ilp time limit {} s "
+      "per solve). Every period comes from the cost model's one evaluator; `gap` is to the best "
+      "bound any method proved for that instance (the ilp's, or the simple bound).\n\n",
+      command, r.device, r.time_limit_s);
+  md += "## Throughput: the RESPECT paper's ten models (zoo, fused int8 granularity)\n\n";
+  for (const auto& chart : charts) md += fmt::format("![speed-up over the compiler]({})\n\n", chart);
+  std::vector<int> stages;
+  for (const auto& inst : r.throughput)
+    if (std::find(stages.begin(), stages.end(), inst.stages) == stages.end()) stages.push_back(inst.stages);
+  for (int K : stages) {
+    md += fmt::format("### K = {}\n\nperiod ms (speed-up over compiler) [gap to best bound]\n\n| model |", K);
+    for (const auto& m : r.methods) md += " " + m + " |";
+    md += " ilp proven | ilp s |\n|---|";
+    for (size_t i = 0; i < r.methods.size() + 2; ++i) md += "---|";
+    md += "\n";
+    for (const auto& inst : r.throughput) {
+      if (inst.stages != K) continue;
+      md += "| " + inst.model + " |";
+      for (const auto& m : r.methods) {
+        const BenchRun* run = inst.Find(m);
+        md += run ? fmt::format(" {:.3f} ({:.2f}x) [{:.1f}%] |", run->value * 1e3, inst.compiler / run->value,
+                                100 * Gap(run->value, inst.best_bound))
+                  : " - |";
+      }
+      const BenchRun* ilp = inst.Find("ilp");
+      md += ilp ? fmt::format(" {} | {:.1f} |\n", ilp->proven_optimal ? "yes" : "no", ilp->solve_s) : " - | - |\n";
+    }
+    md += "| geometric mean speed-up |";
+    for (const auto& m : r.methods) {
+      std::vector<double> s;
+      for (const auto& inst : r.throughput)
+        if (const BenchRun* run = inst.stages == K ? inst.Find(m) : nullptr) s.push_back(inst.compiler / run->value);
+      md += fmt::format(" {:.2f}x |", GeoMean(s));
+    }
+    md += " | |\n\n";
+  }
+  int proven = 0, count = 0;
+  double proven_time = 0, max_time = 0;
+  for (const auto& inst : r.throughput)
+    if (const BenchRun* ilp = inst.Find("ilp")) {
+      ++count;
+      if (ilp->proven_optimal) {
+        ++proven;
+        proven_time += ilp->solve_s;
+        max_time = std::max(max_time, ilp->solve_s);
+      }
+    }
+  md += fmt::format("ilp proved {} of {} instances optimal{}.\n\n", proven, count,
+                    proven ? fmt::format(" (mean {:.1f} s, at most {:.1f} s, per proven instance)",
+                                         proven_time / proven, max_time)
+                           : "");
+  if (r.paper.empty()) return md;
+  md += fmt::format(
+      "## Paper objective on the RESPECT authors' graphs\n\nlambda x (largest stage's parameter "
+      "MiB) + boundary crossings, lambda = {}; the authors' bytes are float32 (4 x parameters). "
+      "Each cell: score = max stage MiB + crossings. `published` is the best of the authors' "
+      "partitions (their encoder/decoder variants) for that K; invalid ones (an edge pointing "
+      "backwards) are marked.\n\n| graph | K | published | compiler | list | ilp | ilp proven | ilp s |\n"
+      "|---|---|---|---|---|---|---|---|\n",
+      r.paper_lambda);
+  auto cell = [](const BenchRun* run) {
+    if (!run) return std::string("-");
+    return fmt::format("{:.2f} = {:.2f} + {}{}", run->value, run->max_stage_bytes / 1048576.0, run->crossings,
+                       run->valid ? "" : " (invalid)");
+  };
+  int ilp_better = 0, compared = 0;
+  for (const auto& inst : r.paper) {
+    const BenchRun* pub = nullptr;
+    for (const auto& run : inst.runs)
+      if (run.method.rfind("published:", 0) == 0 && (!pub || run.value < pub->value)) pub = &run;
+    const BenchRun* ilp = inst.Find("ilp");
+    if (pub && ilp) {
+      ++compared;
+      ilp_better += ilp->value < pub->value - 1e-9;
+    }
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {:.1f} |\n", inst.model, inst.stages, cell(pub),
+                      cell(inst.Find("compiler")), cell(inst.Find("list")), cell(ilp),
+                      ilp && ilp->proven_optimal ? "yes" : "no", ilp ? ilp->solve_s : 0.0);
+  }
+  md += fmt::format("\nilp scores better than the authors' best published partition on {} of {} "
+                    "instances.\n", ilp_better, compared);
+  return md;
+}
+
+std::string SpeedupChartSvg(const PaperSuiteResult& r, int K) {
+  std::vector<const BenchInstance*> rows;
+  for (const auto& inst : r.throughput)
+    if (inst.stages == K) rows.push_back(&inst);
+  std::vector<std::string> series;
+  for (const auto& m : r.methods)
+    if (m != "compiler") series.push_back(m);
+  double top = 1;
+  for (const auto* inst : rows)
+    for (const auto& m : series)
+      if (const BenchRun* run = inst->Find(m)) top = std::max(top, inst->compiler / run->value);
+  top = std::ceil(top * 2) / 2;
+  const int w = std::max(560, 120 + 90 * static_cast<int>(rows.size())), h = 360, left = 60, bottom = 300, plot_h = 260;
+  const char* colors[] = {"#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3", "#a6d854", "#ffd92f"};
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
+      "font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{}\" y=\"18\" font-size=\"14\">Speed-up over Coral's compiler partition, K = {} "
+      "({} profile)</text>\n",
+      w, h, left, K, r.device);
+  auto y_of = [&](double v) { return bottom - v / top * plot_h; };
+  for (double v = 0; v <= top + 1e-9; v += 0.5) {
+    svg += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\"/>\n"
+                       "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.1f}x</text>\n",
+                       left, w - 10, y_of(v), y_of(v), v == 1.0 ? "#333" : "#ddd", left - 4, y_of(v) + 4, v);
+  }
+  const double group = 90, bar = (group - 20) / static_cast<double>(series.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const double x0 = left + 10 + group * static_cast<double>(i);
+    for (size_t s = 0; s < series.size(); ++s) {
+      const BenchRun* run = rows[i]->Find(series[s]);
+      if (!run) continue;
+      const double v = rows[i]->compiler / run->value;
+      svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
+                         "<title>{} {}: {:.2f}x</title></rect>\n",
+                         x0 + bar * static_cast<double>(s), y_of(v), bar - 1, bottom - y_of(v), colors[s % 6],
+                         rows[i]->model, series[s], v);
+    }
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"end\" transform=\"rotate(-30 {:.1f} {})\">{}</text>\n",
+                       x0 + group / 2, bottom + 14, x0 + group / 2, bottom + 14, rows[i]->model);
+  }
+  for (size_t s = 0; s < series.size(); ++s)
+    svg += fmt::format("<rect x=\"{}\" y=\"28\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"37\">{}</text>\n",
+                       left + 10 + 90 * static_cast<int>(s), colors[s % 6], left + 24 + 90 * static_cast<int>(s), series[s]);
+  svg += "</svg>\n";
+  return svg;
+}
+
+}  // namespace respect

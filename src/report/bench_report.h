@@ -1,0 +1,21 @@
+// Renders `respect bench` results: a Markdown report, a JSON object for scripts, and SVG bar
+// charts of the speed-up over Coral's compiler partition.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/paper_suite.h"
+
+namespace respect {
+
+nlohmann::json PaperSuiteJson(const PaperSuiteResult& r);
+// command: how the report was produced (quoted in it); charts: the chart files it links.
+std::string PaperSuiteMarkdown(const PaperSuiteResult& r, const std::string& command,
+                               const std::vector<std::string>& charts);
+// Grouped bars, one group per model, one bar per method except compiler: its speed-up over the
+// compiler partition at K stages.
+std::string SpeedupChartSvg(const PaperSuiteResult& r, int stages);
+
+}  // namespace respect
