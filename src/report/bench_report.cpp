@@ -54,7 +54,9 @@ std::string PaperSuiteMarkdown(const PaperSuiteResult& r, const std::string& com
   std::string md = fmt::format(
       "# respect bench --suite paper\n\nProduced by `{}` (device profile `{}`, ilp time limit {} s "
       "per solve). Every period comes from the cost model's one evaluator; `gap` is to the best "
-      "bound any method proved for that instance (the ilp's, or the simple bound).\n\n",
+      "bound proved for that instance: the ilp's (proven over schedules that run each stage in "
+      "the model's execution order; the ilp returns a heuristic's schedule in its own order when "
+      "that is faster, and then claims only the simple bound), or the simple bound.\n\n",
       command, r.device, r.time_limit_s);
   md += "## Throughput: the RESPECT paper's ten models (zoo, fused int8 granularity)\n\n";
   for (const auto& chart : charts) md += fmt::format("![speed-up over the compiler]({})\n\n", chart);

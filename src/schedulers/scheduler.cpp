@@ -53,18 +53,22 @@ Result<ScheduleResult> RunDp(const CostModel& m, const ScheduleRequest& r) {
   return out;
 }
 
-// The best heuristic schedule for the request, run in the model's execution order (the order
-// the ILP models), as the ILP's incumbent.
+// The best heuristic schedule for the request (each in its own execution order), the ILP's
+// incumbent.
 std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRequest& r) {
   std::optional<ScheduleResult> best;
   for (const char* method : {"compiler", "profiling", "list", "dp"}) {
     auto res = RunScheduler(method, m, r);
     if (!res) continue;
-    res->schedule.order.clear();
-    res->objective_value = ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda);
     if (!best || res->objective_value < best->objective_value) best = std::move(*res);
   }
   return best;
+}
+
+// Does the ILP's bound (proven over schedules whose stages run in the model's execution order)
+// cover schedule s? Always for the paper objective, which ignores the order.
+bool IlpBoundCovers(const CostModel& m, const ScheduleRequest& r, const Schedule& s) {
+  return r.objective == Objective::kPaper || s.order.empty() || s.order == m.exec_order();
 }
 
 Result<ScheduleResult> RunIlp(const CostModel& m, const ScheduleRequest& r) {
@@ -98,9 +102,12 @@ Result<ScheduleResult> RunIlp(const CostModel& m, const ScheduleRequest& r) {
       out.proven_optimal = ilp->proven_optimal;
     }
   } else if (warm) {
+    // A heuristic in its own execution order can beat even the proven optimum over schedules
+    // in the model's order: keep it, and claim the bound only where it applies.
     out.schedule = std::move(warm->schedule);
-    out.note = model_note + "; kept the warm start (" + warm->method + ")";
-    if (ilp->model_exact) out.lower_bound = std::min(ilp->bound, warm->objective_value);
+    out.note = model_note + "; kept the warm start (" + warm->method + ", in its own execution order)";
+    if (ilp->model_exact && IlpBoundCovers(m, r, out.schedule))
+      out.lower_bound = std::min(ilp->bound, warm->objective_value);
   } else {
     return Error{fmt::format("no schedule found within {} s ({})", r.time_limit_s, ilp->status)};
   }
