@@ -96,7 +96,7 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
   } else {
     for (const auto& stem : o.graphs) files.push_back(o.graphs_dir + "/" + stem + ".json");
   }
-  const std::vector<std::string> paper_methods = {"compiler", "list", "ilp"};
+  const std::vector<std::string> paper_methods = {"compiler", "list", "dp", "ilp"};
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string& file = files[f];
     auto g = ImportJsonGraph(file);

@@ -1,5 +1,7 @@
 #include "schedulers/dp_cuts.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include <optional>
 
@@ -10,11 +12,105 @@
 
 namespace respect {
 
-Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o) {
+namespace {
+
+// The paper objective on a fixed order: a cut before position i adds cross[i] (the edges
+// spanning it) to the crossings, so with c = crossings so far in the state,
+//   g[k][j][c] = min over i of max(g[k-1][i][c - cross[i]], P[j] - P[i])   (P: prefix bytes)
+// and the answer is min over c of lambda x g[K][n][c] / MiB + c. c is capped by an upper bound
+// on the optimum's crossings (from the min-max-bytes cut), so the result stays exact.
+CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, double lambda) {
+  const Graph& g = m.graph();
+  const int n = static_cast<int>(order.size());
+  std::vector<int> pos(n);
+  for (int p = 0; p < n; ++p) pos[order[p]] = p;
+  std::vector<int64_t> cross(n + 1, 0), prefix(n + 1, 0);
+  for (int u = 0; u < g.num_ops(); ++u)
+    for (int v : g.succs(u)) {
+      cross[pos[u] + 1] += 1;
+      cross[pos[v] + 1] -= 1;
+    }
+  for (int i = 1; i <= n; ++i) cross[i] += cross[i - 1];
+  for (int p = 0; p < n; ++p) prefix[p + 1] = prefix[p] + g.ops[order[p]].param_bytes;
+  const double mib = 1048576.0;
+  auto bytes = [&](int i, int j) { return static_cast<double>(prefix[j] - prefix[i]); };
+  // Incumbent: the cut minimising the largest segment, then its crossings.
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<std::vector<double>> mm(K + 1, std::vector<double>(n + 1, inf));
+  std::vector<std::vector<int>> mm_arg(K + 1, std::vector<int>(n + 1, -1));
+  mm[0][0] = 0;
+  for (int k = 1; k <= K; ++k)
+    for (int j = k; j <= n - (K - k); ++j)
+      for (int i = k - 1; i < j; ++i) {
+        const double c = std::max(mm[k - 1][i], bytes(i, j));
+        if (c < mm[k][j]) {
+          mm[k][j] = c;
+          mm_arg[k][j] = i;
+        }
+      }
+  int64_t inc_cross = 0;
+  for (int k = K, j = n; k >= 2; --k) {
+    j = mm_arg[k][j];
+    inc_cross += cross[j];
+  }
+  const double incumbent = lambda * mm[K][n] / mib + static_cast<double>(inc_cross);
+  int64_t largest_op = 0;
+  for (int p = 0; p < n; ++p) largest_op = std::max(largest_op, g.ops[order[p]].param_bytes);
+  const double bytes_floor = std::max(static_cast<double>(prefix[n]) / K, static_cast<double>(largest_op));
+  const int cap = static_cast<int>(std::max(0.0, std::floor(incumbent - lambda * bytes_floor / mib + 1e-9)));
+  const int C = std::max<int>(cap, static_cast<int>(inc_cross));
+  auto at = [&](int k, int j, int c) { return (static_cast<size_t>(k) * (n + 1) + j) * (C + 1) + c; };
+  std::vector<double> best(static_cast<size_t>(K + 1) * (n + 1) * (C + 1), inf);
+  std::vector<int> arg(best.size(), -1);
+  best[at(0, 0, 0)] = 0;
+  for (int k = 1; k <= K; ++k)
+    for (int i = k - 1; i <= n - (K - k + 1); ++i) {
+      const int add = k > 1 ? static_cast<int>(cross[i]) : 0;
+      for (int c0 = 0; c0 + add <= C; ++c0) {
+        const double before = best[at(k - 1, i, c0)];
+        if (before == inf) continue;
+        for (int j = i + 1; j <= n - (K - k); ++j) {
+          const double v = std::max(before, bytes(i, j));
+          const size_t a = at(k, j, c0 + add);
+          if (v < best[a]) {
+            best[a] = v;
+            arg[a] = i;
+          }
+        }
+      }
+    }
+  CutResult r;
+  r.value = inf;
+  int best_c = -1;
+  for (int c = 0; c <= C; ++c) {
+    const double b = best[at(K, n, c)];
+    if (b == inf) continue;
+    const double v = lambda * b / mib + c;
+    if (v < r.value) {
+      r.value = v;
+      best_c = c;
+    }
+  }
+  r.schedule.num_stages = K;
+  r.schedule.stage_of.assign(g.num_ops(), 0);
+  r.schedule.order = order;
+  for (int k = K, j = n, c = best_c; k >= 1; --k) {
+    const int i = arg[at(k, j, c)];
+    for (int p = i; p < j; ++p) r.schedule.stage_of[order[p]] = k - 1;
+    if (k > 1) c -= static_cast<int>(cross[i]);
+    j = i;
+  }
+  return r;
+}
+
+}  // namespace
+
+Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
+                                  double paper_lambda) {
   const int n = static_cast<int>(order.size());
   if (K < 1) return Error{fmt::format("need at least 1 stage, got {}", K)};
   if (K > n) return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
-  if (o == Objective::kPaper) return Error{"dp handles the throughput and latency objectives; use ilp for paper"};
+  if (o == Objective::kPaper) return PaperCutsOfOrder(m, order, K, paper_lambda);
   const double inf = std::numeric_limits<double>::infinity();
   // best[k][j]: best value of cutting order[0..j) into k segments; arg: where the last starts.
   std::vector<std::vector<double>> best(K + 1, std::vector<double>(n + 1, inf));
@@ -52,7 +148,7 @@ Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& or
   return r;
 }
 
-Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o) {
+Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, double paper_lambda) {
   std::vector<std::vector<int>> orders;
   for (TopoOrderKind kind : {TopoOrderKind::kKahnLifo, TopoOrderKind::kKahnFifo, TopoOrderKind::kDepthFirst,
                              TopoOrderKind::kAsap, TopoOrderKind::kAlap})
@@ -63,7 +159,7 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o) {
     bool seen = false;
     for (size_t j = 0; j < i; ++j) seen |= orders[j] == orders[i];
     if (seen) continue;
-    auto r = BestCutsOfOrder(m, orders[i], K, o);
+    auto r = BestCutsOfOrder(m, orders[i], K, o, paper_lambda);
     if (!r) return r.error();
     if (!best || r->value < best->value) best = std::move(*r);
   }

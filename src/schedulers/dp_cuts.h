@@ -3,7 +3,8 @@
 // dynamic programming). best[k][j] = min over i of combine(best[k-1][i], T(order[i..j))), with
 // combine = max (throughput) or + (latency); T comes from SegmentScanner, so the value equals
 // the evaluator's for the returned schedule. Cost O(K n (n + e)) time, O(K n) memory.
-// The paper objective mixes a max and a sum and is not handled here (the ILP solves it).
+// The paper objective (lambda x max stage MiB + crossings) mixes a max and a sum: its DP adds
+// the crossings so far to the state (see dp_cuts.cpp), exact for the order.
 // Known weakness: only as good as the order; BestCutsOverOrders tries several.
 #pragma once
 
@@ -20,9 +21,10 @@ struct CutResult {
   double value = 0;   // objective value (seconds)
 };
 
-Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o);
+Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
+                                  double paper_lambda = 1.0);
 // The best over Coral's Kahn/LIFO order, Kahn/FIFO, depth-first, ASAP, ALAP and the graph's
 // own execution order (ties: the first in that list).
-Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o);
+Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, double paper_lambda = 1.0);
 
 }  // namespace respect

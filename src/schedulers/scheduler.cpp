@@ -45,7 +45,7 @@ Result<ScheduleResult> RunList(const CostModel& m, const ScheduleRequest& r) {
 }
 
 Result<ScheduleResult> RunDp(const CostModel& m, const ScheduleRequest& r) {
-  auto c = BestCutsOverOrders(m, r.stages, r.objective);
+  auto c = BestCutsOverOrders(m, r.stages, r.objective, r.paper_lambda);
   if (!c) return c.error();
   ScheduleResult out;
   out.schedule = std::move(c->schedule);
