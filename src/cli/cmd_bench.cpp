@@ -3,6 +3,7 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "bench/paper_suite.h"
 #include "cli/commands.h"
@@ -59,6 +60,11 @@ Runner AddBench(CLI::App& app) {
     std::string command = "respect bench --suite paper";
     if (o->device != "usb") command += " --device " + o->device;
     if (o->time_limit != 20) command += fmt::format(" --time-limit {}", o->time_limit);
+    if (o->stages != std::vector<int>{4, 5, 6}) command += fmt::format(" --stages {}", fmt::join(o->stages, " "));
+    if (!o->models.empty()) command += fmt::format(" --models {}", fmt::join(o->models, " "));
+    if (o->graphs != Options{}.graphs) command += fmt::format(" --graphs '{}'", o->graphs);
+    if (!o->graph_names.empty()) command += fmt::format(" --graph-names {}", fmt::join(o->graph_names, " "));
+    if (o->lambda != 1.0) command += fmt::format(" --lambda {}", o->lambda);
     const nlohmann::json j = PaperSuiteJson(*r);
     std::vector<std::string> charts;
     std::vector<int> ks;

@@ -382,10 +382,6 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
 
   const std::string seconds = fmt::format("{}", std::max(o.time_limit_s, 0.01));
   std::vector<std::string> args = {"respect", "-log", "0", "-timeMode", "elapsed", "-sec", seconds};
-  if (o.cutoff > 0) {
-    args.push_back("-cutoff");
-    args.push_back(fmt::format("{}", (o.cutoff - offset) * scale));
-  }
   args.push_back("-solve");
   args.push_back("-quit");
   std::vector<const char*> argv;
@@ -420,7 +416,7 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
   else if (result.proven_infeasible) result.status = "infeasible";
   else if (model.isSecondsLimitReached()) result.status = fmt::format("time limit ({} s)", seconds);
   else result.status = fmt::format("stopped (CBC status {}/{})", model.status(), model.secondaryStatus());
-  if (!result.found && result.proven_infeasible && o.cutoff <= 0)
+  if (!result.found && result.proven_infeasible)
     return Error{"ilp: no schedule satisfies the constraints (windows or child alignment with K non-empty stages)"};
   return result;
 }

@@ -46,8 +46,6 @@ struct IlpOptions {
   const Schedule* warm_start = nullptr;
   // Optional window per operator: stage(v) in [lo[v], hi[v]] (RL-to-ILP narrows with these).
   std::vector<int> window_lo, window_hi;
-  // Optional cutoff: only solutions strictly better than this objective value are of interest.
-  double cutoff = 0;  // 0 = none
   // Called about once a second with (incumbent or +inf, best bound, elapsed seconds).
   std::function<void(double, double, double)> progress;
 };

@@ -114,23 +114,18 @@ Result<ScheduleResult> RunIlp(const CostModel& m, const ScheduleRequest& r) {
   return out;
 }
 
-// The best the tool can do in the time limit: the ILP (warm-started from the heuristics),
-// unless a heuristic run in its own order is better than what the ILP proved or found.
+// The best the tool can do in the time limit: the ILP already starts from the best heuristic
+// (in its own execution order) and keeps it when it finds nothing better, so auto is the ILP;
+// when the ILP cannot run (say --align-children leaves no K non-empty stages), the best
+// heuristic.
 Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
-  std::optional<ScheduleResult> best;
-  for (const char* method : {"compiler", "profiling", "list", "dp", "ilp"}) {
-    auto res = RunScheduler(method, m, r);
-    if (!res) continue;  // e.g. dp does not handle the paper objective
-    if (!best || res->objective_value < best->objective_value) {
-      const double bound = best ? std::max(best->lower_bound, res->lower_bound) : res->lower_bound;
-      best = std::move(*res);
-      best->lower_bound = bound;
-      best->note = std::string("best of all methods: ") + method + (best->note.empty() ? "" : "; " + best->note);
-    } else {
-      best->lower_bound = std::max(best->lower_bound, std::min(res->lower_bound, best->objective_value));
-    }
+  if (auto ilp = RunScheduler("ilp", m, r)) {
+    ilp->note = "ilp, from the best heuristic: " + ilp->note;
+    return ilp;
   }
+  auto best = BestHeuristic(m, r);
   if (!best) return Error{"no method produced a schedule"};
+  best->note = "best heuristic: " + best->method + (best->note.empty() ? "" : "; " + best->note);
   return std::move(*best);
 }
 
