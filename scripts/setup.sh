@@ -9,7 +9,8 @@ PACKAGES=(cmake g++ make pkg-config
   libprotobuf-dev protobuf-compiler libonnx-dev
   libflatbuffers-dev flatbuffers-compiler
   nlohmann-json3-dev libcli11-dev libfmt-dev
-  libgtest-dev libgmock-dev libgraphviz-dev coinor-libcbc-dev)
+  libgtest-dev libgmock-dev libgraphviz-dev coinor-libcbc-dev
+  libtorch-dev libopenblas0-openmp)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

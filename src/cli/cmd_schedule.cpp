@@ -17,6 +17,8 @@ namespace respect::cli {
 Runner AddSchedule(CLI::App& app) {
   struct Options {
     std::string model, method = "auto", objective = "throughput", device = "usb", out, svg;
+    RlOptions rl;
+    bool rl_unmasked = false;
     int stages = 0;
     double time_limit = 30, lambda = 1.0;
     bool json = false, align_children = false, quiet = false;
@@ -37,6 +39,15 @@ Runner AddSchedule(CLI::App& app) {
   app.add_option("--lambda", o->lambda, "paper objective: weight of one MiB")->capture_default_str();
   app.add_flag("--align-children", o->align_children, "require all children of a node in one stage "
                                                        "(the RESPECT authors' Edge TPU rule)");
+  app.add_option("--policy", o->rl.policy_path, "rl: policy file (default: the shipped policies/respect.pt)");
+  app.add_option("--rl-stages", o->rl.stages, "rl: dp = optimal cuts of the emitted order under the "
+                                              "objective; paper = the authors' capacity bisection")
+      ->check(CLI::IsMember({"dp", "paper"}))->capture_default_str();
+  app.add_option("--rl-samples", o->rl.samples, "rl: also sample N orders; the cost model keeps the best")
+      ->check(CLI::Range(0, 4096))->capture_default_str();
+  app.add_flag("--rl-unmasked", o->rl_unmasked, "rl: the paper's decoding (any unchosen node may be picked; "
+                                                "backward edges are repaired afterwards)");
+  app.add_option("--seed", o->rl.seed, "rl: seed of the sampled orders")->capture_default_str();
   app.add_flag("--quiet,-q", o->quiet, "no progress lines on stderr during long solves");
   app.add_option("--out", o->out, "write the result JSON (as --json prints it) to FILE, atomically");
   app.add_option("--svg", o->svg, "draw the graph coloured by stage to FILE");
@@ -47,6 +58,7 @@ Runner AddSchedule(CLI::App& app) {
   app.footer("Every figure comes from the cost model's one evaluator (see `respect simulate`).\n"
              "Examples:\n  respect schedule zoo:resnet50 --stages 4\n"
              "  respect schedule zoo:inception_v4 -k 6 --method dp --json --out plan.json\n"
+             "  respect schedule zoo:resnet101 -k 5 --method rl --rl-samples 16\n"
              "  respect simulate zoo:inception_v4 --schedule plan.json");
   return [o] {
     auto loaded = LoadModelOnDevice(o->model, o->device);
@@ -61,6 +73,8 @@ Runner AddSchedule(CLI::App& app) {
     req.time_limit_s = o->time_limit;
     req.paper_lambda = o->lambda;
     req.align_children = o->align_children;
+    req.rl = o->rl;
+    req.rl.precedence_mask = !o->rl_unmasked;
     if (!o->quiet) {
       const bool paper = *objective == Objective::kPaper;
       req.progress = [paper](double incumbent, double bound, double elapsed) {

@@ -19,6 +19,8 @@ Runner AddSimulate(CLI::App& app);
 Runner AddCalibrate(CLI::App& app);
 Runner AddSchedule(CLI::App& app);
 Runner AddBench(CLI::App& app);
+Runner AddTrain(CLI::App& app);
+Runner AddEval(CLI::App& app);
 
 // Prints "respect: error: <message>" on stderr and returns 2.
 int Fail(const std::string& message);

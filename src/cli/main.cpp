@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "importers/model_source.h"
+#include "learn/rl_scheduler.h"
 
 namespace respect::cli {
 
@@ -43,8 +44,11 @@ int main(int argc, char** argv) {
   };
   add("inspect", "Summarise a model's graph (JSON with --json; pictures with --dot/--svg)", AddInspect);
   add("zoo", "List the built-in models with their sizes", AddZoo);
-  add("schedule", "Split a model across K Edge TPUs (methods: compiler, profiling, list, dp, ilp, auto)", AddSchedule);
+  respect::RegisterRlScheduler();
+  add("schedule", "Split a model across K Edge TPUs (methods: compiler, profiling, list, dp, ilp, rl, auto)", AddSchedule);
   add("bench", "Compare every method on the RESPECT paper's models and the authors' partitions", AddBench);
+  add("train", "Train a RESPECT pointer-network policy with REINFORCE on synthetic graphs", AddTrain);
+  add("eval", "Measure a policy: mismatch, recall and reward on synthetic and real graphs", AddEval);
   add("simulate", "Latency, period and throughput of a model on one TPU or a pipeline", AddSimulate);
   add("calibrate", "Fit a device profile to Coral's published latencies; report the fit", AddCalibrate);
   try {

@@ -1,7 +1,5 @@
 #include "schedulers/ilp.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,10 +9,9 @@
 
 #include <CbcEventHandler.hpp>
 #include <CbcModel.hpp>
-#include <CbcSolver.hpp>
-#include <CoinPackedMatrix.hpp>
-#include <OsiClpSolverInterface.hpp>
 #include <fmt/format.h>
+
+#include "schedulers/milp.h"
 
 namespace respect {
 namespace {
@@ -22,61 +19,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr double kMs = 1000.0;  // the model's time unit: milliseconds keep coefficients O(1)
 constexpr double kMiB = 1048576.0;
-
-struct Term {
-  int col;
-  double coef;
-};
-
-// A linear expression over model columns plus a constant.
-struct Expr {
-  std::vector<Term> terms;
-  double constant = 0;
-  void Add(const Expr& e, double scale) {
-    for (const Term& t : e.terms) terms.push_back({t.col, t.coef * scale});
-    constant += e.constant * scale;
-  }
-  void Add(int col, double coef) { terms.push_back({col, coef}); }
-};
-
-class MilpBuilder {
- public:
-  int AddCol(std::string name, double lb, double ub, double obj, bool integer) {
-    names.push_back(std::move(name));
-    col_lb.push_back(lb);
-    col_ub.push_back(ub);
-    objective.push_back(obj);
-    is_int.push_back(integer);
-    return static_cast<int>(names.size()) - 1;
-  }
-  // lb <= e <= ub; the constant of e moves to the bounds; repeated columns are merged.
-  void AddRow(const Expr& e, double lb, double ub) {
-    const int row = static_cast<int>(row_lb.size());
-    std::vector<Term> t = e.terms;
-    std::sort(t.begin(), t.end(), [](const Term& a, const Term& b) { return a.col < b.col; });
-    for (size_t i = 0; i < t.size();) {
-      double c = 0;
-      size_t j = i;
-      for (; j < t.size() && t[j].col == t[i].col; ++j) c += t[j].coef;
-      if (c != 0) {
-        rows.push_back(row);
-        cols.push_back(t[i].col);
-        elems.push_back(c);
-      }
-      i = j;
-    }
-    const double inf = std::numeric_limits<double>::infinity();
-    row_lb.push_back(lb == -inf ? -COIN_DBL_MAX : lb - e.constant);
-    row_ub.push_back(ub == inf ? COIN_DBL_MAX : ub - e.constant);
-  }
-  int num_cols() const { return static_cast<int>(names.size()); }
-
-  std::vector<std::string> names;
-  std::vector<double> col_lb, col_ub, objective;
-  std::vector<char> is_int;
-  std::vector<int> rows, cols;
-  std::vector<double> elems, row_lb, row_ub;
-};
 
 // Progress from inside CBC's search, at most about once a second.
 class ProgressHandler : public CbcEventHandler {
@@ -102,32 +44,6 @@ class ProgressHandler : public CbcEventHandler {
   double scale_, offset_;
   Clock::time_point t0_, last_;
 };
-
-// CBC prints banners on stdout whatever its log level; a caller printing JSON there must not
-// get them. Sends stdout to stderr while alive.
-class StdoutToStderr {
- public:
-  StdoutToStderr() {
-    std::fflush(stdout);
-    saved_ = dup(STDOUT_FILENO);
-    if (saved_ >= 0) dup2(STDERR_FILENO, STDOUT_FILENO);
-  }
-  ~StdoutToStderr() {
-    std::fflush(stdout);
-    if (saved_ >= 0) {
-      dup2(saved_, STDOUT_FILENO);
-      close(saved_);
-    }
-  }
-  StdoutToStderr(const StdoutToStderr&) = delete;
-  StdoutToStderr& operator=(const StdoutToStderr&) = delete;
-
- private:
-  int saved_ = -1;
-};
-
-// CbcMain1 calls this at fixed points of its run and may dereference it: never pass null.
-int NoCallback(CbcModel*, int) { return 0; }
 
 // Parameter bytes the evaluator charges operator v in a stage (its constants; formats without
 // constant tensors carry param_bytes on the operator). Sets shared when a constant is read by
@@ -337,28 +253,12 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
   }
 
   // The solver.
-  OsiClpSolverInterface solver;
-  CoinPackedMatrix matrix(true, b.rows.data(), b.cols.data(), b.elems.data(),
-                          static_cast<CoinBigIndex>(b.elems.size()));
-  matrix.setDimensions(static_cast<int>(b.row_lb.size()), b.num_cols());
-  solver.loadProblem(matrix, b.col_lb.data(), b.col_ub.data(), b.objective.data(),
-                     b.row_lb.data(), b.row_ub.data());
-  for (int c = 0; c < b.num_cols(); ++c) {
-    solver.setColName(c, b.names[c]);
-    if (b.is_int[c]) {
-      solver.setInteger(c);
-      ++result.integers;
-    }
-  }
-  solver.messageHandler()->setLogLevel(0);
   result.rows = static_cast<int>(b.row_lb.size());
   result.cols = b.num_cols();
-
-  CbcModel model(solver);
-  model.messageHandler()->setLogLevel(0);
+  for (char c : b.is_int) result.integers += c;
+  std::vector<std::pair<std::string, double>> start;
   if (o.warm_start && static_cast<int>(o.warm_start->stage_of.size()) == n) {
     const auto& s = o.warm_start->stage_of;
-    std::vector<std::pair<std::string, double>> start;
     for (int v = 0; v < n; ++v)
       for (int k = 0; k + 1 < K; ++k) start.emplace_back(b.names[y[v][k]], s[v] <= k ? 1.0 : 0.0);
     // The cache walk of each stage in execution order gives the streamed flags.
@@ -374,48 +274,27 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
       for (int kk = 0; kk < static_cast<int>(streamed[v].size()); ++kk)
         start.emplace_back(b.names[streamed[v][kk]], kk == k && full[k] ? 1.0 : 0.0);
     }
-    model.setMIPStart(start);
   }
   const auto t0 = Clock::now();
   ProgressHandler progress(o.progress, scale, offset, t0);
-  model.passInEventHandler(&progress);
-
-  const std::string seconds = fmt::format("{}", std::max(o.time_limit_s, 0.01));
-  std::vector<std::string> args = {"respect", "-log", "0", "-timeMode", "elapsed", "-sec", seconds};
-  args.push_back("-solve");
-  args.push_back("-quit");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  {
-    StdoutToStderr quiet;
-    CbcSolverUsefulData data;
-    data.noPrinting_ = true;
-    CbcMain0(model, data);
-    model.messageHandler()->setLogLevel(0);
-    CbcMain1(static_cast<int>(argv.size()), argv.data(), model, NoCallback, data);
-  }
-
-  result.proven_infeasible = model.isProvenInfeasible();
-  result.bound = model.getBestPossibleObjValue() / scale + offset;
-  const double* sol = model.bestSolution();
-  if (sol && model.getNumCols() == b.num_cols()) {
+  const MilpSolution sol = SolveMilp(b, o.time_limit_s, start, &progress);
+  result.proven_infeasible = sol.proven_infeasible;
+  result.bound = sol.bound / scale + offset;
+  if (sol.found) {
     result.found = true;
-    result.objective = model.getObjValue() / scale + offset;
+    result.objective = sol.objective / scale + offset;
     std::vector<int> stage_of(n, K - 1);
     for (int v = 0; v < n; ++v)
       for (int k = 0; k + 1 < K; ++k)
-        if (sol[y[v][k]] > 0.5) {
+        if (sol.x[y[v][k]] > 0.5) {
           stage_of[v] = k;
           break;
         }
     result.schedule = Schedule(K, std::move(stage_of));
   }
-  result.proven_optimal = result.found && model.isProvenOptimal();
+  result.proven_optimal = sol.proven_optimal;
   if (result.proven_optimal) result.bound = std::min(result.bound, result.objective);
-  if (result.proven_optimal) result.status = "optimal";
-  else if (result.proven_infeasible) result.status = "infeasible";
-  else if (model.isSecondsLimitReached()) result.status = fmt::format("time limit ({} s)", seconds);
-  else result.status = fmt::format("stopped (CBC status {}/{})", model.status(), model.secondaryStatus());
+  result.status = sol.status;
   if (!result.found && result.proven_infeasible)
     return Error{"ilp: no schedule satisfies the constraints (windows or child alignment with K non-empty stages)"};
   return result;

@@ -131,8 +131,9 @@ Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
 
 }  // namespace
 
-const std::vector<SchedulerInfo>& Schedulers() {
-  static const std::vector<SchedulerInfo> table = {
+namespace {
+std::vector<SchedulerInfo>& Table() {
+  static std::vector<SchedulerInfo> table = {
       {"compiler", "Coral's parameter-count partitioner: the edgetpu_compiler --num_segments baseline", RunCompiler},
       {"profiling", "Coral's profiling partitioner (binary search on a target latency), cost model as the profiler", RunProfiling},
       {"list", "RESPECT's list scheduler turned into K stages (the authors' capacity bisection)", RunList},
@@ -141,6 +142,18 @@ const std::vector<SchedulerInfo>& Schedulers() {
       {"auto", "the best of every method within the time limit", RunAuto},
   };
   return table;
+}
+}  // namespace
+
+const std::vector<SchedulerInfo>& Schedulers() { return Table(); }
+
+void RegisterScheduler(SchedulerInfo info) {
+  for (auto& s : Table())
+    if (s.name == info.name) {
+      s = std::move(info);
+      return;
+    }
+  Table().push_back(std::move(info));
 }
 
 double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {

@@ -3,6 +3,7 @@
 // scored by the one evaluator before it is returned.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -14,6 +15,15 @@
 
 namespace respect {
 
+// Options of the learned scheduler (`rl`).
+struct RlOptions {
+  std::string policy_path;       // empty: DefaultPolicyPath()
+  std::string stages = "dp";     // dp: optimal cuts of the emitted order; paper: the authors' procedure
+  bool precedence_mask = true;   // false: the paper's unmasked decoding (orders repaired after)
+  int samples = 0;               // extra sampled orders; the cost model keeps the best
+  uint64_t seed = 1;
+};
+
 struct ScheduleRequest {
   ScheduleRequest(int k = 4, Objective o = Objective::kThroughput) : stages(k), objective(o) {}
   int stages;
@@ -24,6 +34,7 @@ struct ScheduleRequest {
   // Long solves (ilp) report (incumbent or +inf, best bound, elapsed seconds) about once a
   // second, in the objective's unit (seconds, or the paper score).
   std::function<void(double, double, double)> progress;
+  RlOptions rl;
 };
 
 struct ScheduleResult {
@@ -43,6 +54,9 @@ struct SchedulerInfo {
 };
 
 const std::vector<SchedulerInfo>& Schedulers();
+// Adds (or replaces, by name) a method, for those that live outside this library (rl, whose
+// network needs LibTorch: see learn/rl_scheduler.h).
+void RegisterScheduler(SchedulerInfo info);
 // Runs a method by name: checks the request, times the run, validates the schedule and fills
 // objective_value, lower_bound and gap from the evaluator.
 Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m, const ScheduleRequest& r);

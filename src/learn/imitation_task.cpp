@@ -1,0 +1,97 @@
+#include "learn/imitation_task.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/analysis.h"
+#include "synth/synthetic_dag.h"
+
+namespace respect {
+
+std::vector<float> EmbedGraph(const Graph& g, const std::vector<double>& weight_mib,
+                              const EmbeddingOptions& options) {
+  const int n = g.num_ops(), d = options.max_parents, width = EmbeddingWidth(options);
+  const std::vector<int> asap = AsapLevels(g);
+  int deepest = 1;
+  for (int l : asap) deepest = std::max(deepest, l + 1);
+  const float level_scale = options.normalize ? 1.0f / static_cast<float>(deepest) : 1.0f;
+  const float id_scale = options.normalize ? 1.0f / static_cast<float>(std::max(1, n)) : 1.0f;
+  const float id_shift = options.normalize ? 1.0f : 0.0f;  // normalised ids: -1 -> 0, v -> (v+1)/n
+  std::vector<float> rows(static_cast<size_t>(n) * width, 0.0f);
+  std::vector<int> parents;
+  for (int v = 0; v < n; ++v) {
+    float* row = &rows[static_cast<size_t>(v) * width];
+    row[0] = static_cast<float>(asap[v] + 1) * level_scale;
+    parents = g.preds(v);
+    std::sort(parents.begin(), parents.end(),
+              [&](int a, int b) { return asap[a] != asap[b] ? asap[a] > asap[b] : a < b; });
+    for (int s = 0; s < d; ++s) {
+      const bool has = s < static_cast<int>(parents.size());
+      row[1 + s] = has ? static_cast<float>(asap[parents[s]] + 1) * level_scale : 0.0f;
+      row[1 + d + s] = ((has ? static_cast<float>(parents[s]) : -1.0f) + id_shift) * id_scale;
+    }
+    row[1 + 2 * d] = (static_cast<float>(v) + id_shift) * id_scale;
+    row[2 + 2 * d] = static_cast<float>(weight_mib[v]);
+  }
+  return rows;
+}
+
+std::vector<double> ParamWeightsMiB(const Graph& g) {
+  std::vector<double> w(g.num_ops());
+  for (int v = 0; v < g.num_ops(); ++v) w[v] = static_cast<double>(g.ops[v].param_bytes) / (1 << 20);
+  return w;
+}
+
+std::vector<int> ForwardListLabels(const Graph& g, const std::vector<double>& weight, double capacity) {
+  std::vector<int> labels = ListScheduleLabels(g, weight, capacity);
+  const int last = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end());
+  for (int& l : labels) l = last + 1 - l;
+  return labels;
+}
+
+namespace {
+// S' (labels in emitted order) and S (labels sorted).
+void LabelSequences(const std::vector<int>& labels, const std::vector<int>& order,
+                    std::vector<int>* emitted, std::vector<int>* sorted) {
+  emitted->clear();
+  for (int v : order) emitted->push_back(labels[v]);
+  *sorted = labels;
+  std::sort(sorted->begin(), sorted->end());
+}
+}  // namespace
+
+double LabelReward(const std::vector<int>& labels, const std::vector<int>& order) {
+  std::vector<int> s_emitted, s_sorted;
+  LabelSequences(labels, order, &s_emitted, &s_sorted);
+  double dot = 0, ne = 0, ns = 0;
+  for (size_t i = 0; i < s_sorted.size(); ++i) {
+    dot += static_cast<double>(s_sorted[i]) * s_emitted[i];
+    ns += static_cast<double>(s_sorted[i]) * s_sorted[i];
+    ne += static_cast<double>(s_emitted[i]) * s_emitted[i];
+  }
+  return dot / std::max(std::sqrt(ns) * std::sqrt(ne), 1e-8);
+}
+
+int LabelMismatch(const std::vector<int>& labels, const std::vector<int>& order) {
+  std::vector<int> s_emitted, s_sorted;
+  LabelSequences(labels, order, &s_emitted, &s_sorted);
+  int m = 0;
+  for (size_t i = 0; i < s_sorted.size(); ++i) m += s_sorted[i] != s_emitted[i];
+  return m;
+}
+
+double PairRecall(const std::vector<int>& labels, const std::vector<int>& order) {
+  // Count inversions among pairs with different labels: O(n^2) is fine for evaluation sizes.
+  std::vector<int> seq;
+  for (int v : order) seq.push_back(labels[v]);
+  int64_t good = 0, total = 0;
+  for (size_t i = 0; i < seq.size(); ++i)
+    for (size_t j = i + 1; j < seq.size(); ++j)
+      if (seq[i] != seq[j]) {
+        ++total;
+        good += seq[i] < seq[j];
+      }
+  return total == 0 ? 1.0 : static_cast<double>(good) / static_cast<double>(total);
+}
+
+}  // namespace respect

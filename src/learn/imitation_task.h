@@ -1,0 +1,56 @@
+// What RESPECT's policy learns, with no neural network in sight: the node embedding it reads,
+// the labels it imitates and the measures of how well an emitted order matches them
+// (PROBLEM.md section 4; paper equations 3 and 7).
+//
+// Label direction. RESPECT's label generator is a *reverse* list scheduler (step 1 holds the
+// sinks). Here labels are turned around (label = last step + 1 - step), so label 1 holds
+// sources and every order sorted by label is topological. That makes "imitate the labels" and
+// "only ready nodes may be picked" (precedence-masked decoding) agree: masking never excludes
+// the perfect answer.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/graph.h"
+
+namespace respect {
+
+struct EmbeddingOptions {
+  int max_parents = 6;     // d: parent slots per node; the row has 2d+3 numbers
+  bool normalize = false;  // false: the paper's raw numbers; true: scale-free (see below)
+};
+
+inline int EmbeddingWidth(const EmbeddingOptions& o) { return 2 * o.max_parents + 3; }
+
+// One row per operator (row v = operator v), each
+//   [ASAP level, d parent levels, d parent ids, node id, weight]
+// Levels are 1-based ASAP levels (sources 1); an empty parent slot has level 0 and id -1.
+// Node ids are operator indices (the synthetic generator already deals random ids).
+// Parents fill the slots deepest level first, ties by smaller id. A node with more than d
+// parents keeps the d deepest: they are the ones that bound how early it can run (its level is
+// one more than the deepest), so the slots keep what constrains the schedule and drop only
+// parents already implied to be earlier.
+// normalize = true divides levels by the graph's deepest level and ids (+1) by the node count,
+// so a 782-node graph looks like the 30-node training graphs (raw levels and ids grow with the
+// graph, far outside what the network saw in training). Weights stay in MiB either way.
+std::vector<float> EmbedGraph(const Graph& g, const std::vector<double>& weight_mib,
+                              const EmbeddingOptions& options);
+
+// Operator weights as the embedding and the labels use them: parameter bytes in MiB.
+std::vector<double> ParamWeightsMiB(const Graph& g);
+
+// RESPECT's labels (ListScheduleLabels) turned forward: 1-based, label 1 = the first step.
+std::vector<int> ForwardListLabels(const Graph& g, const std::vector<double>& weight, double capacity);
+
+// Paper equation 3: S'(i) = label of the i-th emitted node, S = the labels sorted ascending;
+// R = cosine similarity = S.S' / max(|S| |S'|, eps) (as torch's cosine_similarity computes it;
+// the paper's printed denominator drops a norm). In (0, 1] for positive labels, 1 iff S' == S.
+double LabelReward(const std::vector<int>& labels, const std::vector<int>& order);
+// Paper equation 7: positions where S' differs from S.
+int LabelMismatch(const std::vector<int>& labels, const std::vector<int>& order);
+// Of the node pairs with different labels, the fraction the order puts in label order
+// (1 when the order is sorted by label). 1 when no pair has different labels.
+double PairRecall(const std::vector<int>& labels, const std::vector<int>& order);
+
+}  // namespace respect

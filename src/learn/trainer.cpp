@@ -1,0 +1,493 @@
+#include "learn/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/analysis.h"
+#include "core/file_io.h"
+#include "learn/exact_labels.h"
+#include "learn/imitation_task.h"
+#include "learn/pointer_net.h"
+
+namespace respect {
+
+// ---- configuration ---------------------------------------------------------------------------
+
+namespace {
+
+nlohmann::json GraphOptionsJson(const SyntheticDagOptions& o) {
+  return {{"nodes", o.num_nodes}, {"in_degree", o.in_degree}, {"min_levels", o.min_levels},
+          {"max_levels", o.max_levels}, {"min_weight", o.min_weight}, {"max_weight", o.max_weight},
+          {"seed", o.seed}};
+}
+
+Status GraphOptionsFromJson(const nlohmann::json& j, const std::string& where, SyntheticDagOptions* o) {
+  if (!j.is_object()) return Error{fmt::format("train config: '{}' must be an object", where)};
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "nodes") o->num_nodes = it->get<int>();
+    else if (k == "in_degree") o->in_degree = it->get<int>();
+    else if (k == "min_levels") o->min_levels = it->get<int>();
+    else if (k == "max_levels") o->max_levels = it->get<int>();
+    else if (k == "min_weight") o->min_weight = it->get<double>();
+    else if (k == "max_weight") o->max_weight = it->get<double>();
+    else if (k == "seed") o->seed = it->get<uint64_t>();
+    else return Error{fmt::format("train config: unknown key '{}.{}'", where, k)};
+  }
+  return {};
+}
+
+}  // namespace
+
+nlohmann::json TrainConfigToJson(const TrainConfig& c) {
+  return {{"policy", PolicyConfigToJson(c.policy)},
+          {"graphs", GraphOptionsJson(c.graphs)},
+          {"train_graphs", c.train_graphs},
+          {"capacity", c.capacity},
+          {"labels", c.labels == LabelSource::kList ? "list" : "exact"},
+          {"exact_time_limit_s", c.exact_time_limit_s},
+          {"eval", GraphOptionsJson(c.eval)},
+          {"eval_graphs", c.eval_graphs},
+          {"epochs", c.epochs},
+          {"batch_size", c.batch_size},
+          {"learning_rate", c.learning_rate},
+          {"grad_clip", c.grad_clip},
+          {"precedence_mask", c.precedence_mask},
+          {"baseline_graphs", c.baseline_graphs},
+          {"baseline_alpha", c.baseline_alpha},
+          {"seed", c.seed},
+          {"threads", c.threads}};
+}
+
+Result<TrainConfig> TrainConfigFromJson(const nlohmann::json& j) {
+  TrainConfig c;
+  if (!j.is_object()) return Error{"train config: expected a JSON object"};
+  try {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      const std::string& k = it.key();
+      if (k == "policy") {
+        auto p = PolicyConfigFromJson(*it);
+        if (!p) return p.error();
+        c.policy = *p;
+      } else if (k == "graphs" || k == "eval") {
+        if (auto st = GraphOptionsFromJson(*it, k, k == "graphs" ? &c.graphs : &c.eval); !st) return st.error();
+      } else if (k == "train_graphs") c.train_graphs = it->get<int>();
+      else if (k == "capacity") c.capacity = it->get<double>();
+      else if (k == "labels") {
+        const std::string s = it->get<std::string>();
+        if (s == "list") c.labels = LabelSource::kList;
+        else if (s == "exact") c.labels = LabelSource::kExact;
+        else return Error{fmt::format("train config: labels must be list or exact, not '{}'", s)};
+      } else if (k == "exact_time_limit_s") c.exact_time_limit_s = it->get<double>();
+      else if (k == "eval_graphs") c.eval_graphs = it->get<int>();
+      else if (k == "epochs") c.epochs = it->get<int>();
+      else if (k == "batch_size") c.batch_size = it->get<int>();
+      else if (k == "learning_rate") c.learning_rate = it->get<double>();
+      else if (k == "grad_clip") c.grad_clip = it->get<double>();
+      else if (k == "precedence_mask") c.precedence_mask = it->get<bool>();
+      else if (k == "baseline_graphs") c.baseline_graphs = it->get<int>();
+      else if (k == "baseline_alpha") c.baseline_alpha = it->get<double>();
+      else if (k == "seed") c.seed = it->get<uint64_t>();
+      else if (k == "threads") c.threads = it->get<int>();
+      else return Error{fmt::format("train config: unknown key '{}'", k)};
+    }
+  } catch (const nlohmann::json::exception&) {
+    return Error{"train config: a value has the wrong type"};
+  }
+  if (c.train_graphs < 1 || c.eval_graphs < 1) return Error{"train config: train_graphs and eval_graphs must be >= 1"};
+  if (c.batch_size < 1) return Error{"train config: batch_size must be >= 1"};
+  if (c.epochs < 1) return Error{"train config: epochs must be >= 1"};
+  if (c.baseline_graphs < 3) return Error{"train config: baseline_graphs must be >= 3 (t-test)"};
+  if (!(c.learning_rate > 0) || !(c.grad_clip > 0)) return Error{"train config: learning_rate and grad_clip must be positive"};
+  if (!(c.baseline_alpha > 0 && c.baseline_alpha < 1)) return Error{"train config: baseline_alpha must be in (0, 1)"};
+  if (!(c.capacity > 0)) return Error{"train config: capacity must be positive"};
+  if (c.threads < 0) return Error{"train config: threads must be >= 0"};
+  if (c.graphs.in_degree > c.policy.max_parents || c.eval.in_degree > c.policy.max_parents)
+    return Error{"train config: graph in_degree must not exceed policy.max_parents"};
+  for (const SyntheticDagOptions* g : {&c.graphs, &c.eval}) {
+    SyntheticDagOptions probe = *g;
+    if (auto d = GenerateSyntheticDag(probe); !d) return Error{"train config: " + d.error().message};
+  }
+  return c;
+}
+
+nlohmann::json EpochStatsToJson(const EpochStats& s) {
+  return {{"epoch", s.epoch}, {"loss", s.loss}, {"train_reward", s.train_reward},
+          {"train_mismatch", s.train_mismatch}, {"eval_reward", s.eval_reward},
+          {"eval_mismatch", s.eval_mismatch}, {"eval_recall", s.eval_recall},
+          {"baseline_replaced", s.baseline_replaced}, {"baseline_p_value", s.baseline_p_value},
+          {"seconds", s.seconds}};
+}
+
+// ---- data ------------------------------------------------------------------------------------
+
+Result<std::vector<LabelledGraph>> MakeLabelledGraphs(const SyntheticDagOptions& options, int count,
+                                                      double capacity, LabelSource labels,
+                                                      double exact_time_limit_s) {
+  std::vector<LabelledGraph> out;
+  out.reserve(count);
+  for (int i = 0; i < count; ++i) {
+    SyntheticDagOptions o = options;
+    o.seed = options.seed * 1000003ull + static_cast<uint64_t>(i);
+    auto dag = GenerateSyntheticDag(o);
+    if (!dag) return dag.error();
+    LabelledGraph lg{std::move(*dag), {}};
+    if (labels == LabelSource::kExact) {
+      auto exact = ExactStepLabels(lg.dag.graph, lg.dag.weight, capacity, exact_time_limit_s);
+      if (exact) lg.labels = std::move(*exact);
+    }
+    if (lg.labels.empty()) lg.labels = ForwardListLabels(lg.dag.graph, lg.dag.weight, capacity);
+    out.push_back(std::move(lg));
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<learn::EmbeddedGraph> EmbedAll(const std::vector<LabelledGraph>& graphs, const EmbeddingOptions& o) {
+  std::vector<learn::EmbeddedGraph> out;
+  out.reserve(graphs.size());
+  for (const auto& g : graphs) out.push_back(learn::EmbedForPolicy(g.dag.graph, g.dag.weight, o));
+  return out;
+}
+
+std::vector<int> OrderOf(const torch::Tensor& rows) {
+  auto r = rows.accessor<int64_t, 1>();
+  std::vector<int> order(r.size(0));
+  for (int64_t i = 0; i < r.size(0); ++i) order[i] = static_cast<int>(r[i]);
+  return order;
+}
+
+// Greedy rewards of `net` on graphs [0, size), in batches.
+std::vector<double> GreedyRewards(learn::PointerNet& net, const std::vector<learn::EmbeddedGraph>& embedded,
+                                  const std::vector<LabelledGraph>& graphs, int batch_size, bool mask) {
+  torch::NoGradGuard no_grad;
+  net->eval();
+  std::vector<double> rewards;
+  for (size_t start = 0; start < graphs.size(); start += batch_size) {
+    std::vector<const learn::EmbeddedGraph*> part;
+    for (size_t i = start; i < std::min(graphs.size(), start + batch_size); ++i) part.push_back(&embedded[i]);
+    const torch::Tensor orders = net->Decode(learn::StackGraphs(part), false, mask).order;
+    for (size_t i = 0; i < part.size(); ++i)
+      rewards.push_back(LabelReward(graphs[start + i].labels, OrderOf(orders[static_cast<int64_t>(i)])));
+  }
+  return rewards;
+}
+
+// Regularised incomplete beta I_x(a, b) by Lentz's continued fraction (Numerical Recipes 6.4).
+double IncompleteBeta(double a, double b, double x) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - IncompleteBeta(b, a, 1 - x);
+  const double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) +
+                                b * std::log(1 - x)) / a;
+  double f = 1, c = 1, d = 0;
+  for (int i = 0; i <= 400; ++i) {
+    const int m = i / 2;
+    double num;
+    if (i == 0) num = 1;
+    else if (i % 2 == 0) num = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+    else num = -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+    d = 1 + num * d;
+    if (std::fabs(d) < 1e-30) d = 1e-30;
+    d = 1 / d;
+    c = 1 + num / c;
+    if (std::fabs(c) < 1e-30) c = 1e-30;
+    const double cd = c * d;
+    f *= cd;
+    if (std::fabs(1 - cd) < 1e-12) break;
+  }
+  return front * (f - 1);
+}
+
+}  // namespace
+
+double PairedTTestPValue(const std::vector<double>& a, const std::vector<double>& b) {
+  const size_t n = a.size();
+  double mean = 0;
+  for (size_t i = 0; i < n; ++i) mean += a[i] - b[i];
+  mean /= static_cast<double>(n);
+  double var = 0;
+  for (size_t i = 0; i < n; ++i) var += (a[i] - b[i] - mean) * (a[i] - b[i] - mean);
+  var /= static_cast<double>(n - 1);
+  if (var <= 0) return mean > 0 ? 0.0 : 1.0;
+  const double t = mean / std::sqrt(var / static_cast<double>(n)), df = static_cast<double>(n - 1);
+  const double tail = 0.5 * IncompleteBeta(df / 2, 0.5, df / (df + t * t));  // P(T > |t|)
+  return t > 0 ? tail : 1 - tail;
+}
+
+EvalMetrics EvaluatePolicy(const Policy& policy, const std::vector<LabelledGraph>& graphs, bool precedence_mask) {
+  EvalMetrics m;
+  if (graphs.empty()) return m;
+  learn::PointerNet& net = policy.state().net;
+  torch::NoGradGuard no_grad;
+  net->eval();
+  const std::vector<learn::EmbeddedGraph> embedded = EmbedAll(graphs, policy.config().embedding());
+  // Graphs of different sizes go one by one; equal sizes could batch, but evaluation is cheap.
+  for (size_t i = 0; i < graphs.size(); ++i) {
+    const std::vector<int> order = OrderOf(net->Decode(learn::StackGraphs({&embedded[i]}), false, precedence_mask).order[0]);
+    m.mismatch += LabelMismatch(graphs[i].labels, order);
+    m.recall += PairRecall(graphs[i].labels, order);
+    m.reward += LabelReward(graphs[i].labels, order);
+    m.topological += IsTopologicalOrder(graphs[i].dag.graph, order);
+  }
+  const double n = static_cast<double>(graphs.size());
+  m.mismatch /= n;
+  m.recall /= n;
+  m.reward /= n;
+  m.topological /= n;
+  return m;
+}
+
+// ---- training --------------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kCheckpointFormat = "respect-train-checkpoint-1";
+
+void CopyWeights(learn::PointerNet& from, learn::PointerNet& to) {
+  torch::NoGradGuard no_grad;
+  auto src = from->named_parameters(), dst = to->named_parameters();
+  for (auto& p : src) dst[p.key()].copy_(p.value());
+  auto sb = from->named_buffers(), db = to->named_buffers();
+  for (auto& b : sb) db[b.key()].copy_(b.value());
+}
+
+std::string Serialize(torch::serialize::OutputArchive& a) {
+  std::ostringstream out;
+  a.save_to(out);
+  return out.str();
+}
+
+}  // namespace
+
+Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::string& out_dir, bool resume,
+                                      const std::function<void(const TrainProgress&)>& progress) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) return Error{fmt::format("{}: cannot create the output directory: {}", out_dir, ec.message())};
+  const std::string checkpoint_path = (fs::path(out_dir) / "checkpoint.pt").string();
+  const std::string policy_path = (fs::path(out_dir) / "policy.pt").string();
+  const std::string history_path = (fs::path(out_dir) / "history.json").string();
+  torch::set_num_threads(config.threads > 0 ? config.threads
+                                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+  const auto t_start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count(); };
+  auto report = [&](const char* phase, int epoch, int batch, int batches, double loss, double reward,
+                    double mismatch, const EpochStats* finished = nullptr) {
+    if (!progress) return;
+    TrainProgress p;
+    p.phase = phase;
+    p.epoch = epoch;
+    p.epochs = config.epochs;
+    p.batch = batch;
+    p.batches = batches;
+    p.loss = loss;
+    p.reward = reward;
+    p.mismatch = mismatch;
+    p.elapsed_s = elapsed();
+    if (finished) p.stats = *finished;
+    progress(p);
+  };
+
+  auto policy = Policy::Create(config.policy, config.seed);
+  if (!policy) return policy.error();
+  auto baseline = Policy::Create(config.policy, config.seed);
+  if (!baseline) return baseline.error();
+  learn::PointerNet net = policy->state().net, base = baseline->state().net;
+  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(config.learning_rate));
+  std::vector<EpochStats> history;
+  int first_epoch = 1;
+  uint64_t baseline_round = 0;  // how many times the t-test set was redrawn
+
+  if (resume) {
+    if (!fs::exists(checkpoint_path)) return Error{fmt::format("{}: no checkpoint to resume from", checkpoint_path)};
+    auto bytes = ReadFileBytes(checkpoint_path, 1ull << 31);
+    if (!bytes) return bytes.error();
+    try {
+      std::istringstream in(*bytes);
+      torch::serialize::InputArchive a;
+      a.load_from(in);
+      c10::IValue format, saved_config, epoch, round, hist;
+      if (!a.try_read("format", format) || !format.isString() || format.toStringRef() != kCheckpointFormat)
+        return Error{fmt::format("{}: not a respect training checkpoint", checkpoint_path)};
+      a.read("config", saved_config);
+      // Everything but the epoch count (a run may be extended) and the thread count must match.
+      auto comparable = [](nlohmann::json j) {
+        j.erase("epochs");
+        j.erase("threads");
+        return j;
+      };
+      if (comparable(nlohmann::json::parse(saved_config.toStringRef())) != comparable(TrainConfigToJson(config)))
+        return Error{fmt::format("{}: the checkpoint was made with a different config; resume needs the same one",
+                                 checkpoint_path)};
+      torch::serialize::InputArchive an, ab, ao;
+      a.read("net", an);
+      net->load(an);
+      a.read("baseline", ab);
+      base->load(ab);
+      a.read("optimizer", ao);
+      optimizer.load(ao);
+      a.read("epoch", epoch);
+      a.read("baseline_round", round);
+      a.read("history", hist);
+      first_epoch = static_cast<int>(epoch.toInt()) + 1;
+      baseline_round = static_cast<uint64_t>(round.toInt());
+      for (const auto& h : nlohmann::json::parse(hist.toStringRef())) {
+        EpochStats s;
+        s.epoch = h["epoch"];
+        s.loss = h["loss"];
+        s.train_reward = h["train_reward"];
+        s.train_mismatch = h["train_mismatch"];
+        s.eval_reward = h["eval_reward"];
+        s.eval_mismatch = h["eval_mismatch"];
+        s.eval_recall = h["eval_recall"];
+        s.baseline_replaced = h["baseline_replaced"];
+        s.baseline_p_value = h["baseline_p_value"];
+        s.seconds = h["seconds"];
+        history.push_back(s);
+      }
+    } catch (const c10::Error&) {
+      return Error{fmt::format("{}: corrupt or truncated checkpoint", checkpoint_path)};
+    } catch (const nlohmann::json::exception&) {
+      return Error{fmt::format("{}: corrupt checkpoint metadata", checkpoint_path)};
+    }
+  } else {
+    CopyWeights(net, base);
+  }
+
+  report("labels", 0, 0, 0, 0, 0, 0);
+  auto train = MakeLabelledGraphs(config.graphs, config.train_graphs, config.capacity, config.labels,
+                                  config.exact_time_limit_s);
+  if (!train) return train.error();
+  auto eval = MakeLabelledGraphs(config.eval, config.eval_graphs, config.capacity, config.labels,
+                                 config.exact_time_limit_s);
+  if (!eval) return eval.error();
+  auto make_baseline_set = [&](uint64_t round) {
+    SyntheticDagOptions o = config.graphs;
+    o.seed = config.seed * 7919ull + 104729ull * (round + 1);
+    return MakeLabelledGraphs(o, config.baseline_graphs, config.capacity, LabelSource::kList, 0);
+  };
+  auto baseline_set = make_baseline_set(baseline_round);
+  if (!baseline_set) return baseline_set.error();
+  const EmbeddingOptions emb_options = config.policy.embedding();
+  const std::vector<learn::EmbeddedGraph> train_emb = EmbedAll(*train, emb_options);
+  std::vector<learn::EmbeddedGraph> baseline_emb = EmbedAll(*baseline_set, emb_options);
+  const bool mask = config.precedence_mask;
+
+  for (int epoch = first_epoch; epoch <= config.epochs; ++epoch) {
+    const double epoch_start = elapsed();
+    // Every epoch reseeds from (seed, epoch): a resumed run repeats the uninterrupted one.
+    torch::manual_seed(config.seed * 1000003ull + static_cast<uint64_t>(epoch));
+    std::vector<int> perm(train->size());
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), std::mt19937_64(config.seed * 31ull + static_cast<uint64_t>(epoch)));
+    const int batches = static_cast<int>((perm.size() + config.batch_size - 1) / config.batch_size);
+    EpochStats stats;
+    stats.epoch = epoch;
+    for (int bi = 0; bi < batches; ++bi) {
+      std::vector<const learn::EmbeddedGraph*> part;
+      std::vector<const LabelledGraph*> labelled;
+      for (size_t i = static_cast<size_t>(bi) * config.batch_size;
+           i < std::min(perm.size(), static_cast<size_t>(bi + 1) * config.batch_size); ++i) {
+        part.push_back(&train_emb[perm[i]]);
+        labelled.push_back(&(*train)[perm[i]]);
+      }
+      const learn::GraphBatch batch = learn::StackGraphs(part);
+      torch::Tensor base_orders;
+      {
+        torch::NoGradGuard no_grad;
+        base->eval();
+        base_orders = base->Decode(batch, false, mask).order;
+      }
+      net->train();
+      learn::Rollout roll = net->Decode(batch, true, mask);
+      const int64_t b = static_cast<int64_t>(part.size());
+      std::vector<float> advantage(b);
+      double reward_sum = 0, mismatch_sum = 0;
+      for (int64_t i = 0; i < b; ++i) {
+        const std::vector<int> sampled = OrderOf(roll.order[i]);
+        const double r = LabelReward(labelled[i]->labels, sampled);
+        const double rb = LabelReward(labelled[i]->labels, OrderOf(base_orders[i]));
+        advantage[i] = static_cast<float>(rb - r);  // (1 - r) - (1 - rb): cost above the baseline
+        reward_sum += r;
+        mismatch_sum += LabelMismatch(labelled[i]->labels, sampled);
+      }
+      const torch::Tensor adv = torch::from_blob(advantage.data(), {b}, torch::kFloat).clone();
+      torch::Tensor loss = (adv * roll.log_prob).mean();
+      optimizer.zero_grad();
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(net->parameters(), config.grad_clip);
+      optimizer.step();
+      stats.loss += loss.item<double>();
+      stats.train_reward += reward_sum / static_cast<double>(b);
+      stats.train_mismatch += mismatch_sum / static_cast<double>(b);
+      report("train", epoch, bi + 1, batches, stats.loss / (bi + 1), stats.train_reward / (bi + 1),
+             stats.train_mismatch / (bi + 1));
+    }
+    stats.loss /= batches;
+    stats.train_reward /= batches;
+    stats.train_mismatch /= batches;
+
+    // Baseline: replace it when the trained policy is significantly better on the t-test set.
+    report("baseline", epoch, batches, batches, stats.loss, stats.train_reward, stats.train_mismatch);
+    const std::vector<double> r_new = GreedyRewards(net, baseline_emb, *baseline_set, config.batch_size, mask);
+    const std::vector<double> r_old = GreedyRewards(base, baseline_emb, *baseline_set, config.batch_size, mask);
+    stats.baseline_p_value = PairedTTestPValue(r_new, r_old);
+    if (stats.baseline_p_value < config.baseline_alpha) {
+      CopyWeights(net, base);
+      stats.baseline_replaced = true;
+      // A fresh t-test set, so the next test is not biased towards the graphs this one won on.
+      auto fresh = make_baseline_set(++baseline_round);
+      if (!fresh) return fresh.error();
+      baseline_set = std::move(fresh);
+      baseline_emb = EmbedAll(*baseline_set, emb_options);
+    }
+    report("eval", epoch, batches, batches, stats.loss, stats.train_reward, stats.train_mismatch);
+    const EvalMetrics em = EvaluatePolicy(*policy, *eval, mask);
+    stats.eval_reward = em.reward;
+    stats.eval_mismatch = em.mismatch;
+    stats.eval_recall = em.recall;
+    stats.seconds = elapsed() - epoch_start;
+    history.push_back(stats);
+
+    // Persist: policy first, then the checkpoint that says this epoch is done.
+    nlohmann::json hist = nlohmann::json::array();
+    for (const auto& s : history) hist.push_back(EpochStatsToJson(s));
+    nlohmann::json info = {{"trained_by", "respect train"}, {"epochs", epoch},
+                           {"train_config", TrainConfigToJson(config)}, {"last_epoch", EpochStatsToJson(stats)}};
+    if (auto st = policy->Save(policy_path, info); !st) return st.error();
+    if (auto st = WriteFileAtomic(history_path, hist.dump(1) + "\n"); !st) return st.error();
+    try {
+      torch::serialize::OutputArchive a, an, ab, ao;
+      a.write("format", c10::IValue(std::string(kCheckpointFormat)));
+      a.write("config", c10::IValue(TrainConfigToJson(config).dump()));
+      net->save(an);
+      a.write("net", an);
+      base->save(ab);
+      a.write("baseline", ab);
+      optimizer.save(ao);
+      a.write("optimizer", ao);
+      a.write("epoch", c10::IValue(static_cast<int64_t>(epoch)));
+      a.write("baseline_round", c10::IValue(static_cast<int64_t>(baseline_round)));
+      a.write("history", c10::IValue(hist.dump()));
+      if (auto st = WriteFileAtomic(checkpoint_path, Serialize(a)); !st) return st.error();
+    } catch (const c10::Error&) {
+      return Error{fmt::format("{}: cannot write the checkpoint", checkpoint_path)};
+    }
+    report("epoch", epoch, batches, batches, stats.loss, stats.train_reward, stats.train_mismatch, &stats);
+  }
+  net->eval();
+  return history;
+}
+
+}  // namespace respect
