@@ -219,7 +219,7 @@ TEST(Cli, BenchPaperSuiteSmall) {
   ASSERT_EQ(j["throughput"].size(), 1u);
   std::map<std::string, double> period;
   for (const auto& run : j["throughput"][0]["runs"]) period[run["method"]] = run["period_ms"];
-  for (const char* m : {"compiler", "profiling", "list", "dp", "ilp"}) EXPECT_TRUE(period.count(m)) << m;
+  for (const char* m : {"compiler", "profiling", "list", "dp", "rl", "ilp"}) EXPECT_TRUE(period.count(m)) << m;
   EXPECT_LE(period["ilp"], period["dp"] + 1e-9);
   EXPECT_LE(period["dp"], period["compiler"] + 1e-9);
   ASSERT_EQ(j["paper_objective"].size(), 1u);
@@ -241,6 +241,59 @@ TEST(Cli, BenchPaperSuiteSmall) {
   CliRun bad = Respect("bench --suite paper --graphs /nonexistent");
   EXPECT_EQ(bad.code, 2);
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
+
+// train -> resume -> eval on a tiny config, then the shipped policy through `schedule`.
+TEST(Cli, TrainResumeEvalAndScheduleRl) {
+  const std::string dir = TempPath("train"), config = TempPath("train.json");
+  std::filesystem::remove_all(dir);
+  {
+    std::ofstream c(config);
+    c << R"({"policy": {"hidden": 16, "max_parents": 3},
+             "graphs": {"nodes": 10, "in_degree": 3, "min_levels": 3, "max_levels": 6},
+             "eval": {"nodes": 10, "in_degree": 3, "min_levels": 3, "max_levels": 6},
+             "train_graphs": 64, "eval_graphs": 8, "baseline_graphs": 16, "batch_size": 32,
+             "epochs": 1, "threads": 1})";
+  }
+  CliRun t = Respect("train --config " + config + " --out " + dir);
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.err.find("epoch   1/1"), std::string::npos) << t.err;  // the per-epoch line
+  for (const char* f : {"/policy.pt", "/checkpoint.pt", "/history.json", "/training-curve.svg"})
+    EXPECT_TRUE(std::filesystem::exists(dir + f)) << f;
+  CliRun more = Respect("train --config " + config + " --out " + dir + " --resume --epochs 2 -q");
+  ASSERT_EQ(more.code, 0) << more.err;
+  std::ifstream h(dir + "/history.json");
+  EXPECT_EQ(nlohmann::json::parse(h).size(), 2u);
+  CliRun e = Respect("eval --policy " + dir + "/policy.pt --graphs 3 --models none --json");
+  ASSERT_EQ(e.code, 0) << e.err;
+  auto ej = nlohmann::json::parse(e.out);
+  EXPECT_EQ(ej["synthetic"]["masked"]["topological"].get<double>(), 1.0);
+  EXPECT_GE(ej["synthetic"]["unmasked"]["recall"].get<double>(), 0.0);
+  {
+    std::ofstream c(config);
+    c << R"({"epochs": 1, "learning_rat": 0.1})";
+  }
+  CliRun bad = Respect("train --config " + config + " --out " + dir);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("learning_rat"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  std::filesystem::remove_all(dir);
+  std::remove(config.c_str());
+
+  // The shipped policy, by default.
+  CliRun rl = Respect("schedule zoo:resnet50 -k 4 --method rl --json");
+  ASSERT_EQ(rl.code, 0) << rl.err;
+  auto j = nlohmann::json::parse(rl.out);
+  EXPECT_EQ(j["method"], "rl");
+  EXPECT_GT(j["speedup_vs_compiler"].get<double>(), 1.0);
+  CliRun paper = Respect("schedule zoo:resnet50 -k 4 --method rl --rl-stages paper --rl-unmasked --json");
+  ASSERT_EQ(paper.code, 0) << paper.err;
+  CliRun samples = Respect("schedule zoo:resnet50 -k 4 --method rl --rl-samples 4 --json");
+  ASSERT_EQ(samples.code, 0) << samples.err;
+  EXPECT_LE(nlohmann::json::parse(samples.out)["period_ms"].get<double>(), j["period_ms"].get<double>() + 1e-9);
+  CliRun missing = Respect("schedule zoo:resnet50 -k 4 --method rl --policy /nonexistent.pt");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;
 }
 
 TEST(Cli, CalibrateReportsTheFitAndWritesAProfile) {

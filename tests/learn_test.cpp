@@ -61,6 +61,13 @@ TEST(Embedding, SourcesHighInDegreeAndSingleNode) {
   EXPECT_FLOAT_EQ(norm[8 * w + 0], 1.0f);
   EXPECT_FLOAT_EQ(norm[8 * w + 4], 4.0f / 9);  // parent id 3 -> (3 + 1) / 9
   EXPECT_FLOAT_EQ(norm[4 * w + 4], 0.0f);      // empty slot -> 0
+  // With the ALAP level appended: source 4 feeds only node 8 (level 5), so it can run as late
+  // as level 4; node 0 heads the chain, so it is as late as it is early (1).
+  const std::vector<float> alap = EmbedGraph(*g, weight, {3, false, true});
+  ASSERT_EQ(alap.size(), 9u * (w + 1));
+  EXPECT_EQ(alap[4 * (w + 1) + w], 4.0f);
+  EXPECT_EQ(alap[0 * (w + 1) + w], 1.0f);
+  EXPECT_EQ(alap[8 * (w + 1) + w], 5.0f);
   // A single node.
   auto one = MakeDag(1, {});
   ASSERT_TRUE(one.ok());

@@ -58,6 +58,10 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
   out.time_limit_s = o.time_limit_s;
   out.paper_lambda = o.paper_lambda;
   out.methods = {"compiler", "profiling", "list", "dp", "ilp"};
+  // The learned scheduler joins when it is registered (it lives in the LibTorch library).
+  const bool with_rl = std::any_of(Schedulers().begin(), Schedulers().end(),
+                                   [](const SchedulerInfo& s) { return s.name == "rl"; });
+  if (with_rl) out.methods.insert(out.methods.begin() + 4, "rl");
   auto say = [&](const std::string& s) {
     if (o.progress) o.progress(s);
   };
@@ -96,7 +100,8 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
   } else {
     for (const auto& stem : o.graphs) files.push_back(o.graphs_dir + "/" + stem + ".json");
   }
-  const std::vector<std::string> paper_methods = {"compiler", "list", "dp", "ilp"};
+  std::vector<std::string> paper_methods = {"compiler", "list", "dp", "ilp"};
+  if (with_rl) paper_methods.insert(paper_methods.begin() + 3, "rl");
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string& file = files[f];
     auto g = ImportJsonGraph(file);

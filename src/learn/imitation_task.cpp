@@ -12,6 +12,7 @@ std::vector<float> EmbedGraph(const Graph& g, const std::vector<double>& weight_
                               const EmbeddingOptions& options) {
   const int n = g.num_ops(), d = options.max_parents, width = EmbeddingWidth(options);
   const std::vector<int> asap = AsapLevels(g);
+  const std::vector<int> alap = options.alap ? AlapLevels(g) : std::vector<int>();
   int deepest = 1;
   for (int l : asap) deepest = std::max(deepest, l + 1);
   const float level_scale = options.normalize ? 1.0f / static_cast<float>(deepest) : 1.0f;
@@ -32,6 +33,7 @@ std::vector<float> EmbedGraph(const Graph& g, const std::vector<double>& weight_
     }
     row[1 + 2 * d] = (static_cast<float>(v) + id_shift) * id_scale;
     row[2 + 2 * d] = static_cast<float>(weight_mib[v]);
+    if (options.alap) row[3 + 2 * d] = static_cast<float>(alap[v] + 1) * level_scale;
   }
   return rows;
 }

@@ -19,9 +19,10 @@ namespace respect {
 struct EmbeddingOptions {
   int max_parents = 6;     // d: parent slots per node; the row has 2d+3 numbers
   bool normalize = false;  // false: the paper's raw numbers; true: scale-free (see below)
+  bool alap = false;       // append the ALAP level (one more number; not in the paper)
 };
 
-inline int EmbeddingWidth(const EmbeddingOptions& o) { return 2 * o.max_parents + 3; }
+inline int EmbeddingWidth(const EmbeddingOptions& o) { return 2 * o.max_parents + 3 + (o.alap ? 1 : 0); }
 
 // One row per operator (row v = operator v), each
 //   [ASAP level, d parent levels, d parent ids, node id, weight]
@@ -31,6 +32,11 @@ inline int EmbeddingWidth(const EmbeddingOptions& o) { return 2 * o.max_parents 
 // parents keeps the d deepest: they are the ones that bound how early it can run (its level is
 // one more than the deepest), so the slots keep what constrains the schedule and drop only
 // parents already implied to be earlier.
+// alap = true appends the node's ALAP level (1-based, scaled like the other levels). Why: the
+// paper's row describes a node's ancestors only, but the list labels are set by its
+// descendants (the reverse scheduler places a node by its longest path to a sink, which is
+// what the ALAP level measures); without it the network must rediscover descendants by
+// matching ids across shuffled rows.
 // normalize = true divides levels by the graph's deepest level and ids (+1) by the node count,
 // so a 782-node graph looks like the 30-node training graphs (raw levels and ids grow with the
 // graph, far outside what the network saw in training). Weights stay in MiB either way.

@@ -17,12 +17,13 @@ struct PolicyConfig {
   int hidden = 256;              // embedding and hidden width (the paper: 256 for both)
   int max_parents = 6;           // d of the embedding (the paper trains with d = 6)
   bool normalize_features = false;
+  bool alap_feature = false;     // append the ALAP level to each row (EmbeddingOptions::alap)
   double tanh_clip = 10;         // C of the pointer
   int glimpses = 1;
   // Transformer sizes (the paper: encoder 1 layer and 1 head, decoder 2 and 2).
   int encoder_layers = 1, encoder_heads = 1, decoder_layers = 2, decoder_heads = 2;
 
-  EmbeddingOptions embedding() const { return {max_parents, normalize_features}; }
+  EmbeddingOptions embedding() const { return {max_parents, normalize_features, alap_feature}; }
 };
 
 nlohmann::json PolicyConfigToJson(const PolicyConfig& c);

@@ -111,8 +111,8 @@ std::string PaperSuiteMarkdown(const PaperSuiteResult& r, const std::string& com
       "MiB) + boundary crossings, lambda = {}; the authors' bytes are float32 (4 x parameters). "
       "Each cell: score = max stage MiB + crossings. `published` is the best of the authors' "
       "partitions (their encoder/decoder variants) for that K; invalid ones (an edge pointing "
-      "backwards) are marked.\n\n| graph | K | published | compiler | list | dp | ilp | ilp proven | ilp s |\n"
-      "|---|---|---|---|---|---|---|---|---|\n",
+      "backwards) are marked.\n\n| graph | K | published | compiler | list | dp | rl | ilp | ilp proven | ilp s |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n",
       r.paper_lambda);
   auto cell = [](const BenchRun* run) {
     if (!run) return std::string("-");
@@ -129,8 +129,9 @@ std::string PaperSuiteMarkdown(const PaperSuiteResult& r, const std::string& com
       ++compared;
       ilp_better += ilp->value < pub->value - 1e-9;
     }
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} |\n", inst.model, inst.stages, cell(pub),
-                      cell(inst.Find("compiler")), cell(inst.Find("list")), cell(inst.Find("dp")), cell(ilp),
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} |\n", inst.model, inst.stages, cell(pub),
+                      cell(inst.Find("compiler")), cell(inst.Find("list")), cell(inst.Find("dp")),
+                      cell(inst.Find("rl")), cell(ilp),
                       ilp && ilp->proven_optimal ? "yes" : "no", ilp ? ilp->solve_s : 0.0);
   }
   md += fmt::format("\nilp scores better than the authors' best published partition on {} of {} "
