@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -8,9 +10,62 @@
 #include "bench/paper_suite.h"
 #include "cli/commands.h"
 #include "core/file_io.h"
+#include "cost/cost_model.h"
+#include "importers/model_source.h"
+#include "learn/imitation_task.h"
+#include "learn/policy.h"
 #include "report/bench_report.h"
+#include "schedulers/scheduler.h"
 
 namespace respect::cli {
+
+namespace {
+
+// `--suite rl-speed`: how long the learned scheduler takes. Per graph: decoding one greedy
+// order (median of 7 runs after a warm-up; embedding included, policy loading not) and the
+// whole `schedule --method rl` call (decode + optimal cuts, once).
+int RunRlSpeedSuite(const std::vector<std::string>& specs, const std::string& policy_path, const std::string& device,
+                    int stages, bool json) {
+  auto policy = Policy::Load(policy_path);
+  if (!policy) return Fail(policy.error().message);
+  auto profile = LoadDeviceProfile(device);
+  if (!profile) return Fail(profile.error().message);
+  nlohmann::json rows = nlohmann::json::array();
+  using Clock = std::chrono::steady_clock;
+  for (const auto& spec : specs) {
+    auto g = LoadModel(spec);
+    if (!g) return Fail(g.error().message);
+    const std::vector<double> w = ParamWeightsMiB(*g);
+    (void)policy->Orders(*g, w, {});
+    std::vector<double> times;
+    for (int i = 0; i < 7; ++i) {
+      const auto t0 = Clock::now();
+      (void)policy->Orders(*g, w, {});
+      times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    std::sort(times.begin(), times.end());
+    CostModel m(*g, *profile);
+    ScheduleRequest r(std::min(stages, g->num_ops()));
+    r.rl.policy_path = policy_path;
+    auto res = RunScheduler("rl", m, r);
+    if (!res) return Fail(fmt::format("{}: {}", spec, res.error().message));
+    rows.push_back({{"graph", g->name}, {"nodes", g->num_ops()}, {"decode_ms_median", times[3]},
+                    {"decode_ms_min", times.front()}, {"schedule_ms", res->solve_seconds * 1e3}});
+  }
+  if (json) {
+    std::printf("%s\n", nlohmann::json{{"policy", policy_path}, {"stages", stages}, {"graphs", rows}}.dump(2).c_str());
+    return 0;
+  }
+  std::printf("policy %s (%s-%s, hidden %d); %d stages\n", policy_path.c_str(), policy->config().encoder.c_str(),
+              policy->config().decoder.c_str(), policy->config().hidden, stages);
+  std::printf("%-28s %6s %16s %14s\n", "graph", "nodes", "decode ms (med)", "schedule ms");
+  for (const auto& row : rows)
+    std::printf("%-28s %6d %16.1f %14.1f\n", row["graph"].get<std::string>().c_str(), row["nodes"].get<int>(),
+                row["decode_ms_median"].get<double>(), row["schedule_ms"].get<double>());
+  return 0;
+}
+
+}  // namespace
 
 Runner AddBench(CLI::App& app) {
   struct Options {
@@ -19,11 +74,15 @@ Runner AddBench(CLI::App& app) {
     std::vector<std::string> models, graph_names;
     double time_limit = 20, lambda = 1.0;
     bool json = false, quiet = false;
+    std::string policy;
   };
   auto o = std::make_shared<Options>();
   app.add_option("--suite", o->suite, "which benchmark: paper (the RESPECT paper's models and the "
-                                      "authors' published partitions)")
-      ->required()->check(CLI::IsMember({"paper"}));
+                                      "authors' published partitions); rl-speed (time to decode and "
+                                      "schedule with the learned policy, on the authors' graphs and the "
+                                      "paper's models)")
+      ->required()->check(CLI::IsMember({"paper", "rl-speed"}));
+  app.add_option("--policy", o->policy, "rl-speed: policy file (default: the shipped one)");
   app.add_option("--out", o->out, "directory for bench-paper.md, bench-paper.json and one "
                                   "bench-paper-kK.svg chart per K (written atomically)");
   app.add_option("--device", o->device, "device profile for the throughput part")->capture_default_str();
@@ -38,10 +97,22 @@ Runner AddBench(CLI::App& app) {
   app.add_flag("--json", o->json, "print the results as one JSON object instead of Markdown");
   app.add_flag("--quiet,-q", o->quiet, "no progress lines on stderr");
   app.footer("Example:\n  respect bench --suite paper --out docs/bench   (about 15 minutes on 2 cores)\n"
+             "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten models)\n"
              "  respect bench --suite paper --models resnet50 -k 4 --graphs ''   (seconds)");
   return [o] {
     for (int K : o->stages)
       if (K < 1) return Fail(fmt::format("--stages: {} is not a pipeline size", K));
+    if (o->suite == "rl-speed") {
+      std::vector<std::string> specs;
+      if (!o->graphs.empty()) {
+        std::vector<std::string> names = o->graph_names;
+        if (names.empty()) names = {"resnet101", "inception_resnet_v2"};
+        for (const auto& n : names) specs.push_back(o->graphs + "/" + n + ".json");
+      }
+      for (const auto& m : o->models.empty() ? PaperModels() : o->models) specs.push_back("zoo:" + m);
+      return RunRlSpeedSuite(specs, o->policy.empty() ? DefaultPolicyPath() : o->policy, o->device,
+                             o->stages.front(), o->json);
+    }
     PaperSuiteOptions po;
     po.device = o->device;
     po.time_limit_s = o->time_limit;
