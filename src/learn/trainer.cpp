@@ -375,7 +375,7 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
   auto make_baseline_set = [&](uint64_t round) {
     SyntheticDagOptions o = config.graphs;
     o.seed = config.seed * 7919ull + 104729ull * (round + 1);
-    return MakeLabelledGraphs(o, config.baseline_graphs, config.capacity, LabelSource::kList, 0);
+    return MakeLabelledGraphs(o, config.baseline_graphs, config.capacity, config.labels, config.exact_time_limit_s);
   };
   auto baseline_set = make_baseline_set(baseline_round);
   if (!baseline_set) return baseline_set.error();
