@@ -1,6 +1,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -16,7 +17,8 @@ namespace respect::cli {
 
 Runner AddEval(CLI::App& app) {
   struct Options {
-    std::string policy, labels = "list", device = "usb", models = "paper";
+    std::string policy, labels = "list", device = "usb";
+    std::vector<std::string> models = {"paper"};
     int graphs = 100;
     uint64_t seed = 2;
     bool json = false;
@@ -30,7 +32,8 @@ Runner AddEval(CLI::App& app) {
   app.add_option("--labels", o->labels, "labels to compare against: list (RESPECT's) or exact (CBC)")
       ->check(CLI::IsMember({"list", "exact"}))->capture_default_str();
   app.add_option("--models", o->models, "real models too: 'paper' (the paper's ten), 'none', or a "
-                                        "comma-separated list of MODEL specs")->capture_default_str();
+                                        "comma-separated list of MODEL specs (a bare name is a zoo model)")
+      ->delimiter(',')->capture_default_str();
   app.add_option("--device", o->device, "device profile whose parameter cache is the real models' "
                                         "label capacity")->capture_default_str();
   app.add_flag("--json", o->json, "print one JSON object");
@@ -62,21 +65,10 @@ Runner AddEval(CLI::App& app) {
                       {"masked", metrics_json(EvaluatePolicy(*policy, *graphs, true))},
                       {"unmasked", metrics_json(EvaluatePolicy(*policy, *graphs, false))}};
     std::vector<std::string> models;
-    if (o->models == "paper") models = PaperModels();
-    else if (o->models != "none") {
-      std::string item;
-      for (char c : o->models + ",") {
-        if (c == ',') {
-          if (!item.empty()) models.push_back(item.find(':') == std::string::npos && item.find('.') == std::string::npos
-                                                  ? "zoo:" + item : item);
-          item.clear();
-        } else {
-          item += c;
-        }
-      }
-    }
+    if (o->models == std::vector<std::string>{"paper"}) models = PaperModels();
+    else if (o->models != std::vector<std::string>{"none"}) models = o->models;
     for (auto& m : models)
-      if (o->models == "paper") m = "zoo:" + m;
+      if (m.find(':') == std::string::npos && m.find('.') == std::string::npos) m = "zoo:" + m;
     auto device = LoadDeviceProfile(o->device);
     if (!device) return Fail(device.error().message);
     const double capacity_mib = static_cast<double>(device->param_cache_bytes) / (1 << 20);

@@ -227,17 +227,14 @@ double PairedTTestPValue(const std::vector<double>& a, const std::vector<double>
 EvalMetrics EvaluatePolicy(const Policy& policy, const std::vector<LabelledGraph>& graphs, bool precedence_mask) {
   EvalMetrics m;
   if (graphs.empty()) return m;
-  learn::PointerNet& net = policy.state().net;
-  torch::NoGradGuard no_grad;
-  net->eval();
-  const std::vector<learn::EmbeddedGraph> embedded = EmbedAll(graphs, policy.config().embedding());
-  // Graphs of different sizes go one by one; equal sizes could batch, but evaluation is cheap.
-  for (size_t i = 0; i < graphs.size(); ++i) {
-    const std::vector<int> order = OrderOf(net->Decode(learn::StackGraphs({&embedded[i]}), false, precedence_mask).order[0]);
-    m.mismatch += LabelMismatch(graphs[i].labels, order);
-    m.recall += PairRecall(graphs[i].labels, order);
-    m.reward += LabelReward(graphs[i].labels, order);
-    m.topological += IsTopologicalOrder(graphs[i].dag.graph, order);
+  policy.state().net->eval();
+  // The greedy order exactly as `rl` decodes it (row shuffle, loop decoder where it applies).
+  for (const LabelledGraph& lg : graphs) {
+    const std::vector<int> order = policy.Orders(lg.dag.graph, lg.dag.weight, {precedence_mask, 0, 1}).front();
+    m.mismatch += LabelMismatch(lg.labels, order);
+    m.recall += PairRecall(lg.labels, order);
+    m.reward += LabelReward(lg.labels, order);
+    m.topological += IsTopologicalOrder(lg.dag.graph, order);
   }
   const double n = static_cast<double>(graphs.size());
   m.mismatch /= n;

@@ -97,6 +97,7 @@ struct EvalMetrics {
 // freedom). The baseline is replaced when p < baseline_alpha.
 double PairedTTestPValue(const std::vector<double>& a, const std::vector<double>& b);
 
+// Greedy decoding through Policy::Orders, the path `rl` uses.
 EvalMetrics EvaluatePolicy(const Policy& policy, const std::vector<LabelledGraph>& graphs,
                            bool precedence_mask);
 
