@@ -1,9 +1,13 @@
 #include "schedulers/milp.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include <CbcEventHandler.hpp>
@@ -65,8 +69,10 @@ int NoCallback(CbcModel*, int) { return 0; }
 
 }  // namespace
 
-MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
-                       const std::vector<std::pair<std::string, double>>& start, CbcEventHandler* handler) {
+namespace {
+
+MilpSolution SolveInProcess(const MilpBuilder& b, double time_limit_s,
+                            const std::vector<std::pair<std::string, double>>& start, CbcEventHandler* handler) {
   OsiClpSolverInterface solver;
   CoinPackedMatrix matrix(true, b.rows.data(), b.cols.data(), b.elems.data(),
                           static_cast<CoinBigIndex>(b.elems.size()));
@@ -110,8 +116,100 @@ MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
   out.proven_optimal = out.found && model.isProvenOptimal();
   if (out.proven_optimal) out.status = "optimal";
   else if (out.proven_infeasible) out.status = "infeasible";
-  else if (model.isSecondsLimitReached()) out.status = fmt::format("time limit ({} s)", seconds);
+  else if (model.isSecondsLimitReached()) out.status = fmt::format("time limit ({:.3g} s)", std::max(time_limit_s, 0.01));
   else out.status = fmt::format("stopped (CBC status {}/{})", model.status(), model.secondaryStatus());
+  return out;
+}
+
+// The solution as bytes through a pipe: flags, objective, bound, status, x.
+std::string Serialize(const MilpSolution& s) {
+  std::string buf;
+  auto put = [&buf](const void* p, size_t n) { buf.append(static_cast<const char*>(p), n); };
+  const char flags[3] = {s.found, s.proven_optimal, s.proven_infeasible};
+  put(flags, 3);
+  put(&s.objective, sizeof(double));
+  put(&s.bound, sizeof(double));
+  const uint64_t len = s.status.size(), nx = s.x.size();
+  put(&len, sizeof len);
+  put(s.status.data(), len);
+  put(&nx, sizeof nx);
+  put(s.x.data(), nx * sizeof(double));
+  return buf;
+}
+
+bool Deserialize(const std::string& buf, MilpSolution& s) {
+  size_t at = 0;
+  auto get = [&](void* p, size_t n) {
+    if (at + n > buf.size()) return false;
+    std::memcpy(p, buf.data() + at, n);
+    at += n;
+    return true;
+  };
+  char flags[3];
+  uint64_t len = 0, nx = 0;
+  if (!get(flags, 3) || !get(&s.objective, sizeof(double)) || !get(&s.bound, sizeof(double)) || !get(&len, sizeof len))
+    return false;
+  if (len > buf.size()) return false;
+  s.status.assign(len, ' ');
+  if (!get(s.status.data(), len) || !get(&nx, sizeof nx) || nx > buf.size()) return false;
+  s.x.assign(nx, 0);
+  if (!get(s.x.data(), nx * sizeof(double))) return false;
+  s.found = flags[0];
+  s.proven_optimal = flags[1];
+  s.proven_infeasible = flags[2];
+  return at == buf.size();
+}
+
+}  // namespace
+
+// CBC runs in a child process: CBC 2.10 can crash (for example in CglPreProcess::postProcess
+// when the time limit strikes during preprocessing), and a crash there must cost the caller
+// only the solver's answer, never the program. The child inherits the model and the handler
+// (whose progress lines go to stderr) and sends the solution back through a pipe.
+MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
+                       const std::vector<std::pair<std::string, double>>& start, CbcEventHandler* handler) {
+  int fds[2];
+  if (pipe(fds) != 0) return SolveInProcess(b, time_limit_s, start, handler);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return SolveInProcess(b, time_limit_s, start, handler);
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    const std::string buf = Serialize(SolveInProcess(b, time_limit_s, start, handler));
+    size_t done = 0;
+    while (done < buf.size()) {
+      const ssize_t w = write(fds[1], buf.data() + done, buf.size() - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) _exit(3);
+      done += static_cast<size_t>(w);
+    }
+    close(fds[1]);
+    std::fflush(stderr);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string buf;
+  char chunk[1 << 16];
+  for (;;) {
+    const ssize_t r = read(fds[0], chunk, sizeof chunk);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    buf.append(chunk, static_cast<size_t>(r));
+  }
+  close(fds[0]);
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  MilpSolution out;
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && Deserialize(buf, out)) return out;
+  out = MilpSolution{};
+  out.status = WIFSIGNALED(wstatus) ? fmt::format("crashed ({}); no solution from it", strsignal(WTERMSIG(wstatus)))
+                                    : "failed; no solution from it";
   return out;
 }
 
