@@ -20,6 +20,7 @@ Runner AddSchedule(CLI::App& app) {
     RlOptions rl;
     bool rl_unmasked = false;
     int stages = 0;
+    int64_t lattice_cap = 500'000;
     double time_limit = 30, lambda = 1.0;
     bool json = false, align_children = false, quiet = false;
   };
@@ -36,6 +37,10 @@ Runner AddSchedule(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--time-limit", o->time_limit, "wall-clock seconds for the solver")
       ->check(CLI::Range(0.01, 86400.0))->capture_default_str();
+  app.add_option("--lattice-cap", o->lattice_cap,
+                 "exact/auto: enumerate at most N downsets of the graph; past that exact returns the "
+                 "best heuristic unproven and auto uses the ilp")
+      ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}))->capture_default_str();
   app.add_option("--lambda", o->lambda, "paper objective: weight of one MiB")->capture_default_str();
   app.add_flag("--align-children", o->align_children, "require all children of a node in one stage "
                                                        "(the RESPECT authors' Edge TPU rule)");
@@ -73,6 +78,7 @@ Runner AddSchedule(CLI::App& app) {
     req.time_limit_s = o->time_limit;
     req.paper_lambda = o->lambda;
     req.align_children = o->align_children;
+    req.lattice_cap = o->lattice_cap;
     req.rl = o->rl;
     req.rl.precedence_mask = !o->rl_unmasked;
     if (!o->quiet) {

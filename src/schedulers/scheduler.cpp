@@ -8,7 +8,9 @@
 
 #include "core/analysis.h"
 #include "schedulers/compiler_partitioner.h"
+#include "core/downset_lattice.h"
 #include "schedulers/dp_cuts.h"
+#include "schedulers/exact_lattice.h"
 #include "schedulers/ilp.h"
 #include "schedulers/order_to_stages.h"
 #include "schedulers/profiling_partitioner.h"
@@ -71,18 +73,23 @@ bool IlpBoundCovers(const CostModel& m, const ScheduleRequest& r, const Schedule
   return r.objective == Objective::kPaper || s.order.empty() || s.order == m.exec_order();
 }
 
-Result<ScheduleResult> RunIlp(const CostModel& m, const ScheduleRequest& r) {
-  const auto t0 = std::chrono::steady_clock::now();
-  std::optional<ScheduleResult> warm;
-  warm = BestHeuristic(m, r);  // methods that ignore --align-children fail validation and drop out
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// The ilp from a given incumbent (the best heuristic, or none), with what is left of the time
+// limit counted from t0.
+Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std::optional<ScheduleResult> warm,
+                               Clock::time_point t0) {
   IlpOptions o;
   o.stages = r.stages;
   o.objective = r.objective;
   o.paper_lambda = r.paper_lambda;
   o.align_children = r.align_children;
   o.progress = r.progress;
-  o.time_limit_s = std::max(0.1, r.time_limit_s - std::chrono::duration<double>(
-                                                      std::chrono::steady_clock::now() - t0).count());
+  o.time_limit_s = std::max(0.1, r.time_limit_s - SecondsSince(t0));
   if (warm) o.warm_start = &warm->schedule;
   auto ilp = SolveIlp(m, o);
   if (!ilp) return ilp.error();
@@ -114,19 +121,90 @@ Result<ScheduleResult> RunIlp(const CostModel& m, const ScheduleRequest& r) {
   return out;
 }
 
-// The best the tool can do in the time limit: the ILP already starts from the best heuristic
-// (in its own execution order) and keeps it when it finds nothing better, so auto is the ILP;
-// when the ILP cannot run (say --align-children leaves no K non-empty stages), the best
-// heuristic.
-Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
-  if (auto ilp = RunScheduler("ilp", m, r)) {
-    ilp->note = "ilp, from the best heuristic: " + ilp->note;
+Result<ScheduleResult> RunIlp(const CostModel& m, const ScheduleRequest& r) {
+  const auto t0 = Clock::now();
+  // Methods that ignore --align-children fail validation and drop out of the incumbent.
+  return IlpFrom(m, r, BestHeuristic(m, r), t0);
+}
+
+DownsetLattice EnumerateFor(const CostModel& m, const ScheduleRequest& r) {
+  LatticeOptions lo;
+  lo.max_downsets = r.lattice_cap;
+  lo.time_limit_s = r.time_limit_s;
+  return DownsetLattice::Enumerate(m.graph(), lo);
+}
+
+// The lattice DP from an incumbent (the best heuristic, or none). When the DP completes, the
+// result is optimal over every valid schedule whose stages run in the execution order: the
+// DP's schedule if it beats the incumbent, else the incumbent (which may run in an order of
+// its own and still be at least as good).
+Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r, const DownsetLattice& lattice,
+                                 std::optional<ScheduleResult> incumbent, Clock::time_point t0) {
+  ExactOptions o;
+  o.stages = r.stages;
+  o.objective = r.objective;
+  o.paper_lambda = r.paper_lambda;
+  o.align_children = r.align_children;
+  o.time_limit_s = std::max(0.0, r.time_limit_s - SecondsSince(t0));
+  if (incumbent) o.incumbent = incumbent->objective_value;
+  auto ex = SolveExact(m, lattice, o);
+  if (!ex) return ex.error();
+  const std::string what = fmt::format("lattice DP over {} downsets (width {}), {} stage costs", lattice.size(),
+                                       lattice.max_ready(), ex->pairs);
+  ScheduleResult out;
+  if (ex->found) {
+    out.schedule = std::move(ex->schedule);
+    out.note = what;
+  } else if (incumbent) {
+    out.schedule = std::move(incumbent->schedule);
+    out.note = what + fmt::format("; {} the incumbent ({}{})", ex->complete ? "nothing beats" : "kept",
+                                  incumbent->method,
+                                  out.schedule.order.empty() || out.schedule.order == m.exec_order()
+                                      ? "" : ", in its own execution order");
+  } else if (ex->complete) {
+    return Error{r.align_children ? "no valid schedule with K non-empty stages keeps every node's children together"
+                                  : "no valid schedule with K non-empty stages"};
+  } else {
+    return Error{"no schedule found: " + ex->reason};
+  }
+  if (ex->complete) {
+    out.lower_bound = ObjectiveValue(m, out.schedule, r.objective, r.paper_lambda);
+    out.proven_optimal = true;
+    out.note += "; optimal over every valid schedule (stages in execution order)";
+  } else {
+    out.note += "; not proven: " + ex->reason;
+  }
+  return out;
+}
+
+// `exact`: the lattice DP from the best heuristic when the graph's downsets fit the cap (it
+// proves the optimum over every valid schedule); on wider graphs the ilp, with what is left of
+// the time limit, which keeps the heuristic when it finds nothing better and claims only the
+// bound it proves. The note says which ran and why.
+Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
+  const auto t0 = Clock::now();
+  DownsetLattice lattice = EnumerateFor(m, r);
+  auto best = BestHeuristic(m, r);
+  if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best), t0);
+  const std::string why = "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
+  if (auto ilp = IlpFrom(m, r, best, t0)) {
+    ilp->note = why + "; handed over to the ilp: " + ilp->note;
     return ilp;
   }
-  auto best = BestHeuristic(m, r);
-  if (!best) return Error{"no method produced a schedule"};
-  best->note = "best heuristic: " + best->method + (best->note.empty() ? "" : "; " + best->note);
+  if (!best) return Error{why + "; no method produced a schedule"};
+  best->note = why + "; returned the best heuristic (" + best->method + ")";
+  best->lower_bound = 0;
+  best->proven_optimal = false;
   return std::move(*best);
+}
+
+// The best the tool can do in the time limit: today, `exact` (the lattice DP on narrow graphs,
+// the ilp on wide ones), both from the best heuristic.
+Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
+  auto res = RunExact(m, r);
+  if (!res) return res;
+  res->note = (res->note.find("handed over to the ilp") != std::string::npos ? "ilp: " : "exact: ") + res->note;
+  return res;
 }
 
 }  // namespace
@@ -139,7 +217,8 @@ std::vector<SchedulerInfo>& Table() {
       {"list", "RESPECT's list scheduler turned into K stages (the authors' capacity bisection)", RunList},
       {"dp", "exact best cuts of several topological orders under the cost model", RunDp},
       {"ilp", "exact mixed-integer model solved by COIN-OR CBC, warm-started from the best heuristic", RunIlp},
-      {"auto", "the best of every method within the time limit", RunAuto},
+      {"exact", "dynamic programming over the lattice of downsets, proven optimal over every valid schedule; the ilp where the lattice exceeds --lattice-cap", RunExact},
+      {"auto", "the best method for the graph: today exact (lattice DP or ilp), from the best heuristic", RunAuto},
   };
   return table;
 }

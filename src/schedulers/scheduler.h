@@ -31,6 +31,9 @@ struct ScheduleRequest {
   double time_limit_s = 30;
   double paper_lambda = 1.0;  // paper objective: weight of one MiB of the largest stage
   bool align_children = false;
+  // exact / auto: enumerate at most this many downsets; past it, exact returns the best
+  // heuristic unproven and auto hands over to the ilp.
+  int64_t lattice_cap = 500'000;
   // Long solves (ilp) report (incumbent or +inf, best bound, elapsed seconds) about once a
   // second, in the objective's unit (seconds, or the paper score).
   std::function<void(double, double, double)> progress;

@@ -1,0 +1,88 @@
+// `exact`: the stage-assignment problem solved exactly by dynamic programming over the lattice
+// of downsets (core/downset_lattice.h).
+//
+// A valid K-stage schedule with non-empty stages is a strict chain of downsets
+// {} = D_0 ⊂ D_1 ⊂ ... ⊂ D_K = V, stage k being D_k \ D_{k-1}. With T(S) the evaluator's cost
+// of a stage holding the operators S (run in the model's execution order, as Coral's tools
+// write a segment):
+//   throughput  f_k(D) = min over downsets D' ⊂ D of max(f_{k-1}(D'), T(D \ D'))
+//   latency     f_k(D) = min over downsets D' ⊂ D of f_{k-1}(D') + T(D \ D')
+//   paper       lambda x max_k P(D_k \ D_{k-1}) / MiB + sum_{k<K} E(D_k), E(D) = the edges
+//               leaving D (each edge u -> v crosses stage(v) - stage(u) boundaries, one per
+//               downset of the chain that holds u but not v). The sum is additive over the
+//               chain, the maximum is not: the state keeps the Pareto front of
+//               (largest stage bytes, crossings so far), which is exact.
+// f_K(V) is the optimum over every valid schedule (with --align-children, over the chains of
+// downsets that split no node's children).
+//
+// T(D \ D') is computed in O(live tensors) from per-downset sums (compute time, parameter
+// bytes, the tensors live at the boundary), with a binary search over the execution order for
+// parameter caching; stages holding operators that fall back to the host CPU, or parameters
+// shared between operators when the cache overflows, take the evaluator itself. A test checks
+// the fast path against the evaluator on random graphs and every shared model.
+//
+// Pruning, all exact: an incumbent value U (the best heuristic's); for each D the sub-downsets
+// D' are visited by walking down the lattice from D, stopping where a bound that only grows as
+// D' shrinks (the stage's compute time, or its parameter bytes for paper) reaches U.
+// Cost: O(sum over D of its sub-downsets inside that window x width) time; O(N K) memory
+// (N downsets; times the Pareto front for paper).
+//
+// Known limits: wide graphs have too many downsets (the caller checks the lattice first and
+// hands over to the ilp); the optimality claim covers schedules whose stages run in the
+// model's execution order, as the ilp's does.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "core/downset_lattice.h"
+#include "cost/cost_model.h"
+#include "schedulers/objective.h"
+#include "schedulers/schedule.h"
+
+namespace respect {
+
+struct ExactOptions {
+  int stages = 4;
+  Objective objective = Objective::kThroughput;
+  double paper_lambda = 1.0;
+  bool align_children = false;
+  double time_limit_s = 30;  // wall clock for the DP (the lattice is enumerated by the caller)
+  // Only schedules strictly better than this are searched for (the incumbent's value, in the
+  // objective's unit); +inf searches everything.
+  double incumbent = std::numeric_limits<double>::infinity();
+};
+
+struct ExactResult {
+  bool complete = false;  // the DP ran to the end: nothing better than `schedule` (or than
+                          // the incumbent, when !found) exists
+  bool found = false;     // a schedule strictly better than the incumbent is in `schedule`
+  Schedule schedule;      // execution order: the model's (order left empty)
+  double value = 0;       // the DP's value of `schedule`
+  int64_t pairs = 0;      // (D', D) stage costs evaluated
+  std::string reason;     // why the DP stopped early
+};
+
+// Preconditions: `lattice` is complete and enumerated from m.graph().
+Result<ExactResult> SolveExact(const CostModel& m, const DownsetLattice& lattice, const ExactOptions& o);
+
+// The cost model's T(D \ D') for downsets d_outer ⊃ d_inner, the fast path SolveExact uses
+// (exposed for the test against the evaluator).
+class LatticeStageCost {
+ public:
+  LatticeStageCost(const CostModel& m, const DownsetLattice& lattice);
+  ~LatticeStageCost();
+  double Seconds(int d_inner, int d_outer) const;
+  // A lower bound on Seconds(d_inner, d_outer) that only grows as d_inner shrinks:
+  // MinSecondsBase() + MinOpSeconds(d_outer) - MinOpSeconds(d_inner).
+  double MinOpSeconds(int d) const;
+  double MinSecondsBase() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace respect
