@@ -2,10 +2,12 @@
 // against the evaluator, and its limits.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <limits>
 
+#include "core/analysis.h"
 #include "core/downset_lattice.h"
 #include "importers/model_source.h"
 #include "schedulers/dp_cuts.h"
@@ -138,6 +140,7 @@ TEST(Exact, EqualsBruteForceForEveryObjective) {
           o.objective = objectives[oi];
           o.paper_lambda = lambda;
           o.align_children = align;
+          o.execution_order_only = true;  // as the brute force charges every stage
           auto r = SolveExact(m, L, o);
           ASSERT_TRUE(r.ok()) << r.error().message;
           EXPECT_TRUE(r->complete);
@@ -233,6 +236,67 @@ TEST(Exact, NeverWorseThanDpOrIlpOnSharedModels) {
   }
   EXPECT_GE(models, 10);
   EXPECT_GE(proven_by_lattice, 10);
+}
+
+// Every assignment with every order inside its stages is a topological order cut into K
+// contiguous segments: brute force over both, against exact's order-free optimum.
+TEST(Exact, OrderFreeOptimumEqualsBruteForceOverOrders) {
+  int streamed = 0;
+  for (uint32_t seed = 21; seed <= 30; ++seed) {
+    Graph g = RandomNet(7, seed, /*with_fallback=*/false);
+    DeviceProfile p = SmallCacheUsb();
+    p.param_cache_bytes = 1'000'000 + 500'000 * (seed % 3);  // stages overflow the cache
+    CostModel m(g, p);
+    DownsetLattice L = DownsetLattice::Enumerate(g);
+    std::vector<int> order(g.num_ops());
+    for (int i = 0; i < g.num_ops(); ++i) order[i] = i;
+    for (Objective obj : {Objective::kThroughput, Objective::kLatency})
+      for (int K = 1; K <= 3; ++K) {
+        double brute = std::numeric_limits<double>::infinity();
+        std::sort(order.begin(), order.end());
+        do {
+          if (!IsTopologicalOrder(g, order)) continue;
+          std::vector<int> cuts;
+          std::function<void(int)> rec = [&](int from) {
+            if (static_cast<int>(cuts.size()) == K - 1) {
+              Schedule s(K, std::vector<int>(g.num_ops()), order);
+              for (int q = 0, k = 0; q < g.num_ops(); ++q) {
+                while (k < K - 1 && q >= cuts[k]) ++k;
+                s.stage_of[order[q]] = k;
+              }
+              brute = std::min(brute, ObjectiveValue(m, s, obj, 1.0));
+              return;
+            }
+            for (int c = from; c <= g.num_ops() - (K - 1 - static_cast<int>(cuts.size())); ++c) {
+              cuts.push_back(c);
+              rec(c + 1);
+              cuts.pop_back();
+            }
+          };
+          rec(1);
+        } while (std::next_permutation(order.begin(), order.end()));
+        ExactOptions o;
+        o.stages = K;
+        o.objective = obj;
+        auto r = SolveExact(m, L, o);
+        ASSERT_TRUE(r.ok());
+        ASSERT_TRUE(r->found);
+        EXPECT_TRUE(r->order_free);
+        const double got = ObjectiveValue(m, r->schedule, obj, 1.0);
+        EXPECT_NEAR(got, brute, 1e-12 * brute) << "seed " << seed << " K " << K;
+        EXPECT_NEAR(r->value, got, 1e-12 * got);
+        ASSERT_TRUE(ValidateSchedule(g, r->schedule).ok());
+        if (!r->schedule.order.empty()) {
+          EXPECT_TRUE(IsTopologicalOrder(g, r->schedule.order));
+          ++streamed;
+        }
+        o.execution_order_only = true;
+        auto fixed = SolveExact(m, L, o);
+        ASSERT_TRUE(fixed.ok());
+        EXPECT_LE(r->value, fixed->value * (1 + 1e-12));
+      }
+  }
+  EXPECT_GT(streamed, 0);  // some optimum needed an order of its own
 }
 
 // A chain has one topological order, so the best cut of it is the optimum over all schedules.

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/downset_lattice.h"
 #include "cost/cost_model.h"
 #include "cost/device_profile.h"
 #include "importers/importers.h"
@@ -57,7 +58,7 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
   out.device = device->name;
   out.time_limit_s = o.time_limit_s;
   out.paper_lambda = o.paper_lambda;
-  out.methods = {"compiler", "profiling", "list", "dp", "ilp"};
+  out.methods = {"compiler", "profiling", "list", "dp", "ilp", "exact"};
   // The learned scheduler joins when it is registered (it lives in the LibTorch library).
   const bool with_rl = std::any_of(Schedulers().begin(), Schedulers().end(),
                                    [](const SchedulerInfo& s) { return s.name == "rl"; });
@@ -73,8 +74,10 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
     auto g = LoadModel("zoo:" + name);
     if (!g) return g.error();
     CostModel m(*g, *device);
+    const int64_t downsets = CountDownsets(*g, ScheduleRequest().lattice_cap);
+    const int width = GraphWidth(*g).upper;
     for (int K : o.stages) {
-      BenchInstance inst{name, K, {}, 0, 0};
+      BenchInstance inst{name, K, {}, 0, 0, downsets > ScheduleRequest().lattice_cap ? -1 : downsets, width};
       ++done;
       for (const auto& method : out.methods) {
         say(fmt::format("[{}/{}] {} K={} {}", done, total, name, K, method));
@@ -100,7 +103,7 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
   } else {
     for (const auto& stem : o.graphs) files.push_back(o.graphs_dir + "/" + stem + ".json");
   }
-  std::vector<std::string> paper_methods = {"compiler", "list", "dp", "ilp"};
+  std::vector<std::string> paper_methods = {"compiler", "list", "dp", "ilp", "exact"};
   if (with_rl) paper_methods.insert(paper_methods.begin() + 3, "rl");
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string& file = files[f];
@@ -109,8 +112,11 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
     auto published = ReadPublishedStages(file);
     if (!published) return published.error();
     CostModel m(*g, *device);
+    const int64_t downsets = CountDownsets(*g, ScheduleRequest().lattice_cap);
+    const int width = GraphWidth(*g).upper;
     for (int K : o.stages) {
-      BenchInstance inst{std::filesystem::path(file).stem().string(), K, {}, 0, 0};
+      BenchInstance inst{std::filesystem::path(file).stem().string(), K, {}, 0, 0,
+                         downsets > ScheduleRequest().lattice_cap ? -1 : downsets, width};
       for (const auto& method : paper_methods) {
         say(fmt::format("[authors' graph {}/{}] {} K={} {} (paper objective)", f + 1, files.size(),
                         inst.model, K, method));

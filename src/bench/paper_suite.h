@@ -30,6 +30,8 @@ struct BenchInstance {
   std::vector<BenchRun> runs;
   double best_bound = 0;   // the best proven bound over all methods
   double compiler = 0;     // the compiler method's value
+  int64_t downsets = 0;    // the graph's downset lattice (exact's state space); -1: over the cap
+  int width = 0;           // the graph's width (largest antichain)
   const BenchRun* Find(const std::string& method) const;
 };
 

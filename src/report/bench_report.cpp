@@ -42,7 +42,7 @@ nlohmann::json PaperSuiteJson(const PaperSuiteResult& r) {
       nlohmann::json runs = nlohmann::json::array();
       for (const auto& run : inst.runs) runs.push_back(RunJson(run, inst, seconds));
       rows.push_back({{"model", inst.model}, {"stages", inst.stages}, {"best_bound", inst.best_bound},
-                      {"runs", runs}});
+                      {"downsets", inst.downsets}, {"width", inst.width}, {"runs", runs}});
     }
     j[key] = rows;
   }
@@ -52,90 +52,130 @@ nlohmann::json PaperSuiteJson(const PaperSuiteResult& r) {
 std::string PaperSuiteMarkdown(const PaperSuiteResult& r, const std::string& command,
                                const std::vector<std::string>& charts) {
   std::string md = fmt::format(
-      "# respect bench --suite paper\n\nProduced by `{}` (device profile `{}`, ilp time limit {} s "
-      "per solve). Every period comes from the cost model's one evaluator; `gap` is to the best "
-      "bound proved for that instance: the ilp's (proven over schedules that run each stage in "
-      "the model's execution order; the ilp returns a heuristic's schedule in its own order when "
-      "that is faster, and then claims only the simple bound), or the simple bound.\n\n",
+      "# respect bench --suite paper\n\nProduced by `{}` (device profile `{}`, time limit {} s "
+      "per ilp or exact solve). Every period comes from the cost model's one evaluator; `gap` is to "
+      "the best bound proved for that instance. `exact` is the dynamic program over the graph's "
+      "lattice of downsets: when it finishes, its answer is optimal over every valid schedule "
+      "whose stages run in the model's execution order (as the ilp's bound is); where the lattice "
+      "exceeds the cap it hands over to the ilp. Both start from the best heuristic, which may run "
+      "in an order of its own and is kept when nothing beats it. `downsets` is the size of the "
+      "lattice (`>cap` when over `--lattice-cap`), `w` the graph's width.\n\n",
       command, r.device, r.time_limit_s);
   md += "## Throughput: the RESPECT paper's ten models (zoo, fused int8 granularity)\n\n";
   for (const auto& chart : charts) md += fmt::format("![speed-up over the compiler]({})\n\n", chart);
   std::vector<int> stages;
   for (const auto& inst : r.throughput)
     if (std::find(stages.begin(), stages.end(), inst.stages) == stages.end()) stages.push_back(inst.stages);
+  auto lattice = [](const BenchInstance& inst) {
+    return inst.downsets < 0 ? std::string(">cap") : fmt::format("{}", inst.downsets);
+  };
   for (int K : stages) {
-    md += fmt::format("### K = {}\n\nperiod ms (speed-up over compiler) [gap to best bound]\n\n| model |", K);
+    md += fmt::format("### K = {}\n\nperiod ms (speed-up over compiler) [gap to best bound]\n\n| model | downsets (w) |", K);
     for (const auto& m : r.methods) md += " " + m + " |";
-    md += " ilp proven | ilp s |\n|---|";
-    for (size_t i = 0; i < r.methods.size() + 2; ++i) md += "---|";
+    md += " ilp proven | ilp s | exact proven | exact s |\n|---|---|";
+    for (size_t i = 0; i < r.methods.size() + 4; ++i) md += "---|";
     md += "\n";
     for (const auto& inst : r.throughput) {
       if (inst.stages != K) continue;
-      md += "| " + inst.model + " |";
+      md += fmt::format("| {} | {} ({}) |", inst.model, lattice(inst), inst.width);
       for (const auto& m : r.methods) {
         const BenchRun* run = inst.Find(m);
         md += run ? fmt::format(" {:.3f} ({:.2f}x) [{:.1f}%] |", run->value * 1e3, inst.compiler / run->value,
                                 100 * Gap(run->value, inst.best_bound))
                   : " - |";
       }
-      const BenchRun* ilp = inst.Find("ilp");
-      md += ilp ? fmt::format(" {} | {:.1f} |\n", ilp->proven_optimal ? "yes" : "no", ilp->solve_s) : " - | - |\n";
+      for (const char* m : {"ilp", "exact"}) {
+        const BenchRun* run = inst.Find(m);
+        md += run ? fmt::format(" {} | {:.2f} |", run->proven_optimal ? "yes" : "no", run->solve_s) : " - | - |";
+      }
+      md += "\n";
     }
-    md += "| geometric mean speed-up |";
+    md += "| geometric mean speed-up | |";
     for (const auto& m : r.methods) {
       std::vector<double> s;
       for (const auto& inst : r.throughput)
         if (const BenchRun* run = inst.stages == K ? inst.Find(m) : nullptr) s.push_back(inst.compiler / run->value);
       md += fmt::format(" {:.2f}x |", GeoMean(s));
     }
-    md += " | |\n\n";
+    md += " | | | |\n\n";
   }
-  int proven = 0, count = 0;
-  double proven_time = 0, max_time = 0;
-  for (const auto& inst : r.throughput)
-    if (const BenchRun* ilp = inst.Find("ilp")) {
-      ++count;
-      if (ilp->proven_optimal) {
-        ++proven;
-        proven_time += ilp->solve_s;
-        max_time = std::max(max_time, ilp->solve_s);
+  for (const char* method : {"ilp", "exact"}) {
+    int proven = 0, count = 0;
+    double proven_time = 0, max_time = 0;
+    for (const auto& inst : r.throughput)
+      if (const BenchRun* run = inst.Find(method)) {
+        ++count;
+        if (run->proven_optimal) {
+          ++proven;
+          proven_time += run->solve_s;
+          max_time = std::max(max_time, run->solve_s);
+        }
       }
-    }
-  md += fmt::format("ilp proved {} of {} instances optimal{}.\n\n", proven, count,
-                    proven ? fmt::format(" (mean {:.1f} s, at most {:.1f} s, per proven instance)",
-                                         proven_time / proven, max_time)
-                           : "");
+    md += fmt::format("{} proved {} of {} instances optimal{}.\n\n", method, proven, count,
+                      proven ? fmt::format(" (mean {:.2f} s, at most {:.2f} s, per proven instance)",
+                                           proven_time / proven, max_time)
+                             : "");
+  }
+  // exact against the ilp where both proved the optimum, and where exact found a faster pipeline.
+  std::vector<double> speedups;
+  std::string better;
+  for (const auto& inst : r.throughput) {
+    const BenchRun *ilp = inst.Find("ilp"), *exact = inst.Find("exact"), *dp = inst.Find("dp");
+    if (!ilp || !exact) continue;
+    if (ilp->proven_optimal && exact->proven_optimal && exact->solve_s > 0) speedups.push_back(ilp->solve_s / exact->solve_s);
+    const double before = std::min(ilp->value, dp ? dp->value : ilp->value);
+    if (exact->value < before * (1 - 1e-9))
+      better += fmt::format("- {} K={}: {:.3f} ms against {:.3f} ms ({:.2f}% faster)\n", inst.model, inst.stages,
+                            exact->value * 1e3, before * 1e3, 100 * (before - exact->value) / before);
+  }
+  if (!speedups.empty())
+    md += fmt::format("On the {} instances both proved, exact reached the proof {:.0f}x faster than the ilp "
+                      "(geometric mean; from {:.0f}x to {:.0f}x).\n\n",
+                      speedups.size(), GeoMean(speedups), *std::min_element(speedups.begin(), speedups.end()),
+                      *std::max_element(speedups.begin(), speedups.end()));
+  md += better.empty() ? "exact found no faster pipeline than dp and the ilp: their schedules were already optimal.\n\n"
+                       : "Instances where exact found a faster pipeline than dp and the ilp:\n\n" + better + "\n";
   if (r.paper.empty()) return md;
   md += fmt::format(
       "## Paper objective on the RESPECT authors' graphs\n\nlambda x (largest stage's parameter "
       "MiB) + boundary crossings, lambda = {}; the authors' bytes are float32 (4 x parameters). "
       "Each cell: score = max stage MiB + crossings. `published` is the best of the authors' "
       "partitions (their encoder/decoder variants) for that K; invalid ones (an edge pointing "
-      "backwards) are marked.\n\n| graph | K | published | compiler | list | dp | rl | ilp | ilp proven | ilp s |\n"
-      "|---|---|---|---|---|---|---|---|---|---|\n",
+      "backwards) are marked. `proven by`: lattice (exact's DP finished), ilp (the lattice is over "
+      "the cap and the ilp proved it) or no.\n\n| graph | downsets (w) | K | published | compiler | list | dp | rl | ilp | exact | ilp proven | ilp s | proven by | exact s |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
       r.paper_lambda);
   auto cell = [](const BenchRun* run) {
     if (!run) return std::string("-");
     return fmt::format("{:.2f} = {:.2f} + {}{}", run->value, run->max_stage_bytes / 1048576.0, run->crossings,
                        run->valid ? "" : " (invalid)");
   };
-  int ilp_better = 0, compared = 0;
+  int best_better = 0, compared = 0, by_lattice = 0, by_ilp = 0;
   for (const auto& inst : r.paper) {
     const BenchRun* pub = nullptr;
     for (const auto& run : inst.runs)
       if (run.method.rfind("published:", 0) == 0 && (!pub || run.value < pub->value)) pub = &run;
-    const BenchRun* ilp = inst.Find("ilp");
-    if (pub && ilp) {
+    const BenchRun *ilp = inst.Find("ilp"), *exact = inst.Find("exact");
+    const BenchRun* best = exact ? exact : ilp;
+    if (pub && best) {
       ++compared;
-      ilp_better += ilp->value < pub->value - 1e-9;
+      best_better += best->value < pub->value - 1e-9;
     }
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} |\n", inst.model, inst.stages, cell(pub),
-                      cell(inst.Find("compiler")), cell(inst.Find("list")), cell(inst.Find("dp")),
-                      cell(inst.Find("rl")), cell(ilp),
-                      ilp && ilp->proven_optimal ? "yes" : "no", ilp ? ilp->solve_s : 0.0);
+    std::string proven_by = "no";
+    if (exact && exact->proven_optimal) {
+      const bool lattice_dp = exact->note.find("handed over to the ilp") == std::string::npos;
+      proven_by = lattice_dp ? "lattice" : "ilp";
+      (lattice_dp ? by_lattice : by_ilp) += 1;
+    }
+    md += fmt::format("| {} | {} ({}) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {:.2f} |\n",
+                      inst.model, lattice(inst), inst.width, inst.stages, cell(pub), cell(inst.Find("compiler")),
+                      cell(inst.Find("list")), cell(inst.Find("dp")), cell(inst.Find("rl")), cell(ilp), cell(exact),
+                      ilp && ilp->proven_optimal ? "yes" : "no", ilp ? ilp->solve_s : 0.0, proven_by,
+                      exact ? exact->solve_s : 0.0);
   }
-  md += fmt::format("\nilp scores better than the authors' best published partition on {} of {} "
-                    "instances.\n", ilp_better, compared);
+  md += fmt::format("\nexact proved {} of {} instances optimal: {} by the lattice DP, {} by the ilp it hands "
+                    "over to. Its score is better than the authors' best published partition on {} of {} "
+                    "instances.\n", by_lattice + by_ilp, r.paper.size(), by_lattice, by_ilp, best_better, compared);
   return md;
 }
 

@@ -29,6 +29,7 @@ struct LatticeStageCost::Impl {
   int n;
   double ovh;
   double min_base;
+  bool has_fallback = false;
   std::vector<double> C, Clb;
   std::vector<int> F;               // operators that fall back to the host CPU
   std::vector<int64_t> own, Pown;   // per operator / per downset: parameters not shared
@@ -53,6 +54,7 @@ struct LatticeStageCost::Impl {
     bool any_fallback = false;
     for (int v = 0; v < n; ++v) any_fallback |= m.FallsBackToCpu(v);
     min_base = any_fallback ? 0 : ovh;
+    has_fallback = any_fallback;
     is_output.assign(g.tensors.size(), 0);
     for (int t : g.outputs) is_output[t] = 1;
     // Parameters as the evaluator charges them (cost_model.cpp): constants read by one
@@ -148,6 +150,36 @@ struct LatticeStageCost::Impl {
     return m.Evaluate(stage_of, 3).stages[1].latency_s;
   }
 
+  // Every term but caching is a function of the set; caching depends on the order inside the
+  // stage unless no constant is shared and no operator falls back to the host.
+  bool OrderFree() const { return shared.empty() && !has_fallback; }
+  int64_t StageParams(int y, int d) const { return Pown[d] - Pown[y]; }
+
+  // The stage's cost when it caches exactly `cached` parameter bytes (precondition: no host
+  // fallback in it, no shared constants, cached <= its parameters).
+  double SecondsCaching(int y, int d, int64_t cached) const {
+    const DeviceProfile& p = m.profile();
+    const auto [in, out] = Transfers(y, d);
+    const double streamed = static_cast<double>(Pown[d] - Pown[y] - cached);
+    return ovh + (C[d] - C[y]) + (in + streamed) / p.link_in_bytes_per_s + out / p.link_out_bytes_per_s;
+  }
+
+  std::pair<double, double> Transfers(int y, int d) const {
+    double in = 0, out = B[d];
+    for (int t : live[y]) {
+      const Tensor& x = g.tensors[t];
+      bool read_in_s = false, leaves = is_output[t] != 0;
+      for (int c : x.consumers) {
+        const bool in_d = L.Contains(d, c);
+        read_in_s = read_in_s || (in_d && !L.Contains(y, c));
+        leaves = leaves || !in_d;
+      }
+      if (read_in_s) in += static_cast<double>(x.bytes);
+      if (x.producer >= 0 && leaves) out -= static_cast<double>(x.bytes);
+    }
+    return {in, out};
+  }
+
   double Seconds(int y, int d) const {
     if (F[d] != F[y]) return Slow(y, d);
     const DeviceProfile& p = m.profile();
@@ -226,35 +258,57 @@ Schedule FromChain(const DownsetLattice& L, const std::vector<int>& chain, int K
   return s;
 }
 
-// Calls visit(y) for every downset y ⊂ d (aligned or not) that `inside(y)` admits, walking down
-// the lattice from d; `inside` must be monotone (false for y implies false for its subsets).
-// Returns false when the deadline passed.
-template <typename Inside, typename Visit>
-bool WalkDown(const DownsetLattice& L, int d, std::vector<int>& stamp, std::vector<int>& queue, Inside inside,
-              Visit visit, Clock::time_point deadline, int64_t& steps) {
-  queue.clear();
-  queue.push_back(d);
-  stamp[d] = d;
-  for (size_t head = 0; head < queue.size(); ++head) {
-    const int x = queue[head];
-    for (const auto* s = L.down_begin(x); s != L.down_end(x); ++s) {
-      const int y = s->to;
-      if (stamp[y] == d) continue;
-      stamp[y] = d;
-      if (!inside(y)) continue;
-      queue.push_back(y);
-      visit(y);
-    }
-    if ((++steps & 4095) == 0 && Clock::now() > deadline) return false;
+// The execution order of a stage that caches the most parameters: the largest sub-downset q
+// of the stage whose parameters fit the cache runs first (every layer of it cached), then the
+// rest; each part in the model's execution order. Returns the cached bytes and appends the
+// order to `order`.
+int64_t BestCachingOrder(const CostModel& m, const DownsetLattice& L, const LatticeStageCost::Impl& c, int y, int d,
+                         std::vector<int>* order) {
+  const int64_t cache = m.profile().param_cache_bytes;
+  int best = y;
+  int64_t best_bytes = 0;
+  if (c.StageParams(y, d) <= cache) {
+    best = d;
+    best_bytes = c.StageParams(y, d);
+  } else {
+    std::vector<int> queue = {y};
+    std::vector<char> seen(L.size(), 0);
+    seen[y] = 1;
+    for (size_t h = 0; h < queue.size(); ++h)
+      for (const auto* s = L.up_begin(queue[h]); s != L.up_end(queue[h]); ++s) {
+        if (seen[s->to] || !L.Contains(d, s->op)) continue;
+        seen[s->to] = 1;
+        const int64_t bytes = c.StageParams(y, s->to);
+        if (bytes > cache) continue;  // and so are its supersets
+        queue.push_back(s->to);
+        if (bytes > best_bytes) {
+          best_bytes = bytes;
+          best = s->to;
+        }
+      }
   }
-  return true;
+  if (order) {
+    for (int v : m.exec_order())
+      if (L.Contains(best, v) && !L.Contains(y, v)) order->push_back(v);
+    for (int v : m.exec_order())
+      if (L.Contains(d, v) && !L.Contains(best, v)) order->push_back(v);
+  }
+  return best_bytes;
 }
 
+// f_k(d) pushed forward: each downset y (ascending cardinality, so f_{k-1}(y) is final) walks
+// up the lattice to the supersets d inside the window, and offers max/+ (f_{k-1}(y), T(d \ y)).
+// With an order-free cost model, T charges the stage's best caching order: on the walk up,
+// best[q] = the most parameter bytes a sub-downset of q \ y that fits the cache holds, the
+// maximum over q's own bytes (when they fit) and its lower neighbours' best.
 Result<ExactResult> SolveTime(const CostModel& m, const DownsetLattice& L, const ExactOptions& o,
                               const std::vector<char>& aligned, Clock::time_point deadline) {
   const bool thr = o.objective == Objective::kThroughput;
   const int N = L.size(), K = o.stages, n = L.num_ops(), full = L.full();
   LatticeStageCost cost(m, L);
+  const LatticeStageCost::Impl& c = *cost.impl_;
+  const bool order_free = c.OrderFree() && !o.execution_order_only;
+  const int64_t cache = m.profile().param_cache_bytes;
   const double inf = std::numeric_limits<double>::infinity();
   const double U = std::isinf(o.incumbent) ? inf : o.incumbent * (1 - 1e-12);
   const double U_window = std::isinf(U) ? inf : U * (1 + 1e-9) + 1e-15;
@@ -265,43 +319,70 @@ Result<ExactResult> SolveTime(const CostModel& m, const DownsetLattice& L, const
   auto at = [N](int k, int d) { return static_cast<size_t>(k) * N + d; };
   f[at(0, 0)] = 0;
   std::vector<int> stamp(N, -1), queue;
+  std::vector<int64_t> best(N, 0);
   ExactResult out;
+  out.order_free = order_free;
   int64_t steps = 0;
-  for (int d = 1; d < N; ++d) {
-    if (!aligned[d]) continue;
-    const int card = L.cardinality(d);
-    int kmin = std::max(1, K - (n - card)), kmax = std::min(K, card);
-    if (d == full) kmin = K;
-    else kmax = std::min(kmax, K - 1);
-    const double rest = all - cost.MinOpSeconds(d);  // lower bound on the remaining stages' work
-    // Throughput: the remaining K - k stages each cost below U, so k must leave them room.
-    if (thr && d != full && !std::isinf(U))
-      while (kmin <= kmax && rest / (K - kmax) + base >= U_window) --kmax;
-    if (kmin > kmax) continue;
-    const double top = cost.MinOpSeconds(d);
-    auto inside = [&](int y) { return !thr || base + top - cost.MinOpSeconds(y) < U_window; };
-    auto visit = [&](int y) {
-      if (!aligned[y]) return;
-      double prev_best = inf;
-      for (int k = kmin; k <= kmax; ++k) prev_best = std::min(prev_best, f[at(k - 1, y)]);
-      if (prev_best >= U) return;
-      const double T = cost.Seconds(y, d);
-      ++out.pairs;
-      if (T >= U) return;
-      for (int k = kmin; k <= kmax; ++k) {
-        const double prev = f[at(k - 1, y)];
-        if (prev >= U) continue;
-        const double v = thr ? std::max(prev, T) : prev + T;
-        if (v >= U || (!thr && v + rest + (K - k) * base >= U)) continue;
-        if (v < f[at(k, d)]) {
-          f[at(k, d)] = v;
-          arg[at(k, d)] = y;
+  for (int y = 0; y < full; ++y) {
+    if (!aligned[y]) continue;
+    bool any = false;
+    for (int k = 1; k <= K && !any; ++k) any = f[at(k - 1, y)] < U;
+    if (!any) continue;
+    const double floor_y = cost.MinOpSeconds(y);
+    queue.clear();
+    queue.push_back(y);
+    stamp[y] = y;
+    best[y] = 0;
+    for (size_t head = 0; head < queue.size(); ++head) {
+      const int x = queue[head];
+      if (x != y && aligned[x]) {
+        // The pair (y, x): x is final here (every lower neighbour inside was popped before).
+        const int d = x, card = L.cardinality(d);
+        int kmin = std::max(1, K - (n - card)), kmax = std::min(K, card);
+        if (d == full) kmin = K;
+        else kmax = std::min(kmax, K - 1);
+        const double rest = all - cost.MinOpSeconds(d);
+        if (thr && d != full && !std::isinf(U))
+          while (kmin <= kmax && rest / (K - kmax) + base >= U_window) --kmax;
+        double prev_best = inf;
+        for (int k = kmin; k <= kmax; ++k) prev_best = std::min(prev_best, f[at(k - 1, y)]);
+        if (prev_best < U) {
+          double T;
+          if (order_free) T = c.SecondsCaching(y, d, std::min(best[d], c.StageParams(y, d)));
+          else T = c.Seconds(y, d);
+          ++out.pairs;
+          if (T < U)
+            for (int k = kmin; k <= kmax; ++k) {
+              const double prev = f[at(k - 1, y)];
+              if (prev >= U) continue;
+              const double v = thr ? std::max(prev, T) : prev + T;
+              if (v >= U || (!thr && v + rest + (K - k) * base >= U)) continue;
+              if (v < f[at(k, d)]) {
+                f[at(k, d)] = v;
+                arg[at(k, d)] = y;
+              }
+            }
         }
       }
-    };
-    if (!WalkDown(L, d, stamp, queue, inside, visit, deadline, steps)) {
-      out.reason = fmt::format("time limit reached in the lattice DP ({} of {} downsets done)", d, N);
-      return out;
+      for (const auto* s = L.up_begin(x); s != L.up_end(x); ++s) {
+        const int d = s->to;
+        if (stamp[d] != y) {
+          stamp[d] = y;
+          // Outside the window (the stage's work alone reaches U), and so is every superset.
+          if (thr && base + cost.MinOpSeconds(d) - floor_y >= U_window) {
+            best[d] = -1;
+            continue;
+          }
+          const int64_t bytes = c.StageParams(y, d);
+          best[d] = bytes <= cache ? bytes : 0;
+          queue.push_back(d);
+        }
+        if (best[d] >= 0) best[d] = std::max(best[d], best[x]);
+      }
+      if ((++steps & 4095) == 0 && Clock::now() > deadline) {
+        out.reason = fmt::format("time limit reached in the lattice DP ({} of {} downsets done)", y, N);
+        return out;
+      }
     }
   }
   out.complete = true;
@@ -312,6 +393,11 @@ Result<ExactResult> SolveTime(const CostModel& m, const DownsetLattice& L, const
     out.found = true;
     out.value = f[at(K, full)];
     out.schedule = FromChain(L, chain, K);
+    if (order_free) {
+      std::vector<int> order;
+      for (int k = 1; k <= K; ++k) BestCachingOrder(m, L, c, chain[k - 1], chain[k], &order);
+      if (order != m.exec_order()) out.schedule.order = std::move(order);
+    }
   }
   return out;
 }

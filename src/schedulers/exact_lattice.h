@@ -53,6 +53,9 @@ struct ExactOptions {
   // Only schedules strictly better than this are searched for (the incumbent's value, in the
   // objective's unit); +inf searches everything.
   double incumbent = std::numeric_limits<double>::infinity();
+  // Charge every stage in the model's execution order even where the cost model lets the order
+  // inside a stage matter only through caching (for tests against brute force over assignments).
+  bool execution_order_only = false;
 };
 
 struct ExactResult {
@@ -62,6 +65,10 @@ struct ExactResult {
   Schedule schedule;      // execution order: the model's (order left empty)
   double value = 0;       // the DP's value of `schedule`
   int64_t pairs = 0;      // (D', D) stage costs evaluated
+  // The optimum is over every order inside each stage too (no host fallback, no shared
+  // constants: only caching depends on the order, and each stage runs its best caching order,
+  // given in schedule.order); else over stages run in the execution order.
+  bool order_free = false;
   std::string reason;     // why the DP stopped early
 };
 
@@ -80,7 +87,6 @@ class LatticeStageCost {
   double MinOpSeconds(int d) const;
   double MinSecondsBase() const;
 
- private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -170,7 +170,9 @@ Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r, c
   if (ex->complete) {
     out.lower_bound = ObjectiveValue(m, out.schedule, r.objective, r.paper_lambda);
     out.proven_optimal = true;
-    out.note += "; optimal over every valid schedule (stages in execution order)";
+    out.note += ex->order_free ? "; optimal over every valid schedule, any order inside each stage"
+                               : "; optimal over every valid schedule whose stages run in execution order "
+                                 "(host fallback or shared constants make the order inside a stage matter)";
   } else {
     out.note += "; not proven: " + ex->reason;
   }
