@@ -2,6 +2,7 @@
 // cuts of a fixed order.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "core/analysis.h"
@@ -132,6 +133,17 @@ TEST(DpCuts, EqualsBruteForceOverCutsOfAFixedOrder) {
         EXPECT_NEAR(ObjectiveValue(m, r->schedule, o, lambda), r->value, 1e-12 * std::max(1.0, brute));
         EXPECT_TRUE(ValidateSchedule(g, r->schedule).ok());
         EXPECT_TRUE(EmptyStages(r->schedule).empty());
+        if (o == Objective::kPaper) continue;
+        // Pruned by an achievable value: still exact when the bound is at or above the optimum
+        // (every segment scan stops early); below it, nothing or a valid cut's value.
+        for (double upper : {brute, brute * 1.01, brute * 3}) {
+          auto p = TimeCutsOfOrder(m, order, K, o, upper);
+          ASSERT_TRUE(p.ok());
+          EXPECT_NEAR(p->value, brute, 1e-12 * std::max(1.0, brute)) << seed << " K=" << K << " upper " << upper;
+        }
+        auto below = TimeCutsOfOrder(m, order, K, o, brute * 0.99);
+        ASSERT_TRUE(below.ok());
+        EXPECT_TRUE(std::isinf(below->value) || below->value >= brute * (1 - 1e-12));
       }
   }
 }

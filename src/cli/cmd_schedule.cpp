@@ -61,6 +61,11 @@ Runner AddSchedule(CLI::App& app) {
                                   "throughput_ips, objective_value, lower_bound, proven_optimal, gap, "
                                   "solve_seconds, compiler_period_ms, speedup_vs_compiler");
   app.footer("Every figure comes from the cost model's one evaluator (see `respect simulate`).\n"
+             "'proven optimal' means no valid schedule with K non-empty stages is better under the cost\n"
+             "model: with exact's lattice DP, over every order inside each stage too (unless host fallback\n"
+             "or shared constants make that order matter: then, like the ilp's proof, over stages run in\n"
+             "the model's execution order); the note says which. `respect inspect MODEL` shows whether the\n"
+             "graph's downset lattice fits --lattice-cap.\n"
              "Examples:\n  respect schedule zoo:resnet50 --stages 4\n"
              "  respect schedule zoo:inception_v4 -k 6 --method dp --json --out plan.json\n"
              "  respect schedule zoo:resnet101 -k 5 --method rl --rl-samples 16\n"

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/analysis.h"
+#include "core/downset_lattice.h"
 #include "report/units.h"
 
 namespace respect {
@@ -18,6 +19,9 @@ std::vector<std::string> ProducerNames(const Graph& g, int v) {
   for (int u : g.preds(v)) names.push_back(g.ops[u].name);
   return names;
 }
+
+// As `respect schedule`'s default --lattice-cap.
+constexpr int64_t kInspectLatticeCap = 500'000;
 
 }  // namespace
 
@@ -31,6 +35,12 @@ std::string InspectJson(const Graph& g) {
   j["depth"] = Depth(g);
   j["max_in_degree"] = MaxInDegree(g);
   j["max_out_degree"] = MaxOutDegree(g);
+  // The downset lattice `exact` searches (null when over the cap) and the width.
+  const int64_t downsets = CountDownsets(g, kInspectLatticeCap);
+  j["downsets"] = downsets > kInspectLatticeCap ? json(nullptr) : json(downsets);
+  const WidthBounds width = GraphWidth(g);
+  j["width"] = width.upper;
+  j["width_exact"] = width.exact();
   j["param_bytes"] = g.TotalParamBytes();
   j["macs"] = g.TotalMacs();
   int64_t input_bytes = 0, output_bytes = 0;
@@ -62,6 +72,13 @@ std::string InspectText(const Graph& g) {
   s += fmt::format("model        {}\n", g.name);
   s += fmt::format("operators    {}   edges {}   depth {}   max in-degree {}\n", g.num_ops(),
                    g.num_edges(), Depth(g), MaxInDegree(g));
+  const int64_t downsets = CountDownsets(g, kInspectLatticeCap);
+  const WidthBounds width = GraphWidth(g);
+  s += fmt::format("lattice      {} downsets   width {}{}   (exact scheduling {})\n",
+                   downsets > kInspectLatticeCap ? fmt::format("more than {}", kInspectLatticeCap)
+                                                 : std::to_string(downsets),
+                   width.exact() ? "" : "<= ", width.upper,
+                   downsets > kInspectLatticeCap ? "hands over to the ilp" : "uses the lattice DP");
   s += fmt::format("parameters   {} ({} bytes)\n", HumanBytes(g.TotalParamBytes()), g.TotalParamBytes());
   s += fmt::format("MACs         {} ({})\n", HumanCount(g.TotalMacs()), g.TotalMacs());
   std::map<std::string, int> by_type;

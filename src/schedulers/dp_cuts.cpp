@@ -111,37 +111,77 @@ Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& or
   if (K < 1) return Error{fmt::format("need at least 1 stage, got {}", K)};
   if (K > n) return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
   if (o == Objective::kPaper) return PaperCutsOfOrder(m, order, K, paper_lambda);
+  return TimeCutsOfOrder(m, order, K, o, std::numeric_limits<double>::infinity());
+}
+
+namespace {
+
+// Equal-count cut of an order into K segments: a valid cut, so its value bounds the optimum.
+double EqualCutValue(const CostModel& m, const std::vector<int>& order, int K, Objective o) {
+  const int n = static_cast<int>(order.size());
+  std::vector<int> stage(m.graph().num_ops(), 0);
+  for (int p = 0; p < n; ++p) stage[order[p]] = static_cast<int>(static_cast<int64_t>(p) * K / n);
+  const PipelineCost c = m.Evaluate(stage, K, &order);
+  return o == Objective::kLatency ? c.latency_s : c.period_s;
+}
+
+}  // namespace
+
+// best[k][j] = min over i of combine(best[k-1][i], T(order[i..j))), with every segment start i
+// scanned once for all k. A segment's cost without its outputs, LB(i..j) = T - out / link_out
+// (overhead, compute, host time, inputs and streamed parameters), only grows with j, so the scan
+// from i stops once LB exceeds `upper` (throughput) or once the best value before i plus LB plus
+// the rest's work exceeds it (latency): no optimal cut uses such a segment. Exact for the order
+// whenever the optimum is at most `upper`; returns value +inf when it is not.
+Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
+                                  double upper) {
+  const int n = static_cast<int>(order.size());
   const double inf = std::numeric_limits<double>::infinity();
-  // best[k][j]: best value of cutting order[0..j) into k segments; arg: where the last starts.
-  std::vector<std::vector<double>> best(K + 1, std::vector<double>(n + 1, inf));
-  std::vector<std::vector<int>> arg(K + 1, std::vector<int>(n + 1, -1));
-  best[0][0] = 0;
-  SegmentScanner scan(m, order);
+  const double U = std::isinf(upper) ? inf : upper * (1 + 1e-9);
   const bool sum = o == Objective::kLatency;
-  for (int k = 1; k <= K; ++k) {
-    // Segment k ends at j <= n - (K - k) so that every later segment gets an operator.
-    const int last_end = n - (K - k);
-    for (int i = k - 1; i < last_end; ++i) {
-      const double before = best[k - 1][i];
-      if (before == inf) continue;
-      scan.Start(i);
-      for (int j = i + 1; j <= last_end; ++j) {
-        const double t = scan.Extend().latency_s;
+  const double link_out = m.profile().link_out_bytes_per_s;
+  // rest[j]: the least work of order[j..n) (each operator at its cheaper placement).
+  std::vector<double> rest(n + 1, 0);
+  for (int p = n - 1; p >= 0; --p) {
+    const int v = order[p];
+    rest[p] = rest[p + 1] + (m.FallsBackToCpu(v) ? m.CpuSeconds(v) : std::min(m.TpuSeconds(v), m.CpuSeconds(v)));
+  }
+  std::vector<double> best(static_cast<size_t>(K + 1) * (n + 1), inf);
+  std::vector<int> arg(best.size(), -1);
+  auto at = [n](int k, int j) { return static_cast<size_t>(k) * (n + 1) + j; };
+  best[at(0, 0)] = 0;
+  SegmentScanner scan(m, order);
+  for (int i = 0; i < n; ++i) {
+    double least_before = inf;
+    for (int k = 1; k <= K; ++k) least_before = std::min(least_before, best[at(k - 1, i)]);
+    if (least_before == inf) continue;
+    scan.Start(i);
+    for (int j = i + 1; j <= n; ++j) {
+      const StageCost& st = scan.Extend();
+      const double t = st.latency_s;
+      const double lb = t - static_cast<double>(st.out_bytes) / link_out;
+      if (sum ? least_before + lb + rest[j] > U : lb > U) break;
+      // Segment k may end at j only if the K - k later ones each get an operator.
+      for (int k = std::max(1, K - (n - j)); k <= K; ++k) {
+        const double before = best[at(k - 1, i)];
+        if (before == inf) continue;
         const double cand = sum ? before + t : std::max(before, t);
-        if (cand < best[k][j]) {
-          best[k][j] = cand;
-          arg[k][j] = i;
+        if (cand > U) continue;  // worse than the achievable value: never part of the optimum
+        if (cand < best[at(k, j)]) {
+          best[at(k, j)] = cand;
+          arg[at(k, j)] = i;
         }
       }
     }
   }
   CutResult r;
-  r.value = best[K][n];
+  r.value = best[at(K, n)];
   r.schedule.num_stages = K;
   r.schedule.stage_of.assign(m.graph().num_ops(), 0);
   r.schedule.order = order;
+  if (r.value == inf) return r;
   for (int k = K, j = n; k >= 1; --k) {
-    const int i = arg[k][j];
+    const int i = arg[at(k, j)];
     for (int p = i; p < j; ++p) r.schedule.stage_of[order[p]] = k - 1;
     j = i;
   }
@@ -159,8 +199,17 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
     bool seen = false;
     for (size_t j = 0; j < i; ++j) seen |= orders[j] == orders[i];
     if (seen) continue;
-    auto r = BestCutsOfOrder(m, orders[i], K, o, paper_lambda);
+    Result<CutResult> r = Error{""};
+    if (o == Objective::kPaper) {
+      r = BestCutsOfOrder(m, orders[i], K, o, paper_lambda);
+    } else {
+      // The best value so far, or this order's equal cut, bounds the segments worth scanning.
+      const double upper = std::min(best ? best->value : std::numeric_limits<double>::infinity(),
+                                    EqualCutValue(m, orders[i], K, o));
+      r = TimeCutsOfOrder(m, orders[i], K, o, upper);
+    }
     if (!r) return r.error();
+    if (r->value == std::numeric_limits<double>::infinity()) continue;  // no better than the best so far
     if (!best || r->value < best->value) best = std::move(*r);
   }
   return std::move(*best);

@@ -2,7 +2,10 @@
 // exactly, under the cost model (PROBLEM.md section 3: for a fixed order this is solvable by
 // dynamic programming). best[k][j] = min over i of combine(best[k-1][i], T(order[i..j))), with
 // combine = max (throughput) or + (latency); T comes from SegmentScanner, so the value equals
-// the evaluator's for the returned schedule. Cost O(K n (n + e)) time, O(K n) memory.
+// the evaluator's for the returned schedule. Each segment start is scanned once for every k,
+// and a scan stops where the segment's monotone part alone exceeds an achievable value (an
+// equal-count cut, or the best order so far): O(n w (deg + K)) time for segments of at most w
+// operators worth scanning (O(n^2) in the worst case), O(K n) memory.
 // The paper objective (lambda x max stage MiB + crossings) mixes a max and a sum: its DP adds
 // the crossings so far to the state (see dp_cuts.cpp), exact for the order.
 // Known weakness: only as good as the order; BestCutsOverOrders tries several.
@@ -23,6 +26,10 @@ struct CutResult {
 
 Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
                                   double paper_lambda = 1.0);
+// The time objectives' DP with a known achievable value `upper` (+inf: none) that prunes
+// segments; exact whenever the order's optimum is at most `upper`, else +inf or a valid cut's value.
+Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
+                                  double upper);
 // The best over Coral's Kahn/LIFO order, Kahn/FIFO, depth-first, ASAP, ALAP and the graph's
 // own execution order (ties: the first in that list).
 Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, double paper_lambda = 1.0);
