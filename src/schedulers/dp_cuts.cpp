@@ -15,10 +15,10 @@ namespace respect {
 namespace {
 
 // The paper objective on a fixed order: a cut before position i adds cross[i] (the edges
-// spanning it) to the crossings, so with c = crossings so far in the state,
-//   g[k][j][c] = min over i of max(g[k-1][i][c - cross[i]], P[j] - P[i])   (P: prefix bytes)
-// and the answer is min over c of lambda x g[K][n][c] / MiB + c. c is capped by an upper bound
-// on the optimum's crossings (from the min-max-bytes cut), so the result stays exact.
+// spanning it) to the crossings, and the largest segment's bytes are a maximum, so the state
+// of (k segments, prefix j) is the Pareto front of (largest segment bytes, crossings so far),
+// which is exact. The min-max-bytes cut (plus its crossings) is the incumbent every entry must
+// beat.
 CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, double lambda) {
   const Graph& g = m.graph();
   const int n = static_cast<int>(order.size());
@@ -57,48 +57,63 @@ CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, in
   int64_t largest_op = 0;
   for (int p = 0; p < n; ++p) largest_op = std::max(largest_op, g.ops[order[p]].param_bytes);
   const double bytes_floor = std::max(static_cast<double>(prefix[n]) / K, static_cast<double>(largest_op));
-  const int cap = static_cast<int>(std::max(0.0, std::floor(incumbent - lambda * bytes_floor / mib + 1e-9)));
-  const int C = std::max<int>(cap, static_cast<int>(inc_cross));
-  auto at = [&](int k, int j, int c) { return (static_cast<size_t>(k) * (n + 1) + j) * (C + 1) + c; };
-  std::vector<double> best(static_cast<size_t>(K + 1) * (n + 1) * (C + 1), inf);
-  std::vector<int> arg(best.size(), -1);
-  best[at(0, 0, 0)] = 0;
+  // Pareto fronts: the entries of (k, j) are the non-dominated (largest segment bytes, crossings
+  // so far) of cutting order[0..j) into k segments, with the segment start and the entry before.
+  // Memory is the total front size (small: the incumbent prunes every entry that cannot beat
+  // it), not the range of crossings.
+  struct Entry {
+    int64_t bytes, crossings;
+    int from, parent;
+  };
+  auto score = [lambda, mib](int64_t b, int64_t c) { return lambda * static_cast<double>(b) / mib + static_cast<double>(c); };
+  const double U = incumbent * (1 + 1e-12);
+  std::vector<Entry> entries = {{0, 0, -1, -1}};
+  auto at = [n](int k, int j) { return static_cast<size_t>(k) * (n + 1) + j; };
+  std::vector<int> start(static_cast<size_t>(K + 1) * (n + 1), 0), count(start.size(), 0);
+  count[at(0, 0)] = 1;
+  std::vector<Entry> front;
   for (int k = 1; k <= K; ++k)
-    for (int i = k - 1; i <= n - (K - k + 1); ++i) {
-      const int add = k > 1 ? static_cast<int>(cross[i]) : 0;
-      for (int c0 = 0; c0 + add <= C; ++c0) {
-        const double before = best[at(k - 1, i, c0)];
-        if (before == inf) continue;
-        for (int j = i + 1; j <= n - (K - k); ++j) {
-          const double v = std::max(before, bytes(i, j));
-          const size_t a = at(k, j, c0 + add);
-          if (v < best[a]) {
-            best[a] = v;
-            arg[a] = i;
-          }
+    for (int j = k; j <= n - (K - k); ++j) {
+      front.clear();
+      // The segments after j hold the rest: their largest is at least an equal share.
+      const int64_t rest = k < K ? (prefix[n] - prefix[j] + (K - k) - 1) / (K - k) : 0;
+      for (int i = j - 1; i >= k - 1; --i) {
+        const int64_t seg = prefix[j] - prefix[i];
+        if (score(std::max(seg, static_cast<int64_t>(bytes_floor)), 0) > U) break;  // grows as i falls
+        const size_t a = at(k - 1, i);
+        const int64_t add = k >= 2 ? cross[i] : 0;
+        for (int e = start[a]; e < start[a] + count[a]; ++e) {
+          const int64_t b = std::max(entries[e].bytes, seg), c = entries[e].crossings + add;
+          if (score(std::max(b, rest), c) > U) continue;
+          bool dominated = false;
+          for (const Entry& x : front) dominated = dominated || (x.bytes <= b && x.crossings <= c);
+          if (dominated) continue;
+          front.erase(std::remove_if(front.begin(), front.end(),
+                                     [&](const Entry& x) { return b <= x.bytes && c <= x.crossings; }),
+                      front.end());
+          front.push_back({b, c, i, e});
         }
       }
+      start[at(k, j)] = static_cast<int>(entries.size());
+      count[at(k, j)] = static_cast<int>(front.size());
+      entries.insert(entries.end(), front.begin(), front.end());
     }
   CutResult r;
   r.value = inf;
-  int best_c = -1;
-  for (int c = 0; c <= C; ++c) {
-    const double b = best[at(K, n, c)];
-    if (b == inf) continue;
-    const double v = lambda * b / mib + c;
-    if (v < r.value) {
-      r.value = v;
-      best_c = c;
+  int best = -1;
+  for (int e = start[at(K, n)]; e < start[at(K, n)] + count[at(K, n)]; ++e)
+    if (score(entries[e].bytes, entries[e].crossings) < r.value) {
+      r.value = score(entries[e].bytes, entries[e].crossings);
+      best = e;
     }
-  }
   r.schedule.num_stages = K;
   r.schedule.stage_of.assign(g.num_ops(), 0);
   r.schedule.order = order;
-  for (int k = K, j = n, c = best_c; k >= 1; --k) {
-    const int i = arg[at(k, j, c)];
+  for (int k = K, j = n, e = best; k >= 1 && e >= 0; --k) {
+    const int i = entries[e].from;
     for (int p = i; p < j; ++p) r.schedule.stage_of[order[p]] = k - 1;
-    if (k > 1) c -= static_cast<int>(cross[i]);
     j = i;
+    e = entries[e].parent;
   }
   return r;
 }

@@ -238,7 +238,19 @@ void RegisterScheduler(SchedulerInfo info) {
 }
 
 double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
-  if (r.objective == Objective::kPaper) return 0;
+  if (r.objective == Objective::kPaper) {
+    // Some stage holds at least an equal share of the bytes, and the largest operator; in a
+    // connected graph each of the K - 1 boundaries between non-empty stages is crossed.
+    const Graph& g = m.graph();
+    int64_t total = 0, largest = 0;
+    for (const Operator& op : g.ops) {
+      total += op.param_bytes;
+      largest = std::max(largest, op.param_bytes);
+    }
+    const int64_t share = (total + r.stages - 1) / std::max(r.stages, 1);
+    const int64_t crossings = WeaklyConnectedComponents(g) == 1 ? r.stages - 1 : 0;
+    return r.paper_lambda * static_cast<double>(std::max(share, largest)) / 1048576.0 + static_cast<double>(crossings);
+  }
   double total = 0, largest = 0;
   for (int v = 0; v < m.graph().num_ops(); ++v) {
     const double c = m.FallsBackToCpu(v) ? m.CpuSeconds(v) : std::min(m.TpuSeconds(v), m.CpuSeconds(v));

@@ -64,7 +64,9 @@ void RegisterScheduler(SchedulerInfo info);
 // objective_value, lower_bound and gap from the evaluator.
 Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m, const ScheduleRequest& r);
 
-// A bound valid for every K-stage schedule under throughput or latency: no operator can cost
+// A bound valid for every K-stage schedule (non-empty stages). Paper: lambda x the larger of an
+// equal share of the bytes and the largest operator, plus K - 1 crossings in a connected graph.
+// Throughput or latency: no operator can cost
 // less than its cheaper placement (TPU or host), so the period is at least the total over K
 // and at least the slowest single operator; the latency at least the total. Without host
 // fallback, the total also includes one invoke, the graph's inputs and outputs, and the
