@@ -223,7 +223,8 @@ TEST(Exact, NeverWorseThanDpOrIlpOnSharedModels) {
       EXPECT_LE(exact->objective_value, dp->objective_value * (1 + 1e-12)) << entry.path() << " K=" << K;
       // Narrow graphs are proven by the lattice DP; wide ones (many independent weight
       // dequantisations, for example) go to the ilp, with the same time limit.
-      EXPECT_EQ(exact->note.find("handed over to the ilp") == std::string::npos, narrow) << exact->note;
+      // (the ilp, given 1.5 s, may also refuse to build a model it cannot solve in time)
+      EXPECT_EQ(exact->note.find("lattice DP over") != std::string::npos, narrow) << exact->note;
       if (!narrow) break;
       EXPECT_TRUE(exact->proven_optimal) << entry.path() << " K=" << K << ": " << exact->note;
       proven_by_lattice += K == 2;

@@ -60,7 +60,8 @@ void LstmStep(const Matrix& w_hh_t, std::vector<float>& gates, std::vector<float
 }  // namespace
 
 std::vector<int> GreedyDecodeLstm(PointerNetImpl& net, const torch::Tensor& features,
-                                  const std::vector<std::vector<int>>& succs, bool precedence_mask) {
+                                  const std::vector<std::vector<int>>& succs, bool precedence_mask,
+                                  std::chrono::steady_clock::time_point deadline, bool* stopped) {
   torch::NoGradGuard no_grad;
   const int n = static_cast<int>(features.size(0)), hd = net.config.hidden;
   // Everything independent of the picks, in bulk.
@@ -103,6 +104,23 @@ std::vector<int> GreedyDecodeLstm(PointerNetImpl& net, const torch::Tensor& feat
     candidates.clear();
     for (int r = 0; r < n; ++r)
       if (!chosen[r] && (!precedence_mask || pending[r] == 0)) candidates.push_back(r);
+    if (deadline != std::chrono::steady_clock::time_point{} && (step & 63) == 0 &&
+        std::chrono::steady_clock::now() > deadline) {
+      // Out of time: the rest in row order, each once its predecessors are placed (Kahn).
+      if (stopped) *stopped = true;
+      std::vector<int> ready = candidates;
+      for (size_t head = 0; head < ready.size(); ++head) {
+        const int r = ready[head];
+        if (chosen[r]) continue;
+        order.push_back(r);
+        chosen[r] = 1;
+        for (int s : succs[r])
+          if (--pending[s] == 0 && !chosen[s]) ready.push_back(s);
+      }
+      for (int r = 0; r < n; ++r)  // unmasked decoding: whatever is left
+        if (!chosen[r]) order.push_back(r);
+      return order;
+    }
     q = h;
     auto scores = [&](const Matrix& ref, const Matrix& wq_t, const Matrix& bq, const Matrix& v) {
       std::copy(bq.data.begin(), bq.data.end(), proj.begin());

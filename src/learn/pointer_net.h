@@ -7,6 +7,8 @@
 // (it pulls in <torch/torch.h>, which compiles slowly); the rest of respect sees learn/policy.h.
 #pragma once
 
+#include <chrono>
+
 #include <torch/torch.h>
 
 #include <utility>
@@ -71,8 +73,11 @@ TORCH_MODULE(PointerNet);
 // Greedy decoding of one graph ([n, F] features; succs in row numbering) by an LSTM-LSTM
 // network, with the per-step work in plain loops (see fast_decode.cpp). Same result as
 // Decode(sample = false) on a batch of one.
+// Past `deadline` (if set) the remaining picks are the ready rows in row order and *stopped
+// is set.
 std::vector<int> GreedyDecodeLstm(PointerNetImpl& net, const torch::Tensor& features,
-                                  const std::vector<std::vector<int>>& succs, bool precedence_mask);
+                                  const std::vector<std::vector<int>>& succs, bool precedence_mask,
+                                  std::chrono::steady_clock::time_point deadline = {}, bool* stopped = nullptr);
 
 // What a respect::Policy holds.
 struct PolicyState {

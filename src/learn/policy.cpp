@@ -149,13 +149,17 @@ std::vector<std::vector<int>> Policy::Orders(const Graph& g, const std::vector<d
   if (options.fast && state_->net->encoder_lstm && state_->net->decoder_lstm) {
     std::vector<std::vector<int>> succs(n);  // in row numbering
     for (auto [u, v] : e.edges) succs[row_of[u]].push_back(row_of[v]);
-    std::vector<int> order = learn::GreedyDecodeLstm(*state_->net, batch.features[0], succs, options.precedence_mask);
+    std::vector<int> order = learn::GreedyDecodeLstm(*state_->net, batch.features[0], succs, options.precedence_mask,
+                                                     options.deadline, options.stopped_early);
     for (int& r : order) r = node_of[r];
     orders.push_back(std::move(order));
   } else {
     orders.push_back(to_nodes(state_->net->Decode(batch, false, options.precedence_mask).order[0]));
   }
-  if (options.samples > 0) {
+  const bool late = options.deadline != std::chrono::steady_clock::time_point{} &&
+                    std::chrono::steady_clock::now() > options.deadline;
+  if (late && options.samples > 0 && options.stopped_early) *options.stopped_early = true;
+  if (options.samples > 0 && !late) {
     torch::manual_seed(options.seed);
     const learn::GraphBatch many{batch.features.expand({options.samples, n, -1}).contiguous(),
                                  batch.adjacency.expand({options.samples, n, n}).contiguous()};

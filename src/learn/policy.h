@@ -2,6 +2,8 @@
 // orders for a graph. No LibTorch types here; the network lives in learn/pointer_net.h.
 #pragma once
 
+#include <chrono>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,6 +24,11 @@ struct DecodeOptions {
   // Greedy decoding of LSTM-LSTM policies in plain loops (fast_decode.cpp) rather than
   // LibTorch calls per step; same orders, several times faster. false: the LibTorch path.
   bool fast = true;
+  // Past this point (if set) the greedy decode stops and completes its order with the ready
+  // nodes in row order (still topological when masked), the samples are skipped, and
+  // *stopped_early (if given) is set.
+  std::chrono::steady_clock::time_point deadline{};
+  bool* stopped_early = nullptr;
 };
 
 namespace learn { struct PolicyState; }

@@ -1,5 +1,7 @@
 #include "learn/rl_scheduler.h"
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -61,13 +63,21 @@ Result<ScheduleResult> RunRl(const CostModel& m, const ScheduleRequest& r) {
   auto policy = CachedPolicy(path);
   if (!policy) return policy.error();
   const Graph& g = m.graph();
-  const std::vector<std::vector<int>> orders =
-      policy->Orders(g, ParamWeightsMiB(g), {o.precedence_mask, o.samples, o.seed});
+  // Sampling decodes a batch with an n x n adjacency per sample: bounded to ~800 MB.
+  const int64_t n = g.num_ops();
+  const int samples = static_cast<int>(std::min<int64_t>(o.samples, 200'000'000 / std::max<int64_t>(1, n * n)));
+  DecodeOptions d{o.precedence_mask, samples, o.seed};
+  bool stopped_early = false;
+  d.deadline = r.deadline;
+  d.stopped_early = &stopped_early;
+  const std::vector<std::vector<int>> orders = policy->Orders(g, ParamWeightsMiB(g), d);
 
   std::optional<ScheduleResult> best;
   double best_value = 0;
-  int best_index = 0, repaired = 0;
+  int best_index = 0, repaired = 0, cut = 0;
   for (size_t i = 0; i < orders.size(); ++i) {
+    if (best && PastDeadline(r)) break;  // the time limit ends the sampled candidates
+    ++cut;
     Schedule s;
     if (o.stages == "paper") {
       auto p = PaperStagesFromOrder(g, orders[i], r.stages, r.align_children);
@@ -76,8 +86,21 @@ Result<ScheduleResult> RunRl(const CostModel& m, const ScheduleRequest& r) {
     } else {
       const std::vector<int> order = NearestTopologicalOrder(g, orders[i]);
       repaired += order != orders[i];
-      auto c = BestCutsOfOrder(m, order, r.stages, r.objective, r.paper_lambda);
+      Result<CutResult> c = Error{""};
+      if (r.objective == Objective::kPaper) {
+        c = BestCutsOfOrder(m, order, r.stages, r.objective, r.paper_lambda, r.deadline);
+      } else {
+        // Later candidates only matter below the best so far; the first is cut by the deadline
+        // too (then an equal-count cut of it stands in).
+        const double upper = best ? best_value : std::numeric_limits<double>::infinity();
+        if (order.size() < static_cast<size_t>(r.stages)) return Error{"more stages than operators"};
+        c = TimeCutsOfOrder(m, order, r.stages, r.objective, upper, r.deadline);
+        if (c && c->timed_out && !best) {  // an equal-count cut of Coral's order stands in
+          c = BestCutsOverOrders(m, r.stages, r.objective, r.paper_lambda, r.deadline);
+        }
+      }
       if (!c) return c.error();
+      if (std::isinf(c->value)) continue;  // no better than the best so far
       s = std::move(c->schedule);
     }
     const double value = ObjectiveValue(m, s, r.objective, r.paper_lambda);
@@ -94,6 +117,13 @@ Result<ScheduleResult> RunRl(const CostModel& m, const ScheduleRequest& r) {
                                          : std::string("greedy order"),
                            o.stages == "dp" ? "optimal cuts (dp)" : "the authors' capacity bisection");
   if (repaired > 0) best->note += fmt::format("; {} order(s) made topological", repaired);
+  if (samples < o.samples)
+    best->note += fmt::format("; {} of {} samples (memory bound for {} operators)", samples, o.samples, n);
+  if (stopped_early)
+    best->note += "; time limit: the decode stopped early (the rest of the order is the ready nodes in row order)"
+                  " or the samples were skipped";
+  if (cut < static_cast<int>(orders.size()))
+    best->note += fmt::format("; time limit: {} of {} decoded orders cut", cut, orders.size());
   return std::move(*best);
 }
 

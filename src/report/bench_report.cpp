@@ -56,8 +56,9 @@ std::string PaperSuiteMarkdown(const PaperSuiteResult& r, const std::string& com
       "per ilp or exact solve). Every period comes from the cost model's one evaluator; `gap` is to "
       "the best bound proved for that instance. `exact` is the dynamic program over the graph's "
       "lattice of downsets: when it finishes, its answer is optimal over every valid schedule "
-      "whose stages run in the model's execution order (as the ilp's bound is); where the lattice "
-      "exceeds the cap it hands over to the ilp. Both start from the best heuristic, which may run "
+      "and every order inside each stage (each stage runs its best caching order; with host "
+      "fallback or shared constants, over stages run in the model's execution order, as the ilp's "
+      "bound is); where the lattice exceeds the cap it hands over to the ilp. Both start from the best heuristic, which may run "
       "in an order of its own and is kept when nothing beats it. `downsets` is the size of the "
       "lattice (`>cap` when over `--lattice-cap`), `w` the graph's width.\n\n",
       command, r.device, r.time_limit_s);

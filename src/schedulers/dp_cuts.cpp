@@ -19,7 +19,8 @@ namespace {
 // of (k segments, prefix j) is the Pareto front of (largest segment bytes, crossings so far),
 // which is exact. The min-max-bytes cut (plus its crossings) is the incumbent every entry must
 // beat.
-CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, double lambda) {
+CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, double lambda,
+                           Deadline deadline) {
   const Graph& g = m.graph();
   const int n = static_cast<int>(order.size());
   std::vector<int> pos(n);
@@ -41,7 +42,8 @@ CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, in
   mm[0][0] = 0;
   for (int k = 1; k <= K; ++k)
     for (int j = k; j <= n - (K - k); ++j)
-      for (int i = k - 1; i < j; ++i) {
+      for (int i = j - 1; i >= k - 1; --i) {
+        if (bytes(i, j) >= mm[k][j]) break;  // and every earlier start is larger still
         const double c = std::max(mm[k - 1][i], bytes(i, j));
         if (c < mm[k][j]) {
           mm[k][j] = c;
@@ -74,6 +76,19 @@ CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, in
   std::vector<Entry> front;
   for (int k = 1; k <= K; ++k)
     for (int j = k; j <= n - (K - k); ++j) {
+      if (deadline != Deadline{} && std::chrono::steady_clock::now() > deadline) {
+        // Out of time: the incumbent (the min-max-bytes cut) stands.
+        CutResult r;
+        r.schedule = Schedule(K, std::vector<int>(g.num_ops(), 0), order);
+        for (int kk = K, jj = n; kk >= 1; --kk) {
+          const int i = mm_arg[kk][jj];
+          for (int p = i; p < jj; ++p) r.schedule.stage_of[order[p]] = kk - 1;
+          jj = i;
+        }
+        r.value = incumbent;
+        r.timed_out = true;
+        return r;
+      }
       front.clear();
       // The segments after j hold the rest: their largest is at least an equal share.
       const int64_t rest = k < K ? (prefix[n] - prefix[j] + (K - k) - 1) / (K - k) : 0;
@@ -85,15 +100,21 @@ CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, in
         for (int e = start[a]; e < start[a] + count[a]; ++e) {
           const int64_t b = std::max(entries[e].bytes, seg), c = entries[e].crossings + add;
           if (score(std::max(b, rest), c) > U) continue;
-          bool dominated = false;
-          for (const Entry& x : front) dominated = dominated || (x.bytes <= b && x.crossings <= c);
-          if (dominated) continue;
-          front.erase(std::remove_if(front.begin(), front.end(),
-                                     [&](const Entry& x) { return b <= x.bytes && c <= x.crossings; }),
-                      front.end());
           front.push_back({b, c, i, e});
         }
       }
+      // Keep the non-dominated candidates: by bytes ascending, each with fewer crossings than
+      // every one before it (ties: the latest start, then the first entry, deterministically).
+      std::sort(front.begin(), front.end(), [](const Entry& a, const Entry& b) {
+        if (a.bytes != b.bytes) return a.bytes < b.bytes;
+        if (a.crossings != b.crossings) return a.crossings < b.crossings;
+        if (a.from != b.from) return a.from > b.from;
+        return a.parent < b.parent;
+      });
+      size_t kept = 0;
+      for (size_t q = 0; q < front.size(); ++q)
+        if (kept == 0 || front[q].crossings < front[kept - 1].crossings) front[kept++] = front[q];
+      front.resize(kept);
       start[at(k, j)] = static_cast<int>(entries.size());
       count[at(k, j)] = static_cast<int>(front.size());
       entries.insert(entries.end(), front.begin(), front.end());
@@ -121,22 +142,27 @@ CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, in
 }  // namespace
 
 Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
-                                  double paper_lambda) {
+                                  double paper_lambda, Deadline deadline) {
   const int n = static_cast<int>(order.size());
   if (K < 1) return Error{fmt::format("need at least 1 stage, got {}", K)};
   if (K > n) return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
-  if (o == Objective::kPaper) return PaperCutsOfOrder(m, order, K, paper_lambda);
-  return TimeCutsOfOrder(m, order, K, o, std::numeric_limits<double>::infinity());
+  if (o == Objective::kPaper) return PaperCutsOfOrder(m, order, K, paper_lambda, deadline);
+  return TimeCutsOfOrder(m, order, K, o, std::numeric_limits<double>::infinity(), deadline);
 }
 
 namespace {
 
 // Equal-count cut of an order into K segments: a valid cut, so its value bounds the optimum.
-double EqualCutValue(const CostModel& m, const std::vector<int>& order, int K, Objective o) {
+Schedule EqualCut(const CostModel& m, const std::vector<int>& order, int K) {
   const int n = static_cast<int>(order.size());
-  std::vector<int> stage(m.graph().num_ops(), 0);
-  for (int p = 0; p < n; ++p) stage[order[p]] = static_cast<int>(static_cast<int64_t>(p) * K / n);
-  const PipelineCost c = m.Evaluate(stage, K, &order);
+  Schedule s(K, std::vector<int>(m.graph().num_ops(), 0), order);
+  for (int p = 0; p < n; ++p) s.stage_of[order[p]] = static_cast<int>(static_cast<int64_t>(p) * K / n);
+  return s;
+}
+
+double EqualCutValue(const CostModel& m, const std::vector<int>& order, int K, Objective o) {
+  const Schedule s = EqualCut(m, order, K);
+  const PipelineCost c = m.Evaluate(s.stage_of, K, &order);
   return o == Objective::kLatency ? c.latency_s : c.period_s;
 }
 
@@ -149,7 +175,7 @@ double EqualCutValue(const CostModel& m, const std::vector<int>& order, int K, O
 // the rest's work exceeds it (latency): no optimal cut uses such a segment. Exact for the order
 // whenever the optimum is at most `upper`; returns value +inf when it is not.
 Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
-                                  double upper) {
+                                  double upper, Deadline deadline) {
   const int n = static_cast<int>(order.size());
   const double inf = std::numeric_limits<double>::infinity();
   const double U = std::isinf(upper) ? inf : upper * (1 + 1e-9);
@@ -167,6 +193,12 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
   best[at(0, 0)] = 0;
   SegmentScanner scan(m, order);
   for (int i = 0; i < n; ++i) {
+    if (deadline != Deadline{} && (i & 15) == 0 && std::chrono::steady_clock::now() > deadline) {
+      CutResult r;
+      r.value = inf;
+      r.timed_out = true;
+      return r;
+    }
     double least_before = inf;
     for (int k = 1; k <= K; ++k) least_before = std::min(least_before, best[at(k - 1, i)]);
     if (least_before == inf) continue;
@@ -203,30 +235,58 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
   return r;
 }
 
-Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, double paper_lambda) {
-  std::vector<std::vector<int>> orders;
+Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, double paper_lambda,
+                                     Deadline deadline) {
+  const int n = m.graph().num_ops();
+  if (K < 1) return Error{fmt::format("need at least 1 stage, got {}", K)};
+  if (K > n) return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
+  std::vector<std::pair<const char*, std::vector<int>>> orders;
   for (TopoOrderKind kind : {TopoOrderKind::kKahnLifo, TopoOrderKind::kKahnFifo, TopoOrderKind::kDepthFirst,
                              TopoOrderKind::kAsap, TopoOrderKind::kAlap})
-    orders.push_back(TopologicalOrder(m.graph(), kind));
-  orders.push_back(m.exec_order());
+    orders.push_back({TopoOrderName(kind), TopologicalOrder(m.graph(), kind)});
+  orders.push_back({"execution", m.exec_order()});
+  const double inf = std::numeric_limits<double>::infinity();
+  auto past = [&] { return deadline != Deadline{} && std::chrono::steady_clock::now() > deadline; };
   std::optional<CutResult> best;
+  int done = 0, distinct = 0;
+  bool timed_out = false;
   for (size_t i = 0; i < orders.size(); ++i) {
     bool seen = false;
-    for (size_t j = 0; j < i; ++j) seen |= orders[j] == orders[i];
+    for (size_t j = 0; j < i; ++j) seen |= orders[j].second == orders[i].second;
     if (seen) continue;
+    ++distinct;
+    if (timed_out || past()) {
+      timed_out = true;
+      continue;
+    }
     Result<CutResult> r = Error{""};
     if (o == Objective::kPaper) {
-      r = BestCutsOfOrder(m, orders[i], K, o, paper_lambda);
+      r = BestCutsOfOrder(m, orders[i].second, K, o, paper_lambda, deadline);
     } else {
       // The best value so far, or this order's equal cut, bounds the segments worth scanning.
-      const double upper = std::min(best ? best->value : std::numeric_limits<double>::infinity(),
-                                    EqualCutValue(m, orders[i], K, o));
-      r = TimeCutsOfOrder(m, orders[i], K, o, upper);
+      const double upper = std::min(best ? best->value : inf, EqualCutValue(m, orders[i].second, K, o));
+      r = TimeCutsOfOrder(m, orders[i].second, K, o, upper, deadline);
     }
     if (!r) return r.error();
-    if (r->value == std::numeric_limits<double>::infinity()) continue;  // no better than the best so far
+    if (r->timed_out) {
+      timed_out = true;
+      // The paper DP stops with a valid cut (its incumbent); the time DP with nothing.
+      if (r->value != inf && (!best || r->value < best->value)) best = std::move(*r);
+      continue;
+    }
+    ++done;
+    if (r->value == inf) continue;  // no better than the best so far
     if (!best || r->value < best->value) best = std::move(*r);
   }
+  if (!best) {  // the deadline struck during the first order: an equal cut of it
+    best = CutResult{};
+    best->schedule = EqualCut(m, orders[0].second, K);
+    best->value = ObjectiveValue(m, best->schedule, o, paper_lambda);
+  }
+  best->timed_out = timed_out;
+  best->note = timed_out ? fmt::format("time limit: cut {} of {} topological orders optimally{}", done, distinct,
+                                       done == 0 ? " (returned an equal-count cut of Coral's order)" : "")
+                         : fmt::format("optimal cuts of the best of {} topological orders", distinct);
   return std::move(*best);
 }
 

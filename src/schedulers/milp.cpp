@@ -1,10 +1,12 @@
 #include "schedulers/milp.h"
 
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -68,6 +70,8 @@ class StdoutToStderr {
 int NoCallback(CbcModel*, int) { return 0; }
 
 }  // namespace
+
+double MilpGraceSeconds(double time_limit_s) { return std::max(0.5, 0.05 * time_limit_s); }
 
 namespace {
 
@@ -193,9 +197,24 @@ MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
     _exit(0);
   }
   close(fds[1]);
+  // CBC checks its time limit between nodes, not inside a long root LP or preprocessing: the
+  // child is killed if it overruns the limit by more than a grace period.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(1000 * (time_limit_s + MilpGraceSeconds(time_limit_s))));
   std::string buf;
   char chunk[1 << 16];
+  bool killed = false;
   for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kill(pid, SIGKILL);
+      killed = true;
+      break;
+    }
+    pollfd pfd{fds[0], POLLIN, 0};
+    const int ready = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) continue;
     const ssize_t r = read(fds[0], chunk, sizeof chunk);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
@@ -206,10 +225,15 @@ MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
   while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
   }
   MilpSolution out;
-  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && Deserialize(buf, out)) return out;
+  if (!killed && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && Deserialize(buf, out)) return out;
   out = MilpSolution{};
-  out.status = WIFSIGNALED(wstatus) ? fmt::format("crashed ({}); no solution from it", strsignal(WTERMSIG(wstatus)))
-                                    : "failed; no solution from it";
+  if (killed)
+    out.status = fmt::format("did not stop at its {:.3g} s limit (stuck in preprocessing or the root LP); "
+                             "stopped, no solution from it", time_limit_s);
+  else if (WIFSIGNALED(wstatus))
+    out.status = fmt::format("crashed ({}); no solution from it", strsignal(WTERMSIG(wstatus)));
+  else
+    out.status = "failed; no solution from it";
   return out;
 }
 

@@ -58,6 +58,10 @@ struct MilpSolution {
   std::string status;            // "optimal", "infeasible", "time limit (S s)", ...
 };
 
+// How long past its time limit a CBC run may go before it is stopped (CBC checks the limit
+// between branch-and-bound nodes only).
+double MilpGraceSeconds(double time_limit_s);
+
 // Minimises b.objective. start: a MIP start by column name (may be partial or empty).
 // handler: optional CBC event handler (progress); CBC's own output goes to stderr.
 MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,

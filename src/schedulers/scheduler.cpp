@@ -47,11 +47,11 @@ Result<ScheduleResult> RunList(const CostModel& m, const ScheduleRequest& r) {
 }
 
 Result<ScheduleResult> RunDp(const CostModel& m, const ScheduleRequest& r) {
-  auto c = BestCutsOverOrders(m, r.stages, r.objective, r.paper_lambda);
+  auto c = BestCutsOverOrders(m, r.stages, r.objective, r.paper_lambda, r.deadline);
   if (!c) return c.error();
   ScheduleResult out;
   out.schedule = std::move(c->schedule);
-  out.note = "optimal cuts of the best of 6 topological orders";
+  out.note = c->note;
   return out;
 }
 
@@ -60,6 +60,8 @@ Result<ScheduleResult> RunDp(const CostModel& m, const ScheduleRequest& r) {
 std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRequest& r) {
   std::optional<ScheduleResult> best;
   for (const char* method : {"compiler", "profiling", "list", "dp"}) {
+    // Past the deadline only Coral's partition (linear time) still runs: something valid.
+    if (best && PastDeadline(r)) break;
     auto res = RunScheduler(method, m, r);
     if (!res) continue;
     if (!best || res->objective_value < best->objective_value) best = std::move(*res);
@@ -79,10 +81,28 @@ double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// The ilp's columns are about K x (2 per operator + 2 per activation tensor). CBC needs minutes
+// for the root LP of 100k-column models (measured: rand_graph_1000_1, 17.8k columns, did not
+// finish it in 10 s) and gigabytes to hold 200k: the model is not built past 4,000 columns per
+// second of the time left, and never past 150,000. Returns why, or "".
+std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double seconds_left) {
+  const Graph& g = m.graph();
+  int64_t activations = 0;
+  for (const Tensor& t : g.tensors) activations += !t.is_constant;
+  const int64_t cols = static_cast<int64_t>(r.stages) * (2 * g.num_ops() + 2 * activations);
+  const int64_t cap = std::min<int64_t>(150'000, static_cast<int64_t>(4000 * seconds_left));
+  if (cols <= cap) return "";
+  return fmt::format("the ilp model would have about {} columns ({} operators x {} stages), more than it can "
+                     "solve in {:.3g} s (at most {}); not built",
+                     cols, g.num_ops(), r.stages, seconds_left, cap);
+}
+
 // The ilp from a given incumbent (the best heuristic, or none), with what is left of the time
 // limit counted from t0.
 Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std::optional<ScheduleResult> warm,
                                Clock::time_point t0) {
+  if (auto refused = IlpTooLarge(m, r, std::max(0.0, r.time_limit_s - SecondsSince(t0))); !refused.empty())
+    return Error{refused};
   IlpOptions o;
   o.stages = r.stages;
   o.objective = r.objective;
@@ -189,12 +209,14 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
   auto best = BestHeuristic(m, r);
   if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best), t0);
   const std::string why = "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
-  if (auto ilp = IlpFrom(m, r, best, t0)) {
+  auto ilp = IlpFrom(m, r, best, t0);
+  if (ilp) {
     ilp->note = why + "; handed over to the ilp: " + ilp->note;
     return ilp;
   }
   if (!best) return Error{why + "; no method produced a schedule"};
-  best->note = why + "; returned the best heuristic (" + best->method + ")";
+  best->note = why + "; " + ilp.error().message + "; returned the best heuristic (" + best->method + ": " +
+               best->note + ")";
   best->lower_bound = 0;
   best->proven_optimal = false;
   return std::move(*best);
@@ -291,7 +313,11 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
   if (r.stages > n)
     return Error{fmt::format("{} stages for {} operators: at most one stage per operator", r.stages, n)};
   const auto t0 = std::chrono::steady_clock::now();
-  auto res = info->run(m, r);
+  ScheduleRequest req = r;
+  if (req.deadline == Deadline{})
+    req.deadline = t0 + std::chrono::duration_cast<Deadline::duration>(
+                            std::chrono::duration<double>(std::min(r.time_limit_s, 1e7)));
+  auto res = info->run(m, req);
   if (!res) return Error{fmt::format("{}: {}", method, res.error().message)};
   res->solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res->method = method;

@@ -3,6 +3,7 @@
 // scored by the one evaluator before it is returned.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -38,7 +39,15 @@ struct ScheduleRequest {
   // second, in the objective's unit (seconds, or the paper score).
   std::function<void(double, double, double)> progress;
   RlOptions rl;
+  // When the method must return (RunScheduler sets it from time_limit_s when unset; nested
+  // methods share their caller's). Work that cannot finish by then is cut short or skipped.
+  std::chrono::steady_clock::time_point deadline{};
 };
+
+using Deadline = std::chrono::steady_clock::time_point;
+inline bool PastDeadline(const ScheduleRequest& r) {
+  return r.deadline != Deadline{} && std::chrono::steady_clock::now() > r.deadline;
+}
 
 struct ScheduleResult {
   std::string method;
