@@ -65,6 +65,47 @@ int RunRlSpeedSuite(const std::vector<std::string>& specs, const std::string& po
   return 0;
 }
 
+template <typename Options>
+int RunScale(const Options& o) {
+  ScaleSuiteOptions so;
+  so.dir = o.dag_dir;
+  so.graphs = o.dags;
+  so.methods = o.methods;
+  so.device = o.device;
+  // This suite's defaults: 10 s per run, K = 4, 6, 10 (the shared --stages default is the paper's).
+  so.time_limit_s = o.time_limit == 20 ? 10 : o.time_limit;
+  if (o.stages != std::vector<int>{4, 5, 6}) so.stages = o.stages;
+  if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
+  for (const auto& m : so.methods) {
+    bool known = false;
+    for (const auto& s : Schedulers()) known |= s.name == m;
+    if (!known) return Fail(fmt::format("--methods: unknown method '{}'", m));
+  }
+  auto r = RunScaleSuite(so);
+  if (!r) return Fail(r.error().message);
+  const ScaleSuiteOptions defaults;
+  std::string command = "respect bench --suite scale";
+  if (so.time_limit_s != 10) command += fmt::format(" --time-limit {}", so.time_limit_s);
+  if (so.stages != defaults.stages) command += fmt::format(" --stages {}", fmt::join(so.stages, " "));
+  if (!o.dags.empty()) command += fmt::format(" --dags {}", fmt::join(o.dags, " "));
+  if (so.methods != defaults.methods) command += fmt::format(" --methods {}", fmt::join(so.methods, " "));
+  if (o.device != "usb") command += " --device " + o.device;
+  const nlohmann::json j = ScaleSuiteJson(*r);
+  const std::string md = ScaleSuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-scale-time.svg");
+  if (!o.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
+    if (auto st = WriteFileAtomic(o.out + "/bench-scale-time.svg", ScaleTimeChartSvg(*r)); !st)
+      return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-scale.json", j.dump(2) + "\n"); !st) return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-scale.md", md); !st) return Fail(st.error().message);
+  }
+  if (o.json) std::printf("%s\n", j.dump(2).c_str());
+  else std::printf("%s", md.c_str());
+  return 0;
+}
+
 }  // namespace
 
 Runner AddBench(CLI::App& app) {
@@ -75,13 +116,16 @@ Runner AddBench(CLI::App& app) {
     double time_limit = 20, lambda = 1.0;
     bool json = false, quiet = false;
     std::string policy;
+    std::string dag_dir = "../shared/data/dag_benchmarks";
+    std::vector<std::string> dags, methods = {"compiler", "dp", "rl", "exact"};
   };
   auto o = std::make_shared<Options>();
   app.add_option("--suite", o->suite, "which benchmark: paper (the RESPECT paper's models and the "
                                       "authors' published partitions); rl-speed (time to decode and "
                                       "schedule with the learned policy, on the authors' graphs and the "
-                                      "paper's models)")
-      ->required()->check(CLI::IsMember({"paper", "rl-speed"}));
+                                      "paper's models); scale (every method on 1k-10k-operator random "
+                                      "DAGs: time, memory, gap)")
+      ->required()->check(CLI::IsMember({"paper", "rl-speed", "scale"}));
   app.add_option("--policy", o->policy, "rl-speed: policy file (default: the shipped one)");
   app.add_option("--out", o->out, "directory for bench-paper.md, bench-paper.json and one "
                                   "bench-paper-kK.svg chart per K (written atomically)");
@@ -96,7 +140,12 @@ Runner AddBench(CLI::App& app) {
   app.add_option("--lambda", o->lambda, "paper objective: weight of one MiB")->capture_default_str();
   app.add_flag("--json", o->json, "print the results as one JSON object instead of Markdown");
   app.add_flag("--quiet,-q", o->quiet, "no progress lines on stderr");
+  app.add_option("--dag-dir", o->dag_dir, "scale: directory of the GML graphs")->capture_default_str();
+  app.add_option("--dags", o->dags, "scale: graph file stems (default: rand_graph_{1000,5000,10000}_1 and "
+                                    "the sparse ones)");
+  app.add_option("--methods", o->methods, "scale: methods to run")->capture_default_str();
   app.footer("Example:\n  respect bench --suite paper --out docs/bench   (about 15 minutes on 2 cores)\n"
+             "  respect bench --suite scale --out docs/bench   (--time-limit 10: about 15 minutes)\n"
              "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten models)\n"
              "  respect bench --suite paper --models resnet50 -k 4 --graphs ''   (seconds)");
   return [o] {
@@ -113,6 +162,7 @@ Runner AddBench(CLI::App& app) {
       return RunRlSpeedSuite(specs, o->policy.empty() ? DefaultPolicyPath() : o->policy, o->device,
                              o->stages.front(), o->json);
     }
+    if (o->suite == "scale") return RunScale(*o);
     PaperSuiteOptions po;
     po.device = o->device;
     po.time_limit_s = o->time_limit;

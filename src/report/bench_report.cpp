@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -224,6 +225,171 @@ std::string SpeedupChartSvg(const PaperSuiteResult& r, int K) {
   for (size_t s = 0; s < series.size(); ++s)
     svg += fmt::format("<rect x=\"{}\" y=\"28\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"37\">{}</text>\n",
                        left + 10 + 90 * static_cast<int>(s), colors[s % 6], left + 24 + 90 * static_cast<int>(s), series[s]);
+  svg += "</svg>\n";
+  return svg;
+}
+
+namespace {
+
+// The runs of one graph for one (objective, K), and their best bound.
+std::vector<const ScaleRun*> RunsOf(const ScaleGraph& g, const std::string& objective, int K, double* best_bound) {
+  std::vector<const ScaleRun*> runs;
+  *best_bound = 0;
+  for (const auto& run : g.runs)
+    if (run.objective == objective && run.stages == K) {
+      runs.push_back(&run);
+      if (run.ok) *best_bound = std::max(*best_bound, run.lower_bound);
+    }
+  return runs;
+}
+
+std::vector<std::pair<std::string, int>> ScaleCases(const ScaleSuiteResult& r) {
+  std::vector<std::pair<std::string, int>> cases;
+  for (const auto& g : r.graphs)
+    for (const auto& run : g.runs)
+      if (std::find(cases.begin(), cases.end(), std::pair{run.objective, run.stages}) == cases.end())
+        cases.push_back({run.objective, run.stages});
+  return cases;
+}
+
+}  // namespace
+
+nlohmann::json ScaleSuiteJson(const ScaleSuiteResult& r) {
+  nlohmann::json graphs = nlohmann::json::array();
+  for (const auto& g : r.graphs) {
+    nlohmann::json runs = nlohmann::json::array();
+    for (const auto& run : g.runs) {
+      double best_bound = 0;
+      RunsOf(g, run.objective, run.stages, &best_bound);
+      runs.push_back({{"method", run.method}, {"objective", run.objective}, {"stages", run.stages},
+                      {"ok", run.ok}, {"objective_value", run.value}, {"lower_bound", run.lower_bound},
+                      {"gap_to_best_bound", run.ok ? Gap(run.value, best_bound) : 1.0},
+                      {"proven_optimal", run.proven_optimal}, {"wall_seconds", run.wall_s},
+                      {"peak_rss_mib", run.peak_rss_kb / 1024.0}, {"note", run.note}});
+    }
+    graphs.push_back({{"graph", g.name}, {"nodes", g.nodes}, {"edges", g.edges}, {"runs", runs}});
+  }
+  return {{"suite", "scale"}, {"device", r.options.device}, {"time_limit_s", r.options.time_limit_s},
+          {"paper_lambda", r.options.paper_lambda}, {"graphs", graphs}};
+}
+
+std::string ScaleSuiteMarkdown(const ScaleSuiteResult& r, const std::string& command, const std::string& chart) {
+  const auto& o = r.options;
+  std::string md = fmt::format(
+      "# respect bench --suite scale\n\nProduced by `{}` (device profile `{}`, `--time-limit {}` for every "
+      "method). Each run is `respect schedule GRAPH -k K --method M` in a child process: wall time "
+      "includes reading the graph; peak memory is the child's resident maximum. The paper objective "
+      "is the ICML'24 setting: {} stages, lambda = {} per MiB (100 per byte) against one crossing. "
+      "`gap` is to the best bound any method proved for that row.\n\n",
+      command, o.device, o.time_limit_s, o.paper_stages, o.paper_lambda);
+  if (!chart.empty()) md += fmt::format("![wall time against graph size]({})\n\n", chart);
+  for (const auto& [objective, K] : ScaleCases(r)) {
+    md += fmt::format("## {} objective, K = {}\n\nvalue{} [gap] / wall s / peak MiB\n\n| graph | nodes |",
+                      objective, K, objective == "paper" ? "" : " ms");
+    for (const auto& m : o.methods) md += " " + m + " |";
+    md += "\n|---|---|";
+    for (size_t i = 0; i < o.methods.size(); ++i) md += "---|";
+    md += "\n";
+    for (const auto& g : r.graphs) {
+      double best_bound = 0;
+      const auto runs = RunsOf(g, objective, K, &best_bound);
+      md += fmt::format("| {} | {} |", g.name, g.nodes);
+      for (const auto& m : o.methods) {
+        const ScaleRun* run = nullptr;
+        for (const auto* x : runs)
+          if (x->method == m) run = x;
+        if (!run) md += " - |";
+        else if (!run->ok) md += fmt::format(" failed ({:.1f} s) |", run->wall_s);
+        else
+          md += fmt::format(" {} [{:.1f}%] / {:.1f} / {:.0f} |",
+                            objective == "paper" ? fmt::format("{:.0f}", run->value) : fmt::format("{:.1f}", run->value * 1e3),
+                            100 * Gap(run->value, best_bound), run->wall_s, run->peak_rss_kb / 1024.0);
+      }
+      md += "\n";
+    }
+    md += "\n";
+  }
+  // Per method: the slowest run and the largest memory, against the promise.
+  md += "## Limits\n\n| method | slowest run s | largest peak MiB | runs | failed |\n|---|---|---|---|---|\n";
+  for (const auto& m : o.methods) {
+    double slow = 0, mem = 0;
+    int runs = 0, failed = 0;
+    for (const auto& g : r.graphs)
+      for (const auto& run : g.runs)
+        if (run.method == m) {
+          ++runs;
+          failed += !run.ok;
+          slow = std::max(slow, run.wall_s);
+          mem = std::max(mem, run.peak_rss_kb / 1024.0);
+        }
+    md += fmt::format("| {} | {:.1f} | {:.0f} | {} | {} |\n", m, slow, mem, runs, failed);
+  }
+  md += fmt::format("\nThe promise: every run returns within the time limit ({} s) plus the time to read the "
+                    "graph and a small allowance (README: \"Time limits\").\n", o.time_limit_s);
+  return md;
+}
+
+std::string ScaleTimeChartSvg(const ScaleSuiteResult& r) {
+  // Mean wall time per (method, graph size) over the throughput rows, log-log.
+  const auto& methods = r.options.methods;
+  std::map<std::string, std::map<int, std::pair<double, int>>> acc;
+  double tmin = 1e9, tmax = 0;
+  int nmin = 1 << 30, nmax = 0;
+  for (const auto& g : r.graphs)
+    for (const auto& run : g.runs)
+      if (run.ok && run.objective == "throughput") {
+        auto& a = acc[run.method][g.nodes];
+        a.first += run.wall_s;
+        a.second += 1;
+      }
+  for (auto& [m, by_n] : acc)
+    for (auto& [n, a] : by_n) {
+      const double t = std::max(1e-3, a.first / a.second);
+      tmin = std::min(tmin, t);
+      tmax = std::max(tmax, t);
+      nmin = std::min(nmin, n);
+      nmax = std::max(nmax, n);
+    }
+  if (acc.empty()) return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>\n";
+  const double lt0 = std::floor(std::log10(tmin)), lt1 = std::ceil(std::log10(tmax) + 1e-9);
+  const double ln0 = std::floor(std::log10(nmin)), ln1 = std::ceil(std::log10(nmax) + 1e-9);
+  const int w = 620, h = 400, left = 70, right = 150, top = 40, bottom = 340;
+  auto X = [&](double n) { return left + (std::log10(n) - ln0) / std::max(1e-9, ln1 - ln0) * (w - left - right); };
+  auto Y = [&](double t) { return bottom - (std::log10(t) - lt0) / std::max(1e-9, lt1 - lt0) * (bottom - top); };
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
+      "font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"20\" "
+      "font-size=\"14\">Wall time against graph size (throughput, mean over K; limit {} s)</text>\n",
+      w, h, left, r.options.time_limit_s);
+  for (double e = lt0; e <= lt1 + 1e-9; e += 1)
+    svg += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1f}\" "
+                       "text-anchor=\"end\">{:g} s</text>\n",
+                       left, w - right, Y(std::pow(10, e)), Y(std::pow(10, e)), left - 4, Y(std::pow(10, e)) + 4,
+                       std::pow(10, e));
+  for (double e = ln0; e <= ln1 + 1e-9; e += 1)
+    svg += fmt::format("<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{}\" stroke=\"#ddd\"/><text x=\"{:.1f}\" y=\"{}\" "
+                       "text-anchor=\"middle\">{:g}</text>\n",
+                       X(std::pow(10, e)), X(std::pow(10, e)), top, bottom, X(std::pow(10, e)), bottom + 16, std::pow(10, e));
+  svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">operators</text>\n", (left + w - right) / 2, bottom + 34);
+  if (r.options.time_limit_s >= std::pow(10, lt0) && r.options.time_limit_s <= std::pow(10, lt1))
+    svg += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#c00\" stroke-dasharray=\"4 3\"/>\n",
+                       left, w - right, Y(r.options.time_limit_s), Y(r.options.time_limit_s));
+  const char* colors[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"};
+  for (size_t mi = 0; mi < methods.size(); ++mi) {
+    auto it = acc.find(methods[mi]);
+    if (it == acc.end()) continue;
+    std::string points;
+    for (const auto& [n, a] : it->second) {
+      const double t = std::max(1e-3, a.first / a.second);
+      points += fmt::format("{:.1f},{:.1f} ", X(n), Y(t));
+      svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"><title>{} {} ops: {:.2f} s</title></circle>\n",
+                         X(n), Y(t), colors[mi % 6], methods[mi], n, t);
+    }
+    svg += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>\n", points, colors[mi % 6]);
+    svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
+                       w - right + 15, top + 18 * static_cast<int>(mi), colors[mi % 6], w - right + 30,
+                       top + 9 + 18 * static_cast<int>(mi), methods[mi]);
+  }
   svg += "</svg>\n";
   return svg;
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/paper_suite.h"
+#include "bench/scale_suite.h"
 
 namespace respect {
 
@@ -17,5 +18,11 @@ std::string PaperSuiteMarkdown(const PaperSuiteResult& r, const std::string& com
 // Grouped bars, one group per model, one bar per method except compiler: its speed-up over the
 // compiler partition at K stages.
 std::string SpeedupChartSvg(const PaperSuiteResult& r, int stages);
+
+// The scale suite: one table per objective and K (value, gap to the best bound, wall time, peak
+// memory per method), and a log-log chart of wall time against graph size per method.
+nlohmann::json ScaleSuiteJson(const ScaleSuiteResult& r);
+std::string ScaleSuiteMarkdown(const ScaleSuiteResult& r, const std::string& command, const std::string& chart);
+std::string ScaleTimeChartSvg(const ScaleSuiteResult& r);
 
 }  // namespace respect
