@@ -219,8 +219,10 @@ TEST(Cli, BenchPaperSuiteSmall) {
   ASSERT_EQ(j["throughput"].size(), 1u);
   std::map<std::string, double> period;
   for (const auto& run : j["throughput"][0]["runs"]) period[run["method"]] = run["period_ms"];
-  for (const char* m : {"compiler", "profiling", "list", "dp", "rl", "ilp"}) EXPECT_TRUE(period.count(m)) << m;
+  for (const char* m : {"compiler", "profiling", "list", "dp", "rl", "ilp", "exact"}) EXPECT_TRUE(period.count(m)) << m;
   EXPECT_LE(period["ilp"], period["dp"] + 1e-9);
+  EXPECT_LE(period["exact"], period["ilp"] + 1e-9);
+  EXPECT_EQ(j["throughput"][0]["downsets"], 88);
   EXPECT_LE(period["dp"], period["compiler"] + 1e-9);
   ASSERT_EQ(j["paper_objective"].size(), 1u);
   int published = 0;
@@ -239,6 +241,46 @@ TEST(Cli, BenchPaperSuiteSmall) {
     EXPECT_TRUE(std::ifstream(dir + f).good()) << f;
   std::filesystem::remove_all(dir);
   CliRun bad = Respect("bench --suite paper --graphs /nonexistent");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
+
+// The default command of a new user is proven optimal in seconds by the lattice DP.
+TEST(Cli, ScheduleAutoProvesResNet152WithTheLattice) {
+  CliRun r = Respect("schedule zoo:resnet152 -k 4 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["proven_optimal"].get<bool>()) << j["note"];
+  EXPECT_NE(j["note"].get<std::string>().find("lattice DP over 224 downsets"), std::string::npos) << j["note"];
+  EXPECT_LT(j["solve_seconds"].get<double>(), 30);
+  CliRun inspect = Respect("inspect zoo:resnet152 --json");
+  ASSERT_EQ(inspect.code, 0);
+  auto ij = nlohmann::json::parse(inspect.out);
+  EXPECT_EQ(ij["downsets"], 224);
+  EXPECT_EQ(ij["width"], 2);
+}
+
+// The scale suite on its smallest graph: a row per method, wall time and memory read from the
+// child process, the report files.
+TEST(Cli, BenchScaleSuiteSmall) {
+  const std::string dir = TempPath("scale");
+  CliRun r = Respect("bench --suite scale --dags rand_graph_sparse_1000_1 --stages 4 --time-limit 1 "
+                     "--methods compiler dp exact -q --json --dag-dir " + SharedPath("data/dag_benchmarks") +
+                     " --out " + dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["graphs"].size(), 1u);
+  const auto& runs = j["graphs"][0]["runs"];
+  ASSERT_EQ(runs.size(), 6u);  // 3 methods x (throughput K=4, paper K=10)
+  for (const auto& run : runs) {
+    EXPECT_TRUE(run["ok"].get<bool>()) << run["note"];
+    EXPECT_GT(run["peak_rss_mib"].get<double>(), 1);
+    EXPECT_LT(run["wall_seconds"].get<double>(), 1 + 2.0);
+  }
+  for (const char* f : {"/bench-scale.md", "/bench-scale.json", "/bench-scale-time.svg"})
+    EXPECT_TRUE(std::ifstream(dir + f).good()) << f;
+  std::filesystem::remove_all(dir);
+  CliRun bad = Respect("bench --suite scale --dags nonexistent_graph -q");
   EXPECT_EQ(bad.code, 2);
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }

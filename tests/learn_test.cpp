@@ -340,6 +340,13 @@ TEST(RlScheduler, ValidScheduleOnEverySharedModel) {
     ASSERT_TRUE(res.ok()) << entry.path() << ": " << res.error().message;
     EXPECT_EQ(res->schedule.num_stages, k);
     EXPECT_GT(res->objective_value, 0);
+    // exact never loses to rl: rl's schedule is one of its incumbents, and the lattice DP is
+    // optimal over every order inside each stage.
+    ScheduleRequest er = r;
+    er.time_limit_s = 3;
+    auto exact = RunScheduler("exact", m, er);
+    ASSERT_TRUE(exact.ok()) << entry.path() << ": " << exact.error().message;
+    EXPECT_LE(exact->objective_value, res->objective_value * (1 + 1e-12)) << entry.path();
     r.rl.stages = "paper";
     r.rl.precedence_mask = false;
     auto paper = RunScheduler("rl", m, r);

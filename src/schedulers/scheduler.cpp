@@ -55,11 +55,15 @@ Result<ScheduleResult> RunDp(const CostModel& m, const ScheduleRequest& r) {
   return out;
 }
 
-// The best heuristic schedule for the request (each in its own execution order), the ILP's
-// incumbent.
+// The best heuristic schedule for the request (each in its own execution order, rl's included
+// where it is registered), the incumbent of the ilp and of exact.
 std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRequest& r) {
   std::optional<ScheduleResult> best;
-  for (const char* method : {"compiler", "profiling", "list", "dp"}) {
+  // The learned scheduler joins where it is registered (it lives in the LibTorch library).
+  bool with_rl = false;
+  for (const auto& s : Schedulers()) with_rl |= s.name == "rl";
+  for (const char* method : {"compiler", "profiling", "list", "dp", "rl"}) {
+    if (std::string(method) == "rl" && !with_rl) continue;
     // Past the deadline only Coral's partition (linear time) still runs: something valid.
     if (best && PastDeadline(r)) break;
     auto res = RunScheduler(method, m, r);
