@@ -183,18 +183,7 @@ struct LatticeStageCost::Impl {
   double Seconds(int y, int d) const {
     if (F[d] != F[y]) return Slow(y, d);
     const DeviceProfile& p = m.profile();
-    double in = 0, out = B[d];
-    for (int t : live[y]) {
-      const Tensor& x = g.tensors[t];
-      bool read_in_s = false, leaves = is_output[t] != 0;
-      for (int c : x.consumers) {
-        const bool in_d = L.Contains(d, c);
-        read_in_s = read_in_s || (in_d && !L.Contains(y, c));
-        leaves = leaves || !in_d;
-      }
-      if (read_in_s) in += static_cast<double>(x.bytes);
-      if (x.producer >= 0 && leaves) out -= static_cast<double>(x.bytes);
-    }
+    const auto [in, out] = Transfers(y, d);
     int64_t params = Pown[d] - Pown[y];
     for (const Shared& s : shared)
       for (int c : *s.consumers)
