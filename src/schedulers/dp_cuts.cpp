@@ -161,9 +161,7 @@ Schedule EqualCut(const CostModel& m, const std::vector<int>& order, int K) {
 }
 
 double EqualCutValue(const CostModel& m, const std::vector<int>& order, int K, Objective o) {
-  const Schedule s = EqualCut(m, order, K);
-  const PipelineCost c = m.Evaluate(s.stage_of, K, &order);
-  return o == Objective::kLatency ? c.latency_s : c.period_s;
+  return ObjectiveValue(m, EqualCut(m, order, K), o, 1.0);
 }
 
 }  // namespace
@@ -173,7 +171,7 @@ double EqualCutValue(const CostModel& m, const std::vector<int>& order, int K, O
 // (overhead, compute, host time, inputs and streamed parameters), only grows with j, so the scan
 // from i stops once LB exceeds `upper` (throughput) or once the best value before i plus LB plus
 // the rest's work exceeds it (latency): no optimal cut uses such a segment. Exact for the order
-// whenever the optimum is at most `upper`; returns value +inf when it is not.
+// whenever the optimum is at most `upper`; otherwise the value is +inf or a valid cut's.
 Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
                                   double upper, Deadline deadline) {
   const int n = static_cast<int>(order.size());

@@ -249,10 +249,9 @@ Schedule FromChain(const DownsetLattice& L, const std::vector<int>& chain, int K
 
 // The execution order of a stage that caches the most parameters: the largest sub-downset q
 // of the stage whose parameters fit the cache runs first (every layer of it cached), then the
-// rest; each part in the model's execution order. Returns the cached bytes and appends the
-// order to `order`.
-int64_t BestCachingOrder(const CostModel& m, const DownsetLattice& L, const LatticeStageCost::Impl& c, int y, int d,
-                         std::vector<int>* order) {
+// rest; each part in the model's execution order, appended to `order`.
+void AppendBestCachingOrder(const CostModel& m, const DownsetLattice& L, const LatticeStageCost::Impl& c, int y,
+                            int d, std::vector<int>& order) {
   const int64_t cache = m.profile().param_cache_bytes;
   int best = y;
   int64_t best_bytes = 0;
@@ -276,13 +275,10 @@ int64_t BestCachingOrder(const CostModel& m, const DownsetLattice& L, const Latt
         }
       }
   }
-  if (order) {
-    for (int v : m.exec_order())
-      if (L.Contains(best, v) && !L.Contains(y, v)) order->push_back(v);
-    for (int v : m.exec_order())
-      if (L.Contains(d, v) && !L.Contains(best, v)) order->push_back(v);
-  }
-  return best_bytes;
+  for (int v : m.exec_order())
+    if (L.Contains(best, v) && !L.Contains(y, v)) order.push_back(v);
+  for (int v : m.exec_order())
+    if (L.Contains(d, v) && !L.Contains(best, v)) order.push_back(v);
 }
 
 // f_k(d) pushed forward: each downset y (ascending cardinality, so f_{k-1}(y) is final) walks
@@ -384,7 +380,7 @@ Result<ExactResult> SolveTime(const CostModel& m, const DownsetLattice& L, const
     out.schedule = FromChain(L, chain, K);
     if (order_free) {
       std::vector<int> order;
-      for (int k = 1; k <= K; ++k) BestCachingOrder(m, L, c, chain[k - 1], chain[k], &order);
+      for (int k = 1; k <= K; ++k) AppendBestCachingOrder(m, L, c, chain[k - 1], chain[k], order);
       if (order != m.exec_order()) out.schedule.order = std::move(order);
     }
   }

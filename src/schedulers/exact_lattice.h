@@ -16,20 +16,23 @@
 // downsets that split no node's children).
 //
 // T(D \ D') is computed in O(live tensors) from per-downset sums (compute time, parameter
-// bytes, the tensors live at the boundary), with a binary search over the execution order for
-// parameter caching; stages holding operators that fall back to the host CPU, or parameters
-// shared between operators when the cache overflows, take the evaluator itself. A test checks
-// the fast path against the evaluator on random graphs and every shared model.
+// bytes, the tensors live at the boundary). Caching is the one term that depends on the order
+// inside a stage: each stage runs its best caching order (the largest sub-downset whose
+// parameters fit the cache first), found on the same walk through the lattice, so the optimum
+// is over every order inside each stage too. Stages holding operators that fall back to the
+// host CPU, or graphs whose constants are shared, are charged in the model's execution order
+// (the evaluator itself where needed), and the claim is over such schedules, as the ilp's is.
+// Tests check the fast path against the evaluator on random graphs and every shared model.
 //
-// Pruning, all exact: an incumbent value U (the best heuristic's); for each D the sub-downsets
-// D' are visited by walking down the lattice from D, stopping where a bound that only grows as
-// D' shrinks (the stage's compute time, or its parameter bytes for paper) reaches U.
-// Cost: O(sum over D of its sub-downsets inside that window x width) time; O(N K) memory
+// Pruning, all exact: an incumbent value U (the best heuristic's). Throughput and latency walk
+// up the lattice from each D' (ascending cardinality, so f_{k-1}(D') is final), stopping where
+// the stage's work, which only grows with D, reaches U. Paper pairs only boundaries whose
+// crossings can still beat U, and stages whose bytes can.
+// Cost: O(sum over D' of its super-downsets inside that window x width) time; O(N K) memory
 // (N downsets; times the Pareto front for paper).
 //
-// Known limits: wide graphs have too many downsets (the caller checks the lattice first and
-// hands over to the ilp); the optimality claim covers schedules whose stages run in the
-// model's execution order, as the ilp's does.
+// Known limit: wide graphs have too many downsets (the caller checks the lattice first and
+// hands over to the ilp).
 #pragma once
 
 #include <cstdint>

@@ -79,10 +79,9 @@ bool IlpBoundCovers(const CostModel& m, const ScheduleRequest& r, const Schedule
   return r.objective == Objective::kPaper || s.order.empty() || s.order == m.exec_order();
 }
 
-using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+// Seconds left before the request's deadline (RunScheduler sets it from --time-limit).
+double SecondsLeft(const ScheduleRequest& r) {
+  return std::max(0.0, std::chrono::duration<double>(r.deadline - Deadline::clock::now()).count());
 }
 
 // The ilp's columns are about K x (2 per operator + 2 per activation tensor). CBC needs minutes
@@ -102,18 +101,16 @@ std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double sec
 }
 
 // The ilp from a given incumbent (the best heuristic, or none), with what is left of the time
-// limit counted from t0.
-Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std::optional<ScheduleResult> warm,
-                               Clock::time_point t0) {
-  if (auto refused = IlpTooLarge(m, r, std::max(0.0, r.time_limit_s - SecondsSince(t0))); !refused.empty())
-    return Error{refused};
+// limit.
+Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std::optional<ScheduleResult> warm) {
+  if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) return Error{refused};
   IlpOptions o;
   o.stages = r.stages;
   o.objective = r.objective;
   o.paper_lambda = r.paper_lambda;
   o.align_children = r.align_children;
   o.progress = r.progress;
-  o.time_limit_s = std::max(0.1, r.time_limit_s - SecondsSince(t0));
+  o.time_limit_s = std::max(0.1, SecondsLeft(r));
   if (warm) o.warm_start = &warm->schedule;
   auto ilp = SolveIlp(m, o);
   if (!ilp) return ilp.error();
@@ -146,30 +143,29 @@ Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std
 }
 
 Result<ScheduleResult> RunIlp(const CostModel& m, const ScheduleRequest& r) {
-  const auto t0 = Clock::now();
   // Methods that ignore --align-children fail validation and drop out of the incumbent.
-  return IlpFrom(m, r, BestHeuristic(m, r), t0);
+  return IlpFrom(m, r, BestHeuristic(m, r));
 }
 
 DownsetLattice EnumerateFor(const CostModel& m, const ScheduleRequest& r) {
   LatticeOptions lo;
   lo.max_downsets = r.lattice_cap;
-  lo.time_limit_s = r.time_limit_s;
+  lo.time_limit_s = SecondsLeft(r);
   return DownsetLattice::Enumerate(m.graph(), lo);
 }
 
 // The lattice DP from an incumbent (the best heuristic, or none). When the DP completes, the
-// result is optimal over every valid schedule whose stages run in the execution order: the
-// DP's schedule if it beats the incumbent, else the incumbent (which may run in an order of
-// its own and still be at least as good).
+// result is optimal over every valid schedule (and every order inside each stage where the
+// cost model lets only caching depend on it): the DP's schedule if it beats the incumbent,
+// else the incumbent (which may run in an order of its own and still be at least as good).
 Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r, const DownsetLattice& lattice,
-                                 std::optional<ScheduleResult> incumbent, Clock::time_point t0) {
+                                 std::optional<ScheduleResult> incumbent) {
   ExactOptions o;
   o.stages = r.stages;
   o.objective = r.objective;
   o.paper_lambda = r.paper_lambda;
   o.align_children = r.align_children;
-  o.time_limit_s = std::max(0.0, r.time_limit_s - SecondsSince(t0));
+  o.time_limit_s = SecondsLeft(r);
   if (incumbent) o.incumbent = incumbent->objective_value;
   auto ex = SolveExact(m, lattice, o);
   if (!ex) return ex.error();
@@ -208,12 +204,11 @@ Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r, c
 // the time limit, which keeps the heuristic when it finds nothing better and claims only the
 // bound it proves. The note says which ran and why.
 Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
-  const auto t0 = Clock::now();
   DownsetLattice lattice = EnumerateFor(m, r);
   auto best = BestHeuristic(m, r);
-  if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best), t0);
+  if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best));
   const std::string why = "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
-  auto ilp = IlpFrom(m, r, best, t0);
+  auto ilp = IlpFrom(m, r, best);
   if (ilp) {
     ilp->note = why + "; handed over to the ilp: " + ilp->note;
     return ilp;
