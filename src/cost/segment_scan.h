@@ -26,14 +26,26 @@ class SegmentScanner {
  private:
   const CostModel& m_;
   std::vector<int> order_;
-  std::vector<char> is_output_;
-  // Per-segment state, reset lazily by stamping with the segment's id.
+  // The tensors each position touches, flattened once (the scan reads them O(n^2) times):
+  // constants, distinct non-constant inputs, and outputs, each a range of refs_.
+  struct Ref {
+    int tensor;
+    int consumers;   // inputs: the tensor's consumer count; outputs: unused
+    int64_t bytes;
+    bool leaves;     // inputs: a graph output; outputs: counted as leaving until consumed inside
+  };
+  std::vector<Ref> refs_;
+  std::vector<int> const_begin_, in_begin_, out_begin_, out_end_;
+  // Per-segment state of each tensor, reset lazily by stamping with the segment's id.
+  struct TensorState {
+    int in_stamp = -1;        // received as input by this segment
+    int const_stamp = -1;     // constant already counted by this segment
+    int produced_stamp = -1;  // produced by this segment's TPU part
+    int inside_count = 0;     // its consumers in the TPU part (valid when produced)
+  };
+  std::vector<TensorState> state_;
   int segment_ = 0, end_ = 0;
   CostModel::SegmentWalk walk_;
-  std::vector<int> in_stamp_;       // tensor received as input by this segment
-  std::vector<int> const_stamp_;    // constant already counted by this segment
-  std::vector<int> produced_stamp_; // tensor produced by this segment's TPU part
-  std::vector<int> inside_count_;   // its consumers in the TPU part (valid when produced)
   StageCost cost_;
 };
 

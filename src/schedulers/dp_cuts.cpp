@@ -185,9 +185,10 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
     const int v = order[p];
     rest[p] = rest[p + 1] + (m.FallsBackToCpu(v) ? m.CpuSeconds(v) : std::min(m.TpuSeconds(v), m.CpuSeconds(v)));
   }
+  // Indexed [j][k]: the inner loop over k touches one cache line.
   std::vector<double> best(static_cast<size_t>(K + 1) * (n + 1), inf);
   std::vector<int> arg(best.size(), -1);
-  auto at = [n](int k, int j) { return static_cast<size_t>(k) * (n + 1) + j; };
+  auto at = [K](int k, int j) { return static_cast<size_t>(j) * (K + 1) + k; };
   best[at(0, 0)] = 0;
   SegmentScanner scan(m, order);
   for (int i = 0; i < n; ++i) {
