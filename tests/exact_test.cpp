@@ -118,6 +118,43 @@ Brute BruteForce(const CostModel& m, int K, bool align, double lambda) {
   return best;
 }
 
+// SimpleLowerBound (the bound every method's gap is measured against) never exceeds the
+// optimum, with and without host fallback, for every objective.
+TEST(Exact, SimpleLowerBoundNeverExceedsTheOptimum) {
+  const Objective objectives[3] = {Objective::kThroughput, Objective::kLatency, Objective::kPaper};
+  for (uint32_t seed = 1; seed <= 8; ++seed) {
+    Graph g = RandomNet(7 + seed % 5, seed + 40, /*with_fallback=*/seed % 2 == 0);
+    DeviceProfile p = SmallCacheUsb();
+    if (seed % 3 == 0) p.param_cache_bytes = 1'500'000;
+    CostModel m(g, p);
+    for (int K = 1; K <= 4; ++K) {
+      const Brute brute = BruteForce(m, K, false, 2.0);
+      for (int oi = 0; oi < 3; ++oi) {
+        ScheduleRequest r(K, objectives[oi]);
+        r.paper_lambda = 2.0;
+        const double bound = SimpleLowerBound(m, r);
+        EXPECT_GT(bound, 0);
+        EXPECT_LE(bound, brute.value[oi] * (1 + 1e-12)) << "seed " << seed << " K " << K << " " << oi;
+      }
+    }
+  }
+}
+
+// On a graph without MACs (GML: only parameter bytes), the bound still charges each operator's
+// fixed TPU cost and each stage's invoke: not a trivial zero against the period.
+TEST(Exact, SimpleLowerBoundIsUsefulOnGraphsWithoutMacs) {
+  auto g = LoadModel(testing::SharedPath("data/dag_benchmarks/rand_graph_1000_1.gml"));
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  auto usb = LoadDeviceProfile("usb");
+  ASSERT_TRUE(usb.ok());
+  CostModel m(*g, *usb);
+  ScheduleRequest r(6);
+  auto dp = RunScheduler("dp", m, r);
+  ASSERT_TRUE(dp.ok());
+  EXPECT_GT(SimpleLowerBound(m, r), 0.25 * dp->objective_value);
+  EXPECT_LE(SimpleLowerBound(m, r), dp->objective_value);
+}
+
 TEST(Exact, EqualsBruteForceForEveryObjective) {
   const Objective objectives[3] = {Objective::kThroughput, Objective::kLatency, Objective::kPaper};
   int instances = 0, aligned_instances = 0;

@@ -42,7 +42,8 @@ PointerNetImpl::PointerNetImpl(const PolicyConfig& c) : config(c) {
   pointer = register_module("pointer", Attention(h));
 }
 
-Rollout PointerNetImpl::Decode(const GraphBatch& batch, bool sample, bool precedence_mask) {
+Rollout PointerNetImpl::Decode(const GraphBatch& batch, bool sample, bool precedence_mask,
+                               std::chrono::steady_clock::time_point deadline) {
   const int64_t b = batch.features.size(0), n = batch.features.size(1), h = config.hidden;
   torch::Tensor emb = embed(batch.features.reshape({b * n, -1}));
   emb = norm(emb).reshape({b, n, h});
@@ -70,6 +71,9 @@ Rollout PointerNetImpl::Decode(const GraphBatch& batch, bool sample, bool preced
   torch::Tensor log_prob = torch::zeros({b});
   const float neg_inf = -std::numeric_limits<float>::infinity();
   for (int64_t step = 0; step < n; ++step) {
+    if (deadline != std::chrono::steady_clock::time_point{} && (step & 15) == 0 &&
+        std::chrono::steady_clock::now() > deadline)
+      return {torch::Tensor(), torch::Tensor(), false};
     torch::Tensor q;
     if (decoder_lstm) {
       std::tie(state_h, state_c) = decoder_lstm(input, std::make_tuple(state_h, state_c));

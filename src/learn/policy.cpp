@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/analysis.h"
 #include "core/file_io.h"
 #include "learn/pointer_net.h"
 
@@ -154,7 +155,13 @@ std::vector<std::vector<int>> Policy::Orders(const Graph& g, const std::vector<d
     for (int& r : order) r = node_of[r];
     orders.push_back(std::move(order));
   } else {
-    orders.push_back(to_nodes(state_->net->Decode(batch, false, options.precedence_mask).order[0]));
+    const learn::Rollout greedy = state_->net->Decode(batch, false, options.precedence_mask, options.deadline);
+    if (greedy.complete) {
+      orders.push_back(to_nodes(greedy.order[0]));
+    } else {  // out of time: Kahn's order stands in, as the fast decoder's ready-order tail does
+      if (options.stopped_early) *options.stopped_early = true;
+      orders.push_back(TopologicalOrder(g, TopoOrderKind::kKahnFifo));
+    }
   }
   const bool late = options.deadline != std::chrono::steady_clock::time_point{} &&
                     std::chrono::steady_clock::now() > options.deadline;
@@ -163,8 +170,9 @@ std::vector<std::vector<int>> Policy::Orders(const Graph& g, const std::vector<d
     torch::manual_seed(options.seed);
     const learn::GraphBatch many{batch.features.expand({options.samples, n, -1}).contiguous(),
                                  batch.adjacency.expand({options.samples, n, n}).contiguous()};
-    const torch::Tensor sampled = state_->net->Decode(many, true, options.precedence_mask).order;
-    for (int s = 0; s < options.samples; ++s) orders.push_back(to_nodes(sampled[s]));
+    const learn::Rollout sampled = state_->net->Decode(many, true, options.precedence_mask, options.deadline);
+    if (!sampled.complete && options.stopped_early) *options.stopped_early = true;  // no samples
+    for (int s = 0; sampled.complete && s < options.samples; ++s) orders.push_back(to_nodes(sampled.order[s]));
   }
   return orders;
 }

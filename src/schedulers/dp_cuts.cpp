@@ -176,6 +176,9 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
                                   double upper, Deadline deadline) {
   const int n = static_cast<int>(order.size());
   const double inf = std::numeric_limits<double>::infinity();
+  // The equal-count cut is a valid cut, so the optimum is at most its value: it bounds the scan
+  // even when the caller knows nothing better.
+  upper = std::min(upper, EqualCutValue(m, order, K, o));
   const double U = std::isinf(upper) ? inf : upper * (1 + 1e-9);
   const bool sum = o == Objective::kLatency;
   const double link_out = m.profile().link_out_bytes_per_s;
@@ -262,9 +265,8 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
     if (o == Objective::kPaper) {
       r = BestCutsOfOrder(m, orders[i].second, K, o, paper_lambda, deadline);
     } else {
-      // The best value so far, or this order's equal cut, bounds the segments worth scanning.
-      const double upper = std::min(best ? best->value : inf, EqualCutValue(m, orders[i].second, K, o));
-      r = TimeCutsOfOrder(m, orders[i].second, K, o, upper, deadline);
+      // The best value so far bounds the segments worth scanning.
+      r = TimeCutsOfOrder(m, orders[i].second, K, o, best ? best->value : inf, deadline);
     }
     if (!r) return r.error();
     if (r->timed_out) {

@@ -95,6 +95,10 @@ std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double sec
   const int64_t cols = static_cast<int64_t>(r.stages) * (2 * g.num_ops() + 2 * activations);
   const int64_t cap = std::min<int64_t>(150'000, static_cast<int64_t>(4000 * seconds_left));
   if (cols <= cap) return "";
+  if (seconds_left <= 0)
+    return fmt::format("the ilp model would have about {} columns ({} operators x {} stages) and no time is left "
+                       "to solve it; not built",
+                       cols, g.num_ops(), r.stages);
   return fmt::format("the ilp model would have about {} columns ({} operators x {} stages), more than it can "
                      "solve in {:.3g} s (at most {}); not built",
                      cols, g.num_ops(), r.stages, seconds_left, cap);
@@ -272,17 +276,23 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
     const int64_t crossings = WeaklyConnectedComponents(g) == 1 ? r.stages - 1 : 0;
     return r.paper_lambda * static_cast<double>(std::max(share, largest)) / 1048576.0 + static_cast<double>(crossings);
   }
-  double total = 0, largest = 0;
-  for (int v = 0; v < m.graph().num_ops(); ++v) {
-    const double c = m.FallsBackToCpu(v) ? m.CpuSeconds(v) : std::min(m.TpuSeconds(v), m.CpuSeconds(v));
-    total += c;
-    largest = std::max(largest, c);
-  }
-  // Without host fallback every stage is a TPU invoke, and the K caches hold at most
-  // K x cache bytes: the rest of the parameters cross the link on every inference, as do the
-  // graph's inputs and outputs.
+  // Without host fallback every operator runs on a TPU (at its TPU time, whatever the host's
+  // would be), each non-empty stage is one TPU invoke, and the K caches hold at most K x cache
+  // bytes: the rest of the parameters cross the link on every inference, as do the graph's
+  // inputs and outputs. With m <= K non-empty stages the slowest costs at least
+  // (work + m x invoke) / m >= work / K + invoke. With fallback, each operator costs at least its
+  // cheaper placement.
   bool any_fallback = false;
   for (int v = 0; v < m.graph().num_ops(); ++v) any_fallback |= m.FallsBackToCpu(v) != 0;
+  double work = 0, largest = 0;
+  for (int v = 0; v < m.graph().num_ops(); ++v) {
+    const double c = !any_fallback         ? m.TpuSeconds(v)
+                     : m.FallsBackToCpu(v) ? m.CpuSeconds(v)
+                                           : std::min(m.TpuSeconds(v), m.CpuSeconds(v));
+    work += c;
+    largest = std::max(largest, c);
+  }
+  double invoke = 0;
   if (!any_fallback) {
     const DeviceProfile& p = m.profile();
     const Graph& g = m.graph();
@@ -291,11 +301,11 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
     int64_t io_in = 0, io_out = 0;
     for (int t : g.inputs) io_in += g.tensors[t].bytes;
     for (int t : g.outputs) io_out += g.tensors[t].bytes;
-    total += p.invoke_overhead_s + (uncached + io_in) / p.link_in_bytes_per_s +
-             io_out / p.link_out_bytes_per_s;
+    work += (uncached + io_in) / p.link_in_bytes_per_s + io_out / p.link_out_bytes_per_s;
+    invoke = p.invoke_overhead_s;
   }
-  if (r.objective == Objective::kLatency) return total;
-  return std::max(largest, total / std::max(r.stages, 1));
+  if (r.objective == Objective::kLatency) return work + invoke;
+  return std::max(largest, work / std::max(r.stages, 1)) + invoke;
 }
 
 Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m, const ScheduleRequest& r) {
