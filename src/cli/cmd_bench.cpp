@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "bench/paper_suite.h"
+#include "bench/rlilp_suite.h"
 #include "cli/commands.h"
 #include "core/file_io.h"
 #include "cost/cost_model.h"
@@ -15,6 +16,7 @@
 #include "learn/imitation_task.h"
 #include "learn/policy.h"
 #include "report/bench_report.h"
+#include "report/rlilp_report.h"
 #include "schedulers/scheduler.h"
 
 namespace respect::cli {
@@ -106,6 +108,51 @@ int RunScale(const Options& o) {
   return 0;
 }
 
+template <typename Options>
+int RunRlIlp(const Options& o) {
+  RlIlpSuiteOptions so;
+  so.graphs_dir = o.graphs;
+  so.dag_dir = o.dag_dir;
+  so.device = o.device;
+  so.window = o.window;
+  // This suite's default: 60 s per method and instance (the shared default is the ilp's 20 s).
+  so.time_limit_s = o.time_limit == 20 ? 60 : o.time_limit;
+  if (!o.instances.empty()) {
+    const auto all = DefaultRlIlpInstances(so.graphs_dir, so.dag_dir);
+    for (const auto& want : o.instances) {
+      bool found = false;
+      for (const auto& inst : all)
+        if (inst.name.rfind(want, 0) == 0) {
+          so.instances.push_back(inst);
+          found = true;
+        }
+      if (!found) return Fail(fmt::format("--instances: no instance named '{}'", want));
+    }
+  }
+  if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
+  auto r = RunRlIlpSuite(so);
+  if (!r) return Fail(r.error().message);
+  std::string command = "respect bench --suite rl-ilp";
+  if (so.time_limit_s != 60) command += fmt::format(" --time-limit {}", so.time_limit_s);
+  if (o.window >= 0) command += fmt::format(" --window {}", o.window);
+  if (!o.instances.empty()) command += fmt::format(" --instances {}", fmt::join(o.instances, " "));
+  if (o.device != "usb") command += " --device " + o.device;
+  const nlohmann::json j = RlIlpSuiteJson(*r);
+  const std::string md = RlIlpSuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-rl-ilp-time.svg");
+  if (!o.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
+    if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp-time.svg", RlIlpTimeChartSvg(*r)); !st)
+      return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp.json", j.dump(2) + "\n"); !st) return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp.md", md); !st) return Fail(st.error().message);
+  }
+  if (o.json) std::printf("%s\n", j.dump(2).c_str());
+  else std::printf("%s", md.c_str());
+  return 0;
+}
+
 }  // namespace
 
 Runner AddBench(CLI::App& app) {
@@ -118,14 +165,17 @@ Runner AddBench(CLI::App& app) {
     std::string policy;
     std::string dag_dir = "../shared/data/dag_benchmarks";
     std::vector<std::string> dags, methods = {"compiler", "dp", "rl", "exact"};
+    std::vector<std::string> instances;
+    int window = -1;
   };
   auto o = std::make_shared<Options>();
   app.add_option("--suite", o->suite, "which benchmark: paper (the RESPECT paper's models and the "
                                       "authors' published partitions); rl-speed (time to decode and "
                                       "schedule with the learned policy, on the authors' graphs and the "
                                       "paper's models); scale (every method on 1k-10k-operator random "
-                                      "DAGs: time, memory, gap)")
-      ->required()->check(CLI::IsMember({"paper", "rl-speed", "scale"}));
+                                      "DAGs: time, memory, gap); rl-ilp (cold ilp against rl-ilp: "
+                                      "values, proofs, time to the proven optimum)")
+      ->required()->check(CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp"}));
   app.add_option("--policy", o->policy, "rl-speed: policy file (default: the shipped one)");
   app.add_option("--out", o->out, "directory for bench-paper.md, bench-paper.json and one "
                                   "bench-paper-kK.svg chart per K (written atomically)");
@@ -144,8 +194,13 @@ Runner AddBench(CLI::App& app) {
   app.add_option("--dags", o->dags, "scale: graph file stems (default: rand_graph_{1000,5000,10000}_1 and "
                                     "the sparse ones)");
   app.add_option("--methods", o->methods, "scale: methods to run")->capture_default_str();
+  app.add_option("--instances", o->instances, "rl-ilp: only the instances whose names start with these "
+                                              "(e.g. NASNet rand_graph_1000_1 zoo:inception_v4)");
+  app.add_option("--window", o->window, "rl-ilp: the window half-width (default: rl-ilp's)")
+      ->check(CLI::Range(0, 1000));
   app.footer("Example:\n  respect bench --suite paper --out docs/bench   (about 15 minutes on 2 cores)\n"
              "  respect bench --suite scale --out docs/bench   (--time-limit 10: about 15 minutes)\n"
+             "  respect bench --suite rl-ilp --out docs/bench   (60 s per method and instance: up to 40 minutes)\n"
              "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten models)\n"
              "  respect bench --suite paper --models resnet50 -k 4 --graphs ''   (seconds)");
   return [o] {
@@ -163,6 +218,7 @@ Runner AddBench(CLI::App& app) {
                              o->stages.front(), o->json);
     }
     if (o->suite == "scale") return RunScale(*o);
+    if (o->suite == "rl-ilp") return RunRlIlp(*o);
     PaperSuiteOptions po;
     po.device = o->device;
     po.time_limit_s = o->time_limit;

@@ -10,6 +10,7 @@
 #include "importers/model_source.h"
 #include "report/graphviz_export.h"
 #include "report/pipeline_report.h"
+#include "schedulers/rl_ilp.h"
 #include "schedulers/scheduler.h"
 
 namespace respect::cli {
@@ -19,7 +20,7 @@ Runner AddSchedule(CLI::App& app) {
     std::string model, method = "auto", objective = "throughput", device = "usb", out, svg;
     RlOptions rl;
     bool rl_unmasked = false;
-    int stages = 0;
+    int stages = 0, window = -1;
     int64_t lattice_cap = 500'000;
     double time_limit = 30, lambda = 1.0;
     bool json = false, align_children = false, quiet = false;
@@ -52,6 +53,11 @@ Runner AddSchedule(CLI::App& app) {
       ->check(CLI::Range(0, 4096))->capture_default_str();
   app.add_flag("--rl-unmasked", o->rl_unmasked, "rl: the paper's decoding (any unchosen node may be picked; "
                                                 "backward edges are repaired afterwards)");
+  app.add_option("--window", o->window,
+                 fmt::format("rl-ilp: each operator may move at most W stages from its learned stage in the "
+                             "window solve (default {}); certification then covers the full problem",
+                             kDefaultRlIlpWindow))
+      ->check(CLI::Range(0, 1000));
   app.add_option("--seed", o->rl.seed, "rl: seed of the sampled orders")->capture_default_str();
   app.add_flag("--quiet,-q", o->quiet, "no progress lines on stderr during long solves");
   app.add_option("--out", o->out, "write the result JSON (as --json prints it) to FILE, atomically");
@@ -59,7 +65,8 @@ Runner AddSchedule(CLI::App& app) {
   app.add_flag("--json", o->json, "print one JSON object: model, method, objective, stages, "
                                   "assignment, order, stage_costs[], period_ms, latency_ms, "
                                   "throughput_ips, objective_value, lower_bound, proven_optimal, gap, "
-                                  "solve_seconds, compiler_period_ms, speedup_vs_compiler");
+                                  "solve_seconds, compiler_period_ms, speedup_vs_compiler, note, and phases[] "
+                                  "(rl-ilp: name, seconds, value, bound, status)");
   app.footer("Every figure comes from the cost model's one evaluator (see `respect simulate`).\n"
              "'proven optimal' means no valid schedule with K non-empty stages is better under the cost\n"
              "model: with exact's lattice DP, over every order inside each stage too (unless host fallback\n"
@@ -85,6 +92,7 @@ Runner AddSchedule(CLI::App& app) {
     req.align_children = o->align_children;
     req.lattice_cap = o->lattice_cap;
     req.rl = o->rl;
+    req.rl_window = o->window;
     req.rl.precedence_mask = !o->rl_unmasked;
     if (!o->quiet) {
       const bool paper = *objective == Objective::kPaper;
@@ -126,6 +134,13 @@ Runner AddSchedule(CLI::App& app) {
     j["speedup_vs_compiler"] = cost.period_s > 0 ? compiler_period / cost.period_s : 0;
     j["empty_stages"] = EmptyStages(res->schedule);
     j["note"] = res->note;
+    if (!res->phases.empty()) {
+      nlohmann::json phases = nlohmann::json::array();
+      for (const PhaseReport& p : res->phases)
+        phases.push_back({{"name", p.name}, {"seconds", p.seconds}, {"value", p.value}, {"bound", p.bound},
+                          {"status", p.status}});
+      j["phases"] = phases;
+    }
     if (!o->out.empty())
       if (auto st = WriteFileAtomic(o->out, j.dump(2) + "\n"); !st) return Fail(st.error().message);
     if (!o->svg.empty())
@@ -142,6 +157,9 @@ Runner AddSchedule(CLI::App& app) {
     std::printf("%s", PipelineCostTable(cost).c_str());
     std::printf("speed-up over compiler: %.2fx (compiler period %.3f ms)\n",
                 cost.period_s > 0 ? compiler_period / cost.period_s : 0, compiler_period * 1e3);
+    for (const PhaseReport& p : res->phases)
+      std::printf("phase %-8s %8.3f s   value %.4f%s   %s\n", p.name.c_str(), p.seconds, p.value * scale, unit,
+                  p.status.c_str());
     std::printf("objective %.4f%s   lower bound %.4f%s   gap %.1f%%   %s   (%.3f s; %s)\n",
                 res->objective_value * scale, unit, res->lower_bound * scale, unit, 100 * res->gap,
                 res->proven_optimal ? "proven optimal" : "not proven optimal", res->solve_seconds,

@@ -14,6 +14,7 @@
 #include "schedulers/ilp.h"
 #include "schedulers/order_to_stages.h"
 #include "schedulers/profiling_partitioner.h"
+#include "schedulers/rl_ilp.h"
 
 namespace respect {
 namespace {
@@ -73,36 +74,6 @@ std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRe
   return best;
 }
 
-// Does the ILP's bound (proven over schedules whose stages run in the model's execution order)
-// cover schedule s? Always for the paper objective, which ignores the order.
-bool IlpBoundCovers(const CostModel& m, const ScheduleRequest& r, const Schedule& s) {
-  return r.objective == Objective::kPaper || s.order.empty() || s.order == m.exec_order();
-}
-
-// Seconds left before the request's deadline (RunScheduler sets it from --time-limit).
-double SecondsLeft(const ScheduleRequest& r) {
-  return std::max(0.0, std::chrono::duration<double>(r.deadline - Deadline::clock::now()).count());
-}
-
-// The ilp's columns are about K x (2 per operator + 2 per activation tensor). CBC needs minutes
-// for the root LP of 100k-column models (measured: rand_graph_1000_1, 17.8k columns, did not
-// finish it in 10 s) and gigabytes to hold 200k: the model is not built past 4,000 columns per
-// second of the time left, and never past 150,000. Returns why, or "".
-std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double seconds_left) {
-  const Graph& g = m.graph();
-  int64_t activations = 0;
-  for (const Tensor& t : g.tensors) activations += !t.is_constant;
-  const int64_t cols = static_cast<int64_t>(r.stages) * (2 * g.num_ops() + 2 * activations);
-  const int64_t cap = std::min<int64_t>(150'000, static_cast<int64_t>(4000 * seconds_left));
-  if (cols <= cap) return "";
-  if (seconds_left <= 0)
-    return fmt::format("the ilp model would have about {} columns ({} operators x {} stages) and no time is left "
-                       "to solve it; not built",
-                       cols, g.num_ops(), r.stages);
-  return fmt::format("the ilp model would have about {} columns ({} operators x {} stages), more than it can "
-                     "solve in {:.3g} s (at most {}); not built",
-                     cols, g.num_ops(), r.stages, seconds_left, cap);
-}
 
 // The ilp from a given incumbent (the best heuristic, or none), with what is left of the time
 // limit.
@@ -245,6 +216,7 @@ std::vector<SchedulerInfo>& Table() {
       {"dp", "exact best cuts of several topological orders under the cost model", RunDp},
       {"ilp", "exact mixed-integer model solved by COIN-OR CBC, warm-started from the best heuristic", RunIlp},
       {"exact", "dynamic programming over the lattice of downsets, proven optimal over every valid schedule; the ilp where the lattice exceeds --lattice-cap", RunExact},
+      {"rl-ilp", "the learned schedule narrows and warm-starts the ilp (--window), which then certifies it for the full problem", RunRlIlp},
       {"auto", "the best method for the graph: today exact (lattice DP or ilp), from the best heuristic", RunAuto},
   };
   return table;
@@ -260,6 +232,30 @@ void RegisterScheduler(SchedulerInfo info) {
       return;
     }
   Table().push_back(std::move(info));
+}
+
+// The ilp's columns are about K x (2 per operator + 2 per activation tensor). CBC needs minutes
+// for the root LP of 100k-column models (measured: rand_graph_1000_1, 17.8k columns, did not
+// finish it in 10 s) and gigabytes to hold 200k: the model is not built past 4,000 columns per
+// second of the time left, and never past 150,000. Returns why, or "".
+std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double seconds_left) {
+  const Graph& g = m.graph();
+  int64_t activations = 0;
+  for (const Tensor& t : g.tensors) activations += !t.is_constant;
+  const int64_t cols = static_cast<int64_t>(r.stages) * (2 * g.num_ops() + 2 * activations);
+  const int64_t cap = std::min<int64_t>(150'000, static_cast<int64_t>(4000 * seconds_left));
+  if (cols <= cap) return "";
+  if (seconds_left <= 0)
+    return fmt::format("the ilp model would have about {} columns ({} operators x {} stages) and no time is left "
+                       "to solve it; not built",
+                       cols, g.num_ops(), r.stages);
+  return fmt::format("the ilp model would have about {} columns ({} operators x {} stages), more than it can "
+                     "solve in {:.3g} s (at most {}); not built",
+                     cols, g.num_ops(), r.stages, seconds_left, cap);
+}
+
+bool IlpBoundCovers(const CostModel& m, const ScheduleRequest& r, const Schedule& s) {
+  return r.objective == Objective::kPaper || s.order.empty() || s.order == m.exec_order();
 }
 
 double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {

@@ -3,6 +3,7 @@
 // scored by the one evaluator before it is returned.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -39,6 +40,9 @@ struct ScheduleRequest {
   // second, in the objective's unit (seconds, or the paper score).
   std::function<void(double, double, double)> progress;
   RlOptions rl;
+  // rl-ilp: each operator may move at most this many stages from the learned schedule's in the
+  // window solve (-1: the default, kDefaultRlIlpWindow).
+  int rl_window = -1;
   // When the method must return (RunScheduler sets it from time_limit_s when unset; nested
   // methods share their caller's). Work that cannot finish by then is cut short or skipped.
   std::chrono::steady_clock::time_point deadline{};
@@ -49,6 +53,15 @@ inline bool PastDeadline(const ScheduleRequest& r) {
   return r.deadline != Deadline{} && std::chrono::steady_clock::now() > r.deadline;
 }
 
+// One phase of a multi-phase method (rl-ilp: rl, window, certify), for reports and scripts.
+struct PhaseReport {
+  std::string name;
+  double seconds = 0;
+  double value = 0;   // the phase's best objective value (evaluator), 0 if it found none
+  double bound = 0;   // the lower bound it proved (0: none)
+  std::string status;
+};
+
 struct ScheduleResult {
   std::string method;
   Schedule schedule;
@@ -58,6 +71,7 @@ struct ScheduleResult {
   double gap = 1;              // (value - bound) / value
   double solve_seconds = 0;
   std::string note;            // e.g. which order dp chose
+  std::vector<PhaseReport> phases;  // multi-phase methods only
 };
 
 struct SchedulerInfo {
@@ -72,6 +86,18 @@ void RegisterScheduler(SchedulerInfo info);
 // Runs a method by name: checks the request, times the run, validates the schedule and fills
 // objective_value, lower_bound and gap from the evaluator.
 Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m, const ScheduleRequest& r);
+
+// Seconds left before the request's deadline (RunScheduler sets it from --time-limit).
+inline double SecondsLeft(const ScheduleRequest& r) {
+  return std::max(0.0, std::chrono::duration<double>(r.deadline - Deadline::clock::now()).count());
+}
+
+// Helpers shared by the methods built on the ilp (scheduler.cpp, rl_ilp.cpp).
+// Why the ilp model is too large to build and solve in `seconds_left` ("" if it is not).
+std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double seconds_left);
+// Does the ilp's bound (proven over schedules whose stages run in the model's execution order)
+// cover schedule s? Always for the paper objective, which ignores the order.
+bool IlpBoundCovers(const CostModel& m, const ScheduleRequest& r, const Schedule& s);
 
 // A bound valid for every K-stage schedule (non-empty stages). Paper: lambda x the larger of an
 // equal share of the bytes and the largest operator, plus K - 1 crossings in a connected graph.

@@ -1,0 +1,165 @@
+#include "schedulers/rl_ilp.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "core/downset_lattice.h"
+#include "schedulers/exact_lattice.h"
+#include "schedulers/ilp.h"
+
+namespace respect {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+IlpOptions BaseIlpOptions(const ScheduleRequest& r) {
+  IlpOptions o;
+  o.stages = r.stages;
+  o.objective = r.objective;
+  o.paper_lambda = r.paper_lambda;
+  o.align_children = r.align_children;
+  o.progress = r.progress;
+  return o;
+}
+
+}  // namespace
+
+Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
+  bool with_rl = false;
+  for (const auto& s : Schedulers()) with_rl |= s.name == "rl";
+  if (!with_rl) return Error{"needs the learned scheduler (rl), which this program does not register"};
+  const int K = r.stages, n = m.graph().num_ops();
+  const int W = r.rl_window >= 0 ? r.rl_window : kDefaultRlIlpWindow;
+  const double total = SecondsLeft(r);
+
+  // 1. The learned schedule, with at most a quarter of the time.
+  ScheduleRequest sub = r;
+  sub.deadline = std::min(r.deadline, Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                          std::chrono::duration<double>(0.25 * total)));
+  auto t = Clock::now();
+  auto rl = RunScheduler("rl", m, sub);
+  if (!rl) return rl.error();
+  ScheduleResult out;
+  out.phases.push_back({"rl", Since(t), rl->objective_value, 0, rl->note});
+  ScheduleResult best = *rl;  // the incumbent: rl's schedule, in rl's own order
+  auto finish = [&](std::string note) {
+    best.phases = std::move(out.phases);
+    best.note = std::move(note);
+    return std::move(best);
+  };
+  const std::string rl_note = fmt::format("rl {:.3g} s", rl->solve_seconds);
+  if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty())
+    return finish(rl_note + "; " + refused + "; returned the learned schedule (" + rl->note + ")");
+
+  // 2. The window around it, warm-started from it.
+  const std::vector<int>& s = rl->schedule.stage_of;
+  IlpOptions win = BaseIlpOptions(r);
+  win.window_lo.resize(n);
+  win.window_hi.resize(n);
+  for (int v = 0; v < n; ++v) {
+    win.window_lo[v] = std::max(0, s[v] - W);
+    win.window_hi[v] = std::min(K - 1, s[v] + W);
+  }
+  const bool whole = W >= K - 1;  // the window is the full problem
+  win.time_limit_s = std::max(0.1, whole ? SecondsLeft(r) : 0.5 * SecondsLeft(r));
+  win.warm_start = &rl->schedule;
+  t = Clock::now();
+  auto w = SolveIlp(m, win);
+  if (!w) {
+    out.phases.push_back({"window", Since(t), 0, 0, w.error().message});
+    return finish(rl_note + "; window ilp: " + w.error().message + "; returned the learned schedule");
+  }
+  double w_value = std::numeric_limits<double>::infinity();
+  if (w->found) w_value = ObjectiveValue(m, w->schedule, r.objective, r.paper_lambda);
+  out.phases.push_back({"window", Since(t), w->found ? w_value : 0, 0,
+                        fmt::format("+-{} stages: CBC {} ({} cols)", W, w->status, w->cols)});
+  if (w->found && w_value <= best.objective_value) {
+    best.schedule = std::move(w->schedule);
+    best.objective_value = w_value;
+  }
+  const std::string win_note = fmt::format("{}; window +-{}: {} {}", rl_note, W, w->status,
+                                           w->found ? fmt::format("{:.6g}", w_value) : std::string("no schedule"));
+  if (!w->model_exact)
+    return finish(win_note + "; not certified: the model approximates host fallback or shared constants");
+  if (whole && w->proven_optimal) {
+    if (IlpBoundCovers(m, r, best.schedule)) best.lower_bound = w->objective;
+    out.phases.push_back({"certify", 0, best.objective_value, w->objective, "the window is the full problem"});
+    return finish(win_note + "; the window is the full problem: optimal over schedules run in execution order");
+  }
+
+  // 3. Certification for the full problem, from the incumbent: the lattice DP where the graph's
+  // downsets fit the cap (a proof over every valid schedule, in milliseconds on narrow graphs),
+  // else the full ilp with the incumbent as its MIP start (CBC then only looks for better).
+  t = Clock::now();
+  LatticeOptions lo;
+  lo.max_downsets = r.lattice_cap;
+  lo.time_limit_s = 0.25 * SecondsLeft(r);
+  const DownsetLattice lattice = DownsetLattice::Enumerate(m.graph(), lo);
+  if (lattice.complete()) {
+    ExactOptions eo;
+    eo.stages = K;
+    eo.objective = r.objective;
+    eo.paper_lambda = r.paper_lambda;
+    eo.align_children = r.align_children;
+    eo.time_limit_s = SecondsLeft(r);
+    eo.incumbent = best.objective_value;
+    auto ex = SolveExact(m, lattice, eo);
+    if (ex && ex->complete) {
+      if (ex->found) {
+        best.schedule = std::move(ex->schedule);
+        best.objective_value = ObjectiveValue(m, best.schedule, r.objective, r.paper_lambda);
+      }
+      best.lower_bound = best.objective_value;
+      out.phases.push_back({"certify", Since(t), best.objective_value, best.lower_bound,
+                            fmt::format("lattice DP over {} downsets: {}", lattice.size(),
+                                        ex->found ? "found a better schedule" : "nothing beats the incumbent")});
+      return finish(win_note + fmt::format("; certified by the lattice DP ({} downsets): {}", lattice.size(),
+                                           ex->order_free ? "optimal over every valid schedule, any order inside "
+                                                            "each stage"
+                                                          : "optimal over every valid schedule whose stages run "
+                                                            "in execution order"));
+    }
+  }
+  if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) {
+    out.phases.push_back({"certify", Since(t), 0, 0, refused});
+    return finish(win_note + "; not certified: " + refused);
+  }
+  IlpOptions full = BaseIlpOptions(r);
+  full.time_limit_s = std::max(0.1, SecondsLeft(r));
+  full.warm_start = &best.schedule;
+  auto c = SolveIlp(m, full);
+  if (!c) {
+    out.phases.push_back({"certify", Since(t), 0, 0, c.error().message});
+    return finish(win_note + "; not certified: " + c.error().message);
+  }
+  double c_value = 0;
+  bool improved = false;
+  if (c->found) {
+    c_value = ObjectiveValue(m, c->schedule, r.objective, r.paper_lambda);
+    if (c_value < best.objective_value * (1 - 1e-9)) {
+      best.schedule = std::move(c->schedule);
+      best.objective_value = c_value;
+      improved = true;
+    }
+  }
+  out.phases.push_back({"certify", Since(t), c->found ? c_value : 0, c->bound, "full ilp: CBC " + c->status});
+  std::string verdict;
+  if (IlpBoundCovers(m, r, best.schedule)) best.lower_bound = std::max(0.0, c->bound);
+  if (c->proven_optimal)
+    verdict = std::string("certified by the full ilp: ") +
+              (improved ? "it found and proved a better schedule" : "nothing beats the incumbent") +
+              " (optimal over schedules whose stages run in execution order)";
+  else
+    verdict = fmt::format("not certified in the time limit (full ilp: {})", c->status);
+  return finish(win_note + "; " + verdict);
+}
+
+}  // namespace respect
