@@ -90,8 +90,11 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   if (!w->model_exact)
     return finish(win_note + "; not certified: the model approximates host fallback or shared constants");
   if (whole && w->proven_optimal) {
-    if (IlpBoundCovers(m, r, best.schedule)) best.lower_bound = w->objective;
     out.phases.push_back({"certify", 0, best.objective_value, w->objective, "the window is the full problem"});
+    if (!IlpBoundCovers(m, r, best.schedule))
+      return finish(win_note + "; the window is the full problem, but rl's schedule in its own execution order "
+                               "beats its optimum (which covers stages run in the model's order): not proven");
+    best.lower_bound = w->objective;
     return finish(win_note + "; the window is the full problem: optimal over schedules run in execution order");
   }
 
@@ -152,8 +155,12 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   }
   out.phases.push_back({"certify", Since(t), c->found ? c_value : 0, c->bound, "full ilp: CBC " + c->status});
   std::string verdict;
-  if (IlpBoundCovers(m, r, best.schedule)) best.lower_bound = std::max(0.0, c->bound);
-  if (c->proven_optimal)
+  const bool covers = IlpBoundCovers(m, r, best.schedule);
+  if (covers) best.lower_bound = std::max(0.0, c->bound);
+  if (!covers)
+    verdict = "not proven: rl's schedule in its own execution order beats the full ilp's answer, whose proof "
+              "covers stages run in the model's order";
+  else if (c->proven_optimal)
     verdict = std::string("certified by the full ilp: ") +
               (improved ? "it found and proved a better schedule" : "nothing beats the incumbent") +
               " (optimal over schedules whose stages run in execution order)";
