@@ -211,7 +211,9 @@ Runner AddBench(CLI::App& app) {
       if (!o->graphs.empty()) {
         std::vector<std::string> names = o->graph_names;
         if (names.empty()) names = {"resnet101", "inception_resnet_v2"};
-        for (const auto& n : names) specs.push_back(o->graphs + "/" + n + ".json");
+        // A stem is one of the authors' dumps (.json); a name with an extension is any graph file.
+        for (const auto& n : names)
+          specs.push_back(o->graphs + "/" + n + (std::filesystem::path(n).has_extension() ? "" : ".json"));
       }
       for (const auto& m : o->models.empty() ? PaperModels() : o->models) specs.push_back("zoo:" + m);
       return RunRlSpeedSuite(specs, o->policy.empty() ? DefaultPolicyPath() : o->policy, o->device,
