@@ -353,3 +353,40 @@ TEST(Cli, CalibrateReportsTheFitAndWritesAProfile) {
 
 }  // namespace
 }  // namespace respect
+
+namespace respect {
+namespace {
+
+TEST(Cli, OrderPrintsPeakBoundAndCurve) {
+  const std::string svg = TempPath("order.svg");
+  std::remove(svg.c_str());
+  auto r = Respect("order zoo:densenet121 --method dp --json --svg " + svg);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* k : {"model", "method", "conventions", "inplace", "peak_bytes", "lower_bound_bytes", "gap",
+                        "proven_optimal", "peak_step", "live_at_peak", "order", "footprint_bytes", "solve_seconds", "note"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_TRUE(j["proven_optimal"].get<bool>());
+  EXPECT_EQ(j["peak_bytes"].get<int64_t>(), j["lower_bound_bytes"].get<int64_t>());
+  int64_t max_step = 0;
+  for (const auto& f : j["footprint_bytes"]) max_step = std::max(max_step, f.get<int64_t>());
+  EXPECT_EQ(max_step, j["peak_bytes"].get<int64_t>());
+  std::ifstream in(svg);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find("peak"), std::string::npos);
+  // Text output states the conventions.
+  auto t = Respect("order zoo:squeezenet --method greedy --inplace");
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.out.find("conventions:"), std::string::npos);
+  EXPECT_NE(t.out.find("in place"), std::string::npos);
+  // Bad input: one line, exit 2.
+  auto bad = Respect("order zoo:squeezenet --method nope");
+  EXPECT_EQ(bad.code, 2);
+  auto none = Respect("order " + testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.err.find("no activation tensor sizes"), std::string::npos) << none.err;
+}
+
+}  // namespace
+}  // namespace respect

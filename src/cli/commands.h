@@ -18,6 +18,7 @@ Runner AddZoo(CLI::App& app);
 Runner AddSimulate(CLI::App& app);
 Runner AddCalibrate(CLI::App& app);
 Runner AddSchedule(CLI::App& app);
+Runner AddOrder(CLI::App& app);
 Runner AddBench(CLI::App& app);
 Runner AddTrain(CLI::App& app);
 Runner AddEval(CLI::App& app);

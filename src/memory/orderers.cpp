@@ -1,0 +1,243 @@
+#include "memory/orderers.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "core/analysis.h"
+#include "core/downset_lattice.h"
+
+namespace respect {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Found {
+  std::vector<int> order;
+  std::string note;
+  bool proven = false;
+};
+
+Result<Found> Given(const MemoryModel& mm, const OrderRequest&) {
+  std::vector<int> order(mm.graph().num_ops());
+  for (int i = 0; i < mm.graph().num_ops(); ++i) order[i] = i;
+  if (!IsTopologicalOrder(mm.graph(), order))
+    return Error{"the model file's operator order is not topological"};
+  return Found{order, "the order stored in the model file", false};
+}
+
+Result<Found> Rpo(const MemoryModel& mm, const OrderRequest&) {
+  return Found{TopologicalOrder(mm.graph(), TopoOrderKind::kDepthFirst),
+               "reverse post-order of a depth-first search from the sources", false};
+}
+
+// One greedy pass: at each step the ready operator with the smallest key, where the key ranks
+// the step's footprint and the growth of resident memory (growth first when growth_first).
+std::vector<int> GreedyPass(const MemoryModel& mm, bool growth_first) {
+  const Graph& g = mm.graph();
+  const int n = g.num_ops();
+  std::vector<int> remaining(g.tensors.size()), pending(n), ready, order;
+  for (size_t t = 0; t < g.tensors.size(); ++t) remaining[t] = static_cast<int>(g.tensors[t].consumers.size());
+  for (int v = 0; v < n; ++v) {
+    pending[v] = static_cast<int>(g.preds(v).size());
+    if (pending[v] == 0) ready.push_back(v);
+  }
+  int64_t now = mm.initial_bytes();
+  order.reserve(n);
+  while (!ready.empty()) {
+    size_t pick = 0;
+    int64_t best_a = std::numeric_limits<int64_t>::max(), best_b = best_a;
+    for (size_t i = 0; i < ready.size(); ++i) {
+      const int v = ready[i];
+      int64_t freed = 0, reuse = 0;
+      bool reused = false;
+      for (int t : mm.activation_inputs(v))
+        if (remaining[t] == 1) {
+          if (!mm.is_graph_output(t)) freed += g.tensors[t].bytes;
+          if (!reused && mm.CanReuse(v, t)) {
+            reused = true;
+            reuse = g.tensors[t].bytes;
+          }
+        }
+      const int64_t foot = now + mm.output_bytes(v) - reuse, growth = mm.kept_output_bytes(v) - freed;
+      const int64_t a = growth_first ? growth : foot, b = growth_first ? foot : growth;
+      if (a < best_a || (a == best_a && (b < best_b || (b == best_b && v < ready[pick])))) {
+        best_a = a;
+        best_b = b;
+        pick = i;
+      }
+    }
+    const int v = ready[pick];
+    ready[pick] = ready.back();
+    ready.pop_back();
+    order.push_back(v);
+    for (int t : mm.activation_inputs(v))
+      if (--remaining[t] == 0 && !mm.is_graph_output(t)) now -= g.tensors[t].bytes;
+    now += mm.kept_output_bytes(v);
+    for (int s : g.succs(v))
+      if (--pending[s] == 0) ready.push_back(s);
+  }
+  return order;
+}
+
+Result<Found> Greedy(const MemoryModel& mm, const OrderRequest&) {
+  std::vector<int> a = GreedyPass(mm, false), b = GreedyPass(mm, true);
+  auto pa = mm.Profile(a), pb = mm.Profile(b);
+  if (!pa) return pa.error();
+  if (!pb) return pb.error();
+  const bool first = pa->peak <= pb->peak;
+  return Found{first ? a : b,
+               first ? "greedy: smallest step footprint, then least growth"
+                     : "greedy: least growth of resident memory, then smallest footprint",
+               false};
+}
+
+// The best of given (when topological), rpo and greedy: the incumbent of dp.
+Result<Found> BestHeuristic(const MemoryModel& mm, const OrderRequest& r, int64_t* peak) {
+  std::optional<Found> best;
+  int64_t best_peak = std::numeric_limits<int64_t>::max();
+  std::string which;
+  for (auto [name, fn] : {std::pair{"given", &Given}, std::pair{"rpo", &Rpo}, std::pair{"greedy", &Greedy}}) {
+    auto f = fn(mm, r);
+    if (!f) continue;
+    auto p = mm.Profile(f->order);
+    if (!p) return p.error();
+    if (p->peak < best_peak) {
+      best_peak = p->peak;
+      best = std::move(*f);
+      which = name;
+    }
+  }
+  if (!best) return Error{"no heuristic produced an order"};
+  best->note = which + ": " + best->note;
+  *peak = best_peak;
+  return std::move(*best);
+}
+
+// Exact DP over the downset lattice. R(D): bytes resident after running D; running v next
+// costs R(D) + out(v) - (an in-place reuse), and the value of D' = D + v is the smallest peak of
+// any order of D' (min over its last operator of max(value(D), that footprint)).
+Result<Found> Dp(const MemoryModel& mm, const OrderRequest& r, Clock::time_point deadline) {
+  int64_t incumbent = 0;
+  auto heuristic = BestHeuristic(mm, r, &incumbent);
+  if (!heuristic) return heuristic.error();
+  const Graph& g = mm.graph();
+  LatticeOptions lo;
+  lo.max_downsets = r.lattice_cap;
+  lo.time_limit_s = std::max(0.0, std::chrono::duration<double>(deadline - Clock::now()).count());
+  const DownsetLattice L = DownsetLattice::Enumerate(g, lo);
+  if (!L.complete()) {
+    heuristic->note += fmt::format("; dp not run: the lattice has {} (raise --lattice-cap to try it)",
+                                   L.incomplete_reason());
+    return heuristic;
+  }
+  const int N = L.size();
+  constexpr int64_t kInf = std::numeric_limits<int64_t>::max();
+  std::vector<int64_t> value(N, kInf), resident(N, -1);
+  std::vector<int> parent_op(N, -1), parent(N, -1);
+  value[0] = mm.initial_bytes();
+  resident[0] = mm.initial_bytes();
+  // Does tensor t die when v runs after downset d (every other consumer already in d)?
+  auto last_use = [&](int d, int v, int t) {
+    for (int c : g.tensors[t].consumers)
+      if (c != v && !L.Contains(d, c)) return false;
+    return true;
+  };
+  for (int d = 0; d < N; ++d) {
+    if ((d & 1023) == 0 && Clock::now() > deadline) {
+      heuristic->note += "; dp stopped at the time limit";
+      return heuristic;
+    }
+    if (value[d] == kInf) continue;
+    for (const auto* s = L.up_begin(d); s != L.up_end(d); ++s) {
+      const int v = s->op;
+      int64_t freed = 0, reuse = 0;
+      bool reused = false;
+      for (int t : mm.activation_inputs(v))
+        if (last_use(d, v, t)) {
+          if (!mm.is_graph_output(t)) freed += g.tensors[t].bytes;
+          if (!reused && mm.CanReuse(v, t)) {
+            reused = true;
+            reuse = g.tensors[t].bytes;
+          }
+        }
+      if (resident[s->to] < 0) resident[s->to] = resident[d] + mm.kept_output_bytes(v) - freed;
+      const int64_t cand = std::max(value[d], resident[d] + mm.output_bytes(v) - reuse);
+      if (cand >= incumbent) continue;  // cannot beat the best heuristic
+      if (cand < value[s->to]) {
+        value[s->to] = cand;
+        parent[s->to] = d;
+        parent_op[s->to] = v;
+      }
+    }
+  }
+  Found out;
+  out.proven = true;
+  if (value[L.full()] == kInf) {  // nothing beats the incumbent
+    out.order = std::move(heuristic->order);
+    out.note = fmt::format("dp over {} downsets: nothing beats the best heuristic ({})", N, heuristic->note);
+    return out;
+  }
+  for (int d = L.full(); d != 0; d = parent[d]) out.order.push_back(parent_op[d]);
+  std::reverse(out.order.begin(), out.order.end());
+  out.note = fmt::format("dp over {} downsets (width {}); beats the best heuristic ({})", N, L.max_ready(),
+                         heuristic->note);
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& OrderMethods() {
+  static const std::vector<std::string> methods = {"given", "rpo", "greedy", "dp", "auto"};
+  return methods;
+}
+
+std::string OrderMethodsHelp() {
+  return "\n  given   the order stored in the model file"
+         "\n  rpo     reverse post-order of a depth-first search"
+         "\n  greedy  smallest step footprint / least memory growth first (the better of the two)"
+         "\n  dp      exact DP over the downset lattice, proven optimal where it fits --lattice-cap"
+         "\n  auto    dp where the lattice fits, else the best heuristic";
+}
+
+Result<OrderResult> RunOrderer(const Graph& g, const OrderRequest& r) {
+  const auto t0 = Clock::now();
+  const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(std::min(r.time_limit_s, 1e7)));
+  int64_t activation_bytes = 0;
+  for (const Tensor& t : g.tensors) activation_bytes += t.is_constant ? 0 : t.bytes;
+  if (activation_bytes == 0)
+    return Error{"the graph records no activation tensor sizes (GML graphs and the RESPECT authors' dumps carry "
+                 "only parameter bytes): there is no memory to order by"};
+  MemoryModel mm(g, r.memory);
+  Result<Found> f = Error{""};
+  if (r.method == "given") f = Given(mm, r);
+  else if (r.method == "rpo") f = Rpo(mm, r);
+  else if (r.method == "greedy") f = Greedy(mm, r);
+  else if (r.method == "dp" || r.method == "auto") f = Dp(mm, r, deadline);
+  else {
+    std::string names;
+    for (const auto& m : OrderMethods()) names += (names.empty() ? "" : ", ") + m;
+    return Error{fmt::format("unknown ordering method '{}' (available: {})", r.method, names)};
+  }
+  if (!f) return Error{fmt::format("{}: {}", r.method, f.error().message)};
+  auto p = mm.Profile(f->order);
+  if (!p) return Error{fmt::format("{} produced an invalid order: {}", r.method, p.error().message)};
+  OrderResult out;
+  out.method = r.method;
+  out.order = std::move(f->order);
+  out.profile = std::move(*p);
+  out.lower_bound = std::min(mm.LowerBound(), out.profile.peak);
+  if (f->proven) out.lower_bound = out.profile.peak;
+  out.proven_optimal = out.lower_bound >= out.profile.peak;
+  out.gap = out.profile.peak > 0 ? static_cast<double>(out.profile.peak - out.lower_bound) / out.profile.peak : 0;
+  out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  out.note = std::move(f->note);
+  return out;
+}
+
+}  // namespace respect
