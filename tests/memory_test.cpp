@@ -5,13 +5,16 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <limits>
+#include <map>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "core/analysis.h"
+#include "exporters/reorder.h"
 #include "importers/model_source.h"
 #include "memory/memory_model.h"
 #include "memory/orderers.h"
@@ -239,6 +242,64 @@ TEST(Memory, RealModelsAndErrors) {
   auto capped = RunOrderer(*g, r);
   ASSERT_TRUE(capped.ok());
   EXPECT_NE(capped->note.find("dp not run"), std::string::npos) << capped->note;
+}
+
+
+// The reordered files re-import to the same graph with the operators in the new order, and the
+// stored order ("given") then peaks as the method reported.
+TEST(Memory, ReorderedModelFilesReimportToTheSameGraph) {
+  const std::string dir = ::testing::TempDir() + "/respect_reorder";
+  std::filesystem::create_directories(dir);
+  for (const char* rel : {"models/tflite/face_detection_short_range.tflite", "models/onnx/light_densenet121.onnx"}) {
+    SCOPED_TRACE(rel);
+    const std::string path = testing::SharedPath(rel);
+    auto g = LoadModel(path);
+    ASSERT_TRUE(g.ok()) << g.error().message;
+    OrderRequest r;
+    r.method = "greedy";
+    auto res = RunOrderer(*g, r);
+    ASSERT_TRUE(res.ok());
+    std::vector<int> identity(g->num_ops());
+    for (int i = 0; i < g->num_ops(); ++i) identity[i] = i;
+    ASSERT_NE(res->order, identity) << "the test needs an order that differs from the file's";
+    const std::string out = dir + "/reordered" + std::filesystem::path(path).extension().string();
+    ASSERT_TRUE(WriteReorderedModel(path, *g, res->order, out).ok());
+    auto h = LoadModel(out);
+    ASSERT_TRUE(h.ok()) << h.error().message;
+    ASSERT_EQ(h->num_ops(), g->num_ops());
+    ASSERT_EQ(h->tensors.size(), g->tensors.size());
+    // The same tensors (ONNX numbers them in node order, so compare by name).
+    std::map<std::string, int64_t> tg, th;
+    for (const Tensor& t : g->tensors) tg[t.name] = t.bytes;
+    for (const Tensor& t : h->tensors) th[t.name] = t.bytes;
+    EXPECT_EQ(th, tg);
+    auto names = [](const Graph& x, const std::vector<int>& ids) {
+      std::vector<std::string> n;
+      for (int t : ids) n.push_back(t < 0 ? "" : x.tensors[t].name);
+      return n;
+    };
+    for (int i = 0; i < h->num_ops(); ++i) {  // the file's operator i is the order's i-th
+      const Operator& a = h->ops[i];
+      const Operator& b = g->ops[res->order[i]];
+      EXPECT_EQ(a.type, b.type);
+      EXPECT_EQ(names(*h, a.inputs), names(*g, b.inputs));
+      EXPECT_EQ(names(*h, a.outputs), names(*g, b.outputs));
+      EXPECT_EQ(a.param_bytes, b.param_bytes);
+    }
+    r.method = "given";
+    auto given = RunOrderer(*h, r);
+    ASSERT_TRUE(given.ok());
+    EXPECT_EQ(given->profile.peak, res->profile.peak);
+    // A .tflite keeps its size: only the operator offsets move.
+    if (std::filesystem::path(path).extension() == ".tflite")
+      EXPECT_EQ(std::filesystem::file_size(out), std::filesystem::file_size(path));
+    // Wrong extensions and non-topological orders are refused, and nothing is written.
+    std::vector<int> backwards(res->order.rbegin(), res->order.rend());
+    EXPECT_FALSE(WriteReorderedModel(path, *g, backwards, dir + "/bad" + std::filesystem::path(path).extension().string()).ok());
+    EXPECT_FALSE(WriteReorderedModel(path, *g, res->order, dir + "/bad.pb").ok());
+    EXPECT_FALSE(std::filesystem::exists(dir + "/bad.pb"));
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -6,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/file_io.h"
+#include "exporters/reorder.h"
 #include "importers/model_source.h"
 #include "memory/orderers.h"
 #include "report/memory_report.h"
@@ -44,12 +46,15 @@ Runner AddOrder(CLI::App& app) {
                                   "lower_bound_bytes, gap, proven_optimal, peak_step, live_at_peak[], order[], "
                                   "footprint_bytes[], solve_seconds, note");
   app.add_option("--svg", o->svg, "draw the live-memory curve over the steps to FILE");
-  app.add_option("--out", o->out, "write the result JSON (as --json prints it) to FILE, atomically");
+  app.add_option("--out", o->out, "FILE.tflite / FILE.onnx: the model file with its operators stored in the new "
+                                  "order, everything else unchanged; any other name: the result JSON (as --json "
+                                  "prints it); written atomically");
   app.footer("Peak activation memory of a sequential order, under these conventions: graph inputs live from the\n"
              "start; parameters are excluded; an operator's inputs and outputs coexist while it runs; a tensor\n"
              "is freed after its last consumer; graph outputs live to the end.\n"
              "Examples:\n  respect order zoo:inception_v3\n  respect order model.tflite --method greedy --inplace\n"
-             "  respect order zoo:resnet50 --json --svg memory.svg");
+             "  respect order zoo:resnet50 --json --svg memory.svg\n"
+             "  respect order model.tflite --method dp --out model.reordered.tflite");
   return [o] {
     auto g = LoadModel(o->model);
     if (!g) return Fail(g.error().message);
@@ -79,8 +84,14 @@ Runner AddOrder(CLI::App& app) {
     j["footprint_bytes"] = res->profile.footprint;
     j["solve_seconds"] = res->seconds;
     j["note"] = res->note;
-    if (!o->out.empty())
-      if (auto st = WriteFileAtomic(o->out, j.dump(2) + "\n"); !st) return Fail(st.error().message);
+    if (!o->out.empty()) {
+      const std::string ext = std::filesystem::path(o->out).extension().string();
+      if (ext == ".tflite" || ext == ".onnx") {
+        if (auto st = WriteReorderedModel(o->model, *g, res->order, o->out); !st) return Fail(st.error().message);
+      } else if (auto st = WriteFileAtomic(o->out, j.dump(2) + "\n"); !st) {
+        return Fail(st.error().message);
+      }
+    }
     if (!o->svg.empty()) {
       const std::string title = fmt::format("{}: live activations over the order ({}{})", g->name, res->method,
                                             o->inplace ? ", in place" : "");
