@@ -44,7 +44,13 @@ Graph RandomMemoryNet(int n, uint32_t seed) {
     const int kind = rng() % 3;
     op.type = kind == 0 ? "ADD" : kind == 1 ? "RESHAPE" : "CONV_2D";
     op.op_class = kind == 0 ? OpClass::kElementwise : kind == 1 ? OpClass::kDataMovement : OpClass::kConv;
-    const int fan = 1 + static_cast<int>(rng() % 2);
+    // Some operators read only a constant (a dequantised weight, a constant fill): sources.
+    const int fan = rng() % 5 == 0 ? 0 : 1 + static_cast<int>(rng() % 2);
+    if (fan == 0) {
+      const int c = b.AddTensor(Int8Tensor(op.name + "/c", {500}));
+      b.tensor(c).is_constant = true;
+      op.inputs.push_back(c);
+    }
     for (int k = 0; k < fan; ++k) {
       if (v == 0 || rng() % 4 == 0) {
         op.inputs.push_back(inputs[rng() % inputs.size()]);
@@ -149,7 +155,7 @@ TEST(Memory, ProfileFollowsTheConventions) {
 
 TEST(Memory, DpEqualsBruteForceOverEveryTopologicalOrder) {
   int checked = 0, reuse_mattered = 0;
-  for (uint32_t seed = 1; seed <= 60; ++seed) {
+  for (uint32_t seed = 1; seed <= 150; ++seed) {
     Graph g = RandomMemoryNet(4 + static_cast<int>(seed % 6), seed);
     int64_t plain_best = 0;
     for (bool inplace : {false, true}) {
@@ -178,7 +184,7 @@ TEST(Memory, DpEqualsBruteForceOverEveryTopologicalOrder) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 120);
+  EXPECT_EQ(checked, 300);
   EXPECT_GT(reuse_mattered, 5) << "in-place reuse never changed the optimum: the test does not exercise it";
 }
 
@@ -241,7 +247,7 @@ TEST(Memory, RealModelsAndErrors) {
   r.lattice_cap = 2;
   auto capped = RunOrderer(*g, r);
   ASSERT_TRUE(capped.ok());
-  EXPECT_NE(capped->note.find("dp not run"), std::string::npos) << capped->note;
+  EXPECT_NE(capped->note.find("dp stopped"), std::string::npos) << capped->note;
 }
 
 

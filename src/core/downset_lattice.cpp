@@ -60,8 +60,8 @@ DownsetLattice DownsetLattice::Enumerate(const Graph& g, const LatticeOptions& o
   L.table_.assign(64, 0);
   // An antichain of w operators alone gives 2^w downsets (the closures of its subsets): a
   // graph that wide is refused before any work.
-  const WidthBounds width = GraphWidth(g, 50'000'000);
-  if (width.lower >= 62 || (int64_t{1} << width.lower) > o.max_downsets) {
+  const WidthBounds width = o.expand ? WidthBounds{} : GraphWidth(g, 50'000'000);
+  if (!o.expand && width.lower >= 62 || (int64_t{1} << width.lower) > o.max_downsets) {
     L.reason_ = fmt::format("at least 2^{} downsets (width {}{}), more than {}", width.lower,
                             width.exact() ? "" : ">= ", width.lower, o.max_downsets);
     L.max_ready_ = width.lower;
@@ -91,9 +91,16 @@ DownsetLattice DownsetLattice::Enumerate(const Graph& g, const LatticeOptions& o
   while (level_begin < L.size() && !stop) {
     const int level_end = L.size();
     std::vector<std::vector<int>> next_ready;
+    std::vector<int> chosen;
     for (int d = level_begin; d < level_end && !stop; ++d) {
       const std::vector<int>& rd = ready[d - level_begin];
-      for (int v : rd) {
+      chosen = rd;
+      if (o.expand) {
+        const bool keep = o.expand(L, d, chosen);
+        if (!keep) chosen.clear();
+        if (chosen.size() < rd.size()) ++L.pruned_;
+      }
+      for (int v : chosen) {
         std::memcpy(next.data(), L.bits(d), sizeof(uint64_t) * L.words_);
         next[v >> 6] |= uint64_t{1} << (v & 63);
         int to = L.Find(next.data());
@@ -128,6 +135,7 @@ DownsetLattice DownsetLattice::Enumerate(const Graph& g, const LatticeOptions& o
           }
         }
         edges.push_back({d, v, to});
+        if (o.on_step) o.on_step(L, d, v, to);
         if (stop) break;
       }
     }

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -27,9 +28,20 @@
 
 namespace respect {
 
+class DownsetLattice;
+
 struct LatticeOptions {
   int64_t max_downsets = 500'000;  // stop past this many (complete() is then false)
   double time_limit_s = std::numeric_limits<double>::infinity();  // wall clock
+  // Optional search over the lattice during enumeration (the memory-ordering DP). `expand` is
+  // called once per downset d, in index order, before d is extended; every step into d is known
+  // by then. It may remove operators from `ops` (d's ready operators, ascending) to extend d by
+  // fewer, or return false to leave d unextended. `on_step` is called for each step
+  // (from, op, to) as it is found. With `expand` set, the width precheck is skipped, and a
+  // complete() lattice holds every downset the search reached (pruned() counts the downsets it
+  // left unextended or narrowed).
+  std::function<bool(const DownsetLattice&, int d, std::vector<int>& ops)> expand;
+  std::function<void(const DownsetLattice&, int from, int op, int to)> on_step;
 };
 
 class DownsetLattice {
@@ -68,9 +80,12 @@ class DownsetLattice {
   // The largest number of ready operators of any downset (a lower bound on the graph's width,
   // and equal to it when complete).
   int max_ready() const { return max_ready_; }
+  // With LatticeOptions::expand: how many downsets the search pruned or narrowed.
+  int64_t pruned() const { return pruned_; }
 
  private:
   int n_ = 0, words_ = 0, max_ready_ = 0;
+  int64_t pruned_ = 0;
   bool complete_ = false;
   std::string reason_;
   std::vector<uint64_t> bits_;

@@ -118,74 +118,108 @@ Result<Found> BestHeuristic(const MemoryModel& mm, const OrderRequest& r, int64_
   return std::move(*best);
 }
 
-// Exact DP over the downset lattice. R(D): bytes resident after running D; running v next
-// costs R(D) + out(v) - (an in-place reuse), and the value of D' = D + v is the smallest peak of
-// any order of D' (min over its last operator of max(value(D), that footprint)).
+// Exact DP over the downset lattice, searched during enumeration. R(D): bytes resident after
+// running D; running v next costs R(D) + out(v) - (an in-place reuse), and the value of
+// D' = D + v is the smallest peak of any order of D' (min over its last operator of
+// max(value(D), that footprint)). Three prunings keep it exact:
+//   - a downset whose value is already at least the incumbent's peak is not extended;
+//   - a "free" ready operator (its footprint within the peak so far, and running it does not
+//     grow resident memory) is run at once, alone: moving it to the front of any completion
+//     frees its dying inputs earlier and adds no more than it frees, so no step gets costlier
+//     (and an operator later made the last reader of a tensor can only gain an in-place reuse);
+//   - an operator with no activation input (a source: it frees nothing) is run only when one of
+//     its consumers is otherwise due (every non-source predecessor run): moving a source to just
+//     before its first consumer lowers every step in between, and its own footprint is then at
+//     most that consumer's. Some optimal order obeys both rules at every step.
 Result<Found> Dp(const MemoryModel& mm, const OrderRequest& r, Clock::time_point deadline) {
   int64_t incumbent = 0;
   auto heuristic = BestHeuristic(mm, r, &incumbent);
   if (!heuristic) return heuristic.error();
   const Graph& g = mm.graph();
+  const int n = g.num_ops();
+  constexpr int64_t kInf = std::numeric_limits<int64_t>::max();
+  std::vector<int64_t> value = {mm.initial_bytes()}, resident = {mm.initial_bytes()};
+  std::vector<int> parent = {-1}, parent_op = {-1};
+  // Running v after downset L[d]: its footprint and the change of resident memory.
+  auto step = [&](const DownsetLattice& L, int d, int v, int64_t* growth) {
+    int64_t freed = 0, reuse = 0;
+    bool reused = false;
+    for (int t : mm.activation_inputs(v)) {
+      bool last = true;
+      for (int c : g.tensors[t].consumers) last = last && (c == v || L.Contains(d, c));
+      if (!last) continue;
+      if (!mm.is_graph_output(t)) freed += g.tensors[t].bytes;
+      if (!reused && mm.CanReuse(v, t)) {
+        reused = true;
+        reuse = g.tensors[t].bytes;
+      }
+    }
+    *growth = mm.kept_output_bytes(v) - freed;
+    return resident[d] + mm.output_bytes(v) - reuse;
+  };
   LatticeOptions lo;
   lo.max_downsets = r.lattice_cap;
   lo.time_limit_s = std::max(0.0, std::chrono::duration<double>(deadline - Clock::now()).count());
+  // Source operators (no activation input: constant producers, dequantised weights) of which
+  // some consumer reads: see the third rule above.
+  std::vector<char> source(n, 0);
+  for (int v = 0; v < n; ++v) source[v] = mm.activation_inputs(v).empty() && !g.succs(v).empty();
+  lo.expand = [&](const DownsetLattice& L, int d, std::vector<int>& ops) {
+    if (value[d] >= incumbent) return false;
+    for (int v : ops) {
+      int64_t growth = 0;
+      if (step(L, d, v, &growth) <= value[d] && growth <= 0) {
+        ops = {v};
+        return true;
+      }
+    }
+    ops.erase(std::remove_if(ops.begin(), ops.end(),
+                             [&](int v) {
+                               if (!source[v]) return false;
+                               for (int w : g.succs(v)) {
+                                 bool due = true;
+                                 for (int p : g.preds(w)) due = due && (source[p] || L.Contains(d, p));
+                                 if (due) return false;
+                               }
+                               return true;
+                             }),
+              ops.end());
+    return true;
+  };
+  lo.on_step = [&](const DownsetLattice& L, int from, int v, int to) {
+    int64_t growth = 0;
+    const int64_t foot = step(L, from, v, &growth);
+    if (to == static_cast<int>(value.size())) {
+      value.push_back(kInf);
+      resident.push_back(resident[from] + growth);
+      parent.push_back(-1);
+      parent_op.push_back(-1);
+    }
+    const int64_t cand = std::max(value[from], foot);
+    if (cand < incumbent && cand < value[to]) {
+      value[to] = cand;
+      parent[to] = from;
+      parent_op[to] = v;
+    }
+  };
   const DownsetLattice L = DownsetLattice::Enumerate(g, lo);
   if (!L.complete()) {
-    heuristic->note += fmt::format("; dp not run: the lattice has {} (raise --lattice-cap to try it)",
+    heuristic->note += fmt::format("; dp stopped: the search reached {} (raise --lattice-cap or the time limit)",
                                    L.incomplete_reason());
     return heuristic;
   }
-  const int N = L.size();
-  constexpr int64_t kInf = std::numeric_limits<int64_t>::max();
-  std::vector<int64_t> value(N, kInf), resident(N, -1);
-  std::vector<int> parent_op(N, -1), parent(N, -1);
-  value[0] = mm.initial_bytes();
-  resident[0] = mm.initial_bytes();
-  // Does tensor t die when v runs after downset d (every other consumer already in d)?
-  auto last_use = [&](int d, int v, int t) {
-    for (int c : g.tensors[t].consumers)
-      if (c != v && !L.Contains(d, c)) return false;
-    return true;
-  };
-  for (int d = 0; d < N; ++d) {
-    if ((d & 1023) == 0 && Clock::now() > deadline) {
-      heuristic->note += "; dp stopped at the time limit";
-      return heuristic;
-    }
-    if (value[d] == kInf) continue;
-    for (const auto* s = L.up_begin(d); s != L.up_end(d); ++s) {
-      const int v = s->op;
-      int64_t freed = 0, reuse = 0;
-      bool reused = false;
-      for (int t : mm.activation_inputs(v))
-        if (last_use(d, v, t)) {
-          if (!mm.is_graph_output(t)) freed += g.tensors[t].bytes;
-          if (!reused && mm.CanReuse(v, t)) {
-            reused = true;
-            reuse = g.tensors[t].bytes;
-          }
-        }
-      if (resident[s->to] < 0) resident[s->to] = resident[d] + mm.kept_output_bytes(v) - freed;
-      const int64_t cand = std::max(value[d], resident[d] + mm.output_bytes(v) - reuse);
-      if (cand >= incumbent) continue;  // cannot beat the best heuristic
-      if (cand < value[s->to]) {
-        value[s->to] = cand;
-        parent[s->to] = d;
-        parent_op[s->to] = v;
-      }
-    }
-  }
+  const std::string searched = fmt::format("dp searched {} downsets ({} pruned or narrowed)", L.size(), L.pruned());
   Found out;
   out.proven = true;
-  if (value[L.full()] == kInf) {  // nothing beats the incumbent
+  const int full = L.size() - 1;
+  if (L.cardinality(full) != n || value[full] == kInf) {  // nothing beats the incumbent
     out.order = std::move(heuristic->order);
-    out.note = fmt::format("dp over {} downsets: nothing beats the best heuristic ({})", N, heuristic->note);
+    out.note = fmt::format("{}: nothing beats the best heuristic ({})", searched, heuristic->note);
     return out;
   }
-  for (int d = L.full(); d != 0; d = parent[d]) out.order.push_back(parent_op[d]);
+  for (int d = full; d != 0; d = parent[d]) out.order.push_back(parent_op[d]);
   std::reverse(out.order.begin(), out.order.end());
-  out.note = fmt::format("dp over {} downsets (width {}); beats the best heuristic ({})", N, L.max_ready(),
-                         heuristic->note);
+  out.note = fmt::format("{}; beats the best heuristic ({})", searched, heuristic->note);
   return out;
 }
 
