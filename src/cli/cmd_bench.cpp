@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "bench/paper_suite.h"
+#include "bench/memory_suite.h"
 #include "bench/rlilp_suite.h"
 #include "cli/commands.h"
 #include "core/file_io.h"
@@ -16,6 +17,7 @@
 #include "learn/imitation_task.h"
 #include "learn/policy.h"
 #include "report/bench_report.h"
+#include "report/memory_report.h"
 #include "report/rlilp_report.h"
 #include "schedulers/scheduler.h"
 
@@ -153,6 +155,37 @@ int RunRlIlp(const Options& o) {
   return 0;
 }
 
+template <typename Options>
+int RunMemory(const Options& o) {
+  MemorySuiteOptions so;
+  so.models = o.models;
+  for (auto& m : so.models)
+    if (m.find(':') == std::string::npos && m.find('/') == std::string::npos && m.find('.') == std::string::npos)
+      m = "zoo:" + m;  // bare zoo names, as the paper suite takes them
+  // This suite's default: 10 s per method (the shared default is the ilp's 20 s).
+  so.time_limit_s = o.time_limit == 20 ? 10 : o.time_limit;
+  if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
+  auto r = RunMemorySuite(so);
+  if (!r) return Fail(r.error().message);
+  std::string command = "respect bench --suite memory";
+  if (so.time_limit_s != 10) command += fmt::format(" --time-limit {}", so.time_limit_s);
+  if (!o.models.empty()) command += fmt::format(" --models {}", fmt::join(o.models, " "));
+  const nlohmann::json j = MemorySuiteJson(*r);
+  const std::string md = MemorySuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-memory.svg");
+  if (!o.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
+    if (auto st = WriteFileAtomic(o.out + "/bench-memory.svg", MemoryReductionChartSvg(*r)); !st)
+      return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-memory.json", j.dump(2) + "\n"); !st) return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-memory.md", md); !st) return Fail(st.error().message);
+  }
+  if (o.json) std::printf("%s\n", j.dump(2).c_str());
+  else std::printf("%s", md.c_str());
+  return 0;
+}
+
 }  // namespace
 
 Runner AddBench(CLI::App& app) {
@@ -174,8 +207,9 @@ Runner AddBench(CLI::App& app) {
                                       "schedule with the learned policy, on the authors' graphs and the "
                                       "paper's models); scale (every method on 1k-10k-operator random "
                                       "DAGs: time, memory, gap); rl-ilp (cold ilp against rl-ilp: "
-                                      "values, proofs, time to the proven optimum)")
-      ->required()->check(CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp"}));
+                                      "values, proofs, time to the proven optimum); memory (peak activation "
+                                      "memory of each operator-ordering method on real models)")
+      ->required()->check(CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp", "memory"}));
   app.add_option("--policy", o->policy, "rl-speed: policy file (default: the shipped one)");
   app.add_option("--out", o->out, "directory for bench-paper.md, bench-paper.json and one "
                                   "bench-paper-kK.svg chart per K (written atomically)");
@@ -183,7 +217,8 @@ Runner AddBench(CLI::App& app) {
   app.add_option("--time-limit", o->time_limit, "wall-clock seconds per ilp solve")
       ->check(CLI::Range(0.01, 86400.0))->capture_default_str();
   app.add_option("--stages,-k", o->stages, "pipeline sizes")->capture_default_str();
-  app.add_option("--models", o->models, "zoo models (default: the paper's ten)");
+  app.add_option("--models", o->models, "zoo models (default: the paper's ten); memory: model files or zoo names "
+                                        "(default: inception_v3, inception_resnet_v2 and every shared model)");
   app.add_option("--graphs", o->graphs, "directory of the RESPECT authors' graph dumps; '' skips "
                                         "the published-partition comparison")->capture_default_str();
   app.add_option("--graph-names", o->graph_names, "only these dumps (file stems), e.g. resnet50");
@@ -201,6 +236,7 @@ Runner AddBench(CLI::App& app) {
   app.footer("Example:\n  respect bench --suite paper --out docs/bench   (about 15 minutes on 2 cores)\n"
              "  respect bench --suite scale --out docs/bench   (--time-limit 10: about 15 minutes)\n"
              "  respect bench --suite rl-ilp --out docs/bench   (60 s per method and instance: up to 40 minutes)\n"
+             "  respect bench --suite memory --out docs/bench   (seconds)\n"
              "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten models)\n"
              "  respect bench --suite paper --models resnet50 -k 4 --graphs ''   (seconds)");
   return [o] {
@@ -221,6 +257,7 @@ Runner AddBench(CLI::App& app) {
     }
     if (o->suite == "scale") return RunScale(*o);
     if (o->suite == "rl-ilp") return RunRlIlp(*o);
+    if (o->suite == "memory") return RunMemory(*o);
     PaperSuiteOptions po;
     po.device = o->device;
     po.time_limit_s = o->time_limit;

@@ -4,11 +4,20 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "bench/memory_suite.h"
 #include "memory/orderers.h"
 
 namespace respect {
 
 // A step chart of the bytes live at each step (KiB or MiB by size), the peak and the bound.
 std::string MemoryCurveSvg(const Graph& g, const OrderResult& r, const std::string& title);
+
+// `respect bench --suite memory`: JSON, Markdown (one table per convention) and a chart of each
+// method's peak relative to the stored order, per model.
+nlohmann::json MemorySuiteJson(const MemorySuiteResult& r);
+std::string MemorySuiteMarkdown(const MemorySuiteResult& r, const std::string& command, const std::string& chart);
+std::string MemoryReductionChartSvg(const MemorySuiteResult& r);
 
 }  // namespace respect
