@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "core/analysis.h"
 #include "importers/importers.h"
@@ -202,6 +205,36 @@ TEST(Zoo, BadSpecsAreRejected) {
   auto e = BuildZooModel("nosuchnet");
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.error().message.find("available:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace respect
+
+namespace respect {
+namespace {
+
+// RandWire-WS small regime: the paper reports 5.6 +- 0.1 M parameters (mean and deviation over
+// its random graphs); so do five seeds here. The seed changes the wiring, nodes= the stage size.
+TEST(Zoo, RandWireMatchesThePaperAndFollowsItsOptions) {
+  std::set<int> edge_counts;
+  double sum = 0;
+  for (int seed = 0; seed < 5; ++seed) {
+    auto g = BuildZooModel(fmt::format("randwire:granularity=keras,seed={}", seed));
+    ASSERT_TRUE(g.ok()) << g.error().message;
+    const double params = g->TotalParamBytes() / 4.0;
+    EXPECT_NEAR(params, 5.6e6, 0.3e6) << seed;
+    sum += params;
+    edge_counts.insert(g->num_edges());
+    EXPECT_TRUE(g.ok());
+  }
+  EXPECT_NEAR(sum / 5, 5.6e6, 0.1e6);
+  EXPECT_GT(edge_counts.size(), 1u);
+  auto small = BuildZooModel("randwire:nodes=8");
+  auto big = BuildZooModel("randwire:nodes=32");
+  ASSERT_TRUE(small.ok() && big.ok());
+  EXPECT_LT(small->num_ops(), big->num_ops());
+  EXPECT_FALSE(BuildZooModel("randwire:nodes=2").ok());
+  EXPECT_FALSE(BuildZooModel("randwire:seed=x").ok());
 }
 
 }  // namespace

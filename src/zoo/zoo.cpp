@@ -79,6 +79,12 @@ const std::vector<Entry>& Registry() {
        [](auto& n, auto& o) { return EfficientNetEdgeTpu(n, o, 1.0, 1.1); }},
       {{"efficientnet_edgetpu_l", "EfficientNet-EdgeTPU-L", 300, 10'681'920, 9'144'920},
        [](auto& n, auto& o) { return EfficientNetEdgeTpu(n, o, 1.2, 1.4); }},
+      // RandWire-WS (Xie et al. 2019), small regime (C = 78, N = 32, WS(4, 0.75)): the paper
+      // reports 5.6 +- 0.1 M parameters over its random graphs; these counts are this builder's
+      // at seed 0 (the graphs, and so the count, change with the seed).
+      {{"randwire", "RandWire-WS small regime, random graphs (Xie et al. 2019; nodes=, seed=)", 224, 5'563'055,
+        3'877'575, false},
+       zoo::RandWire},
   };
   return entries;
 }
@@ -128,7 +134,7 @@ Result<Graph> BuildZooModel(const std::string& spec) {
     while (std::getline(ss, item, ',')) {
       const size_t eq = item.find('=');
       if (eq == std::string::npos)
-        return Error{fmt::format("zoo: '{}' is not key=value (keys: input, granularity, top, alpha, classes)", item)};
+        return Error{fmt::format("zoo: '{}' is not key=value (keys: input, granularity, top, alpha, classes, nodes, seed)", item)};
       const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
       try {
         size_t used = 0;
@@ -136,13 +142,15 @@ Result<Graph> BuildZooModel(const std::string& spec) {
         else if (key == "alpha") o.alpha = std::stod(value, &used);
         else if (key == "classes") o.classes = std::stoi(value, &used);
         else if (key == "top") o.include_top = std::stoi(value, &used) != 0;
+        else if (key == "nodes") o.nodes = std::stoi(value, &used);
+        else if (key == "seed") o.seed = std::stoull(value, &used);
         else if (key == "granularity") {
           if (value != "fused" && value != "keras")
             return Error{fmt::format("zoo: granularity must be 'fused' or 'keras', got '{}'", value)};
           o.keras = value == "keras";
           used = value.size();
         } else {
-          return Error{fmt::format("zoo: unknown option '{}' (keys: input, granularity, top, alpha, classes)", key)};
+          return Error{fmt::format("zoo: unknown option '{}' (keys: input, granularity, top, alpha, classes, nodes, seed)", key)};
         }
         if (used != value.size()) throw std::invalid_argument(value);
       } catch (const std::exception&) {

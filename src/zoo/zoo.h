@@ -23,6 +23,8 @@ struct ZooOptions {
   bool include_top = true;  // top=1 (classifier) or top=0 (feature extractor, as the dumps)
   double alpha = 1.0;       // width multiplier (mobilenet, mobilenet_v2)
   int classes = 1000;
+  int nodes = 0;            // randwire: nodes per stage (0 = 32, the paper's N)
+  uint64_t seed = 0;        // randwire: the seed of its random graphs
 };
 
 struct ZooModelInfo {
@@ -33,10 +35,14 @@ struct ZooModelInfo {
   // with and without the classifier, at alpha = 1.
   int64_t params_with_top;
   int64_t params_without_top;
+  // false where the count depends on options (randwire's random graphs): the figures are then
+  // this builder's at the defaults, and the published one is in the description.
+  bool published_exact = true;
 };
 
 const std::vector<ZooModelInfo>& ZooModels();
-// Parses "resnet50" or "resnet50:input=299,granularity=keras,top=0,alpha=0.5".
+// Parses "resnet50" or "resnet50:input=299,granularity=keras,top=0,alpha=0.5" (randwire also
+// takes nodes=N and seed=S).
 Result<Graph> BuildZooModel(const std::string& spec);
 Result<Graph> BuildZooModel(const std::string& name, const ZooOptions& options);
 
