@@ -91,8 +91,8 @@ Result<Found> Greedy(const MemoryModel& mm, const OrderRequest&) {
   if (!pb) return pb.error();
   const bool first = pa->peak <= pb->peak;
   return Found{first ? a : b,
-               first ? "greedy: smallest step footprint, then least growth"
-                     : "greedy: least growth of resident memory, then smallest footprint",
+               first ? "smallest step footprint, then least growth"
+                     : "least growth of resident memory, then smallest footprint",
                false};
 }
 
