@@ -6,6 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
+# Test-only: a real browser renders the HTML reports (tests/report_test.cpp).
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+  echo "run_tests: installing chromium (headless rendering of the HTML reports)" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends chromium
+fi
+
 echo "== importer robustness under ASan + UBSan" >&2
 cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRESPECT_SANITIZE=ON > /dev/null
 cmake --build build-sanitize -j "$(nproc)" --target importer_fuzz_test

@@ -1,6 +1,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -9,6 +10,8 @@
 #include "cost/cost_model.h"
 #include "importers/model_source.h"
 #include "report/graphviz_export.h"
+#include "report/html_report.h"
+#include "report/stage_picture.h"
 #include "report/pipeline_report.h"
 #include "schedulers/rl_ilp.h"
 #include "schedulers/scheduler.h"
@@ -17,7 +20,7 @@ namespace respect::cli {
 
 Runner AddSchedule(CLI::App& app) {
   struct Options {
-    std::string model, method = "auto", objective = "throughput", device = "usb", out, svg;
+    std::string model, method = "auto", objective = "throughput", device = "usb", out, svg, report;
     RlOptions rl;
     bool rl_unmasked = false;
     int stages = 0, window = -1;
@@ -61,7 +64,11 @@ Runner AddSchedule(CLI::App& app) {
   app.add_option("--seed", o->rl.seed, "rl: seed of the sampled orders")->capture_default_str();
   app.add_flag("--quiet,-q", o->quiet, "no progress lines on stderr during long solves");
   app.add_option("--out", o->out, "write the result JSON (as --json prints it) to FILE, atomically");
-  app.add_option("--svg", o->svg, "draw the graph coloured by stage to FILE");
+  app.add_option("--svg", o->svg, "draw the graph with one cluster per stage (chains collapsed, crossing "
+                                  "tensors labelled) to FILE");
+  app.add_option("--report", o->report, "write a self-contained HTML report to FILE: the verdict on what limits "
+                                        "the pipeline, the stage table, the stage-balance chart against Coral's "
+                                        "compiler partition, the stage picture, the command");
   app.add_flag("--json", o->json, "print one JSON object: model, method, objective, stages, "
                                   "assignment, order, stage_costs[], period_ms, latency_ms, "
                                   "throughput_ips, objective_value, lower_bound, proven_optimal, gap, "
@@ -76,6 +83,7 @@ Runner AddSchedule(CLI::App& app) {
              "Examples:\n  respect schedule zoo:resnet50 --stages 4\n"
              "  respect schedule zoo:inception_v4 -k 6 --method dp --json --out plan.json\n"
              "  respect schedule zoo:resnet101 -k 5 --method rl --rl-samples 16\n"
+             "  respect schedule zoo:inception_resnet_v2 -k 6 --report report.html\n"
              "  respect simulate zoo:inception_v4 --schedule plan.json");
   return [o] {
     auto loaded = LoadModelOnDevice(o->model, o->device);
@@ -111,8 +119,11 @@ Runner AddSchedule(CLI::App& app) {
     const PipelineCost cost = EvaluateSchedule(model, res->schedule);
     // The baseline every report compares against.
     double compiler_period = 0;
-    if (auto base = RunScheduler("compiler", model, {o->stages, Objective::kThroughput}); base)
-      compiler_period = EvaluateSchedule(model, base->schedule).period_s;
+    std::optional<PipelineCost> compiler_cost;
+    if (auto base = RunScheduler("compiler", model, {o->stages, Objective::kThroughput}); base) {
+      compiler_cost = EvaluateSchedule(model, base->schedule);
+      compiler_period = compiler_cost->period_s;
+    }
 
     nlohmann::json j;
     j["model"] = g->name;
@@ -143,8 +154,31 @@ Runner AddSchedule(CLI::App& app) {
     }
     if (!o->out.empty())
       if (auto st = WriteFileAtomic(o->out, j.dump(2) + "\n"); !st) return Fail(st.error().message);
-    if (!o->svg.empty())
-      if (auto st = WriteSvg(*g, o->svg, &res->schedule.stage_of); !st) return Fail(st.error().message);
+    if (!o->svg.empty()) {
+      auto svg = RenderDotSvg(StageClusterDot(*g, res->schedule, cost, *device), g->num_ops());
+      if (!svg) return Fail(fmt::format("{}: {}", o->svg, svg.error().message));
+      if (auto st = WriteFileAtomic(o->svg, *svg); !st) return Fail(st.error().message);
+    }
+    if (!o->report.empty()) {
+      HtmlReportInput in;
+      in.command = CommandLine();
+      in.graph = g;
+      in.device = device;
+      in.schedule = res->schedule;
+      in.cost = cost;
+      in.method = res->method;
+      in.objective = ObjectiveName(req.objective);
+      in.has_solve = true;
+      in.objective_value = res->objective_value;
+      in.lower_bound = res->lower_bound;
+      in.gap = res->gap;
+      in.proven = res->proven_optimal;
+      in.solve_seconds = res->solve_seconds;
+      in.note = res->note;
+      in.phases = res->phases;
+      if (compiler_cost) in.baseline = *compiler_cost;
+      if (auto st = WriteFileAtomic(o->report, HtmlReport(in)); !st) return Fail(st.error().message);
+    }
     if (o->json) {
       std::printf("%s\n", j.dump(2).c_str());
       return 0;

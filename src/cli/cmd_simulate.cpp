@@ -8,6 +8,8 @@
 #include "cost/pipeline_sim.h"
 #include "importers/model_source.h"
 #include "report/pipeline_report.h"
+#include "core/file_io.h"
+#include "report/html_report.h"
 #include "schedulers/compiler_partitioner.h"
 #include "schedulers/objective.h"
 #include "schedulers/schedule.h"
@@ -48,7 +50,7 @@ int Sweep(const Graph& g, const DeviceProfile& device, int max_stages, bool json
 
 Runner AddSimulate(CLI::App& app) {
   struct Options {
-    std::string model, device = "usb", schedule;
+    std::string model, device = "usb", schedule, report;
     int stages = 0, inferences = 100, sweep = 0;
     bool json = false;
   };
@@ -66,13 +68,17 @@ Runner AddSimulate(CLI::App& app) {
       ->check(CLI::Range(1, 64))->excludes(sched);
   app.add_option("--inferences", o->inferences, "inferences in the discrete-event simulation")
       ->check(CLI::Range(1, 10'000'000))->capture_default_str();
+  app.add_option("--report", o->report, "write a self-contained HTML report (verdict, stage table, stage-balance "
+                                        "chart against Coral's compiler partition, stage picture) to FILE")
+      ->excludes("--sweep");
   app.add_flag("--json", o->json, "print one JSON object (stages[], period_ms, latency_ms, "
                                   "throughput_ips, simulation{...})");
   app.footer("With neither --schedule nor --stages the whole model runs on one TPU.\n"
              "Examples:\n  respect simulate zoo:resnet50:input=299\n"
              "  respect simulate zoo:inception_v4 --stages 4 --device usb-max --json\n"
              "  respect simulate model.tflite --schedule plan.json --inferences 1000\n"
-             "  respect simulate zoo:inception_v4 --sweep 6");
+             "  respect simulate zoo:inception_v4 --sweep 6\n"
+             "  respect simulate zoo:inception_v4 --stages 4 --report pipeline.html");
   return [o] {
     auto loaded = LoadModelOnDevice(o->model, o->device);
     if (!loaded) return Fail(loaded.error().message);
@@ -97,6 +103,18 @@ Runner AddSimulate(CLI::App& app) {
     std::vector<double> T;
     for (const auto& st : cost.stages) T.push_back(st.latency_s);
     const PipelineSimulation sim = SimulatePipeline(T, o->inferences);
+    if (!o->report.empty()) {
+      HtmlReportInput in;
+      in.command = CommandLine();
+      in.graph = g;
+      in.device = device;
+      in.schedule = s;
+      in.cost = cost;
+      in.method = how;
+      if (how != "compiler partition" && s.num_stages > 1)
+        if (auto base = CompilerPartition(*g, s.num_stages); base) in.baseline = EvaluateSchedule(model, *base);
+      if (auto st = WriteFileAtomic(o->report, HtmlReport(in)); !st) return Fail(st.error().message);
+    }
     if (o->json) {
       nlohmann::json j = PipelineCostJson(cost);
       j["model"] = g->name;

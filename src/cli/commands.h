@@ -23,6 +23,9 @@ Runner AddBench(CLI::App& app);
 Runner AddTrain(CLI::App& app);
 Runner AddEval(CLI::App& app);
 
+// The command line as typed (program name "respect"; arguments with spaces quoted), for reports.
+const std::string& CommandLine();
+
 // Prints "respect: error: <message>" on stderr and returns 2.
 int Fail(const std::string& message);
 

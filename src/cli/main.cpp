@@ -12,6 +12,12 @@
 
 namespace respect::cli {
 
+namespace {
+std::string g_command_line;
+}  // namespace
+
+const std::string& CommandLine() { return g_command_line; }
+
 int Fail(const std::string& message) {
   std::fprintf(stderr, "respect: error: %s\n", message.c_str());
   return 2;
@@ -30,6 +36,11 @@ Result<ModelOnDevice> LoadModelOnDevice(const std::string& model, const std::str
 
 int main(int argc, char** argv) {
   using namespace respect::cli;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = i == 0 ? std::string("respect") : std::string(argv[i]);
+    if (a.find_first_of(" \t'\"$") != std::string::npos) a = "'" + a + "'";
+    g_command_line += (i ? " " : "") + a;
+  }
   CLI::App app{
       "respect: split a DNN across a pipeline of Edge TPUs and order its operators.\n"
       "MODEL arguments accept a file (.tflite, .onnx, .gml, .json), zoo:NAME[:key=value,...]\n"
@@ -45,7 +56,7 @@ int main(int argc, char** argv) {
   add("inspect", "Summarise a model's graph (JSON with --json; pictures with --dot/--svg)", AddInspect);
   add("zoo", "List the built-in models with their sizes", AddZoo);
   respect::RegisterRlScheduler();
-  add("schedule", "Split a model across K Edge TPUs (methods: compiler, profiling, list, dp, ilp, rl, auto)", AddSchedule);
+  add("schedule", "Split a model across K Edge TPUs (methods: compiler, profiling, list, dp, ilp, exact, rl, rl-ilp, auto)", AddSchedule);
   add("order", "Order a model's operators for the smallest peak of live activation memory", AddOrder);
   add("bench", "Compare every method on the RESPECT paper's models and the authors' partitions", AddBench);
   add("train", "Train a RESPECT pointer-network policy with REINFORCE on synthetic graphs", AddTrain);

@@ -1,0 +1,41 @@
+// `--report FILE.html`: one self-contained HTML page about a pipeline (inline SVG and CSS, no
+// network needed): the command that produced it, the model, the method with its bound, gap and
+// proven status, a one-line verdict on what limits the pipeline, the per-stage table, the
+// stage-balance chart (against a baseline schedule when given) and the stage-cluster picture.
+// The page is XHTML-clean (every element closed), so XML tools can read it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/graph.h"
+#include "cost/cost_model.h"
+#include "schedulers/schedule.h"
+#include "schedulers/scheduler.h"
+
+namespace respect {
+
+struct HtmlReportInput {
+  std::string command;        // the exact command line
+  const Graph* graph = nullptr;
+  const DeviceProfile* device = nullptr;
+  Schedule schedule;
+  PipelineCost cost;
+  std::string method = "(given)", objective = "throughput";
+  bool has_solve = false;     // method/bound/gap below are meaningful (schedule), not (simulate)
+  double objective_value = 0, lower_bound = 0, gap = 0, solve_seconds = 0;
+  bool proven = false;
+  std::string note;
+  std::vector<PhaseReport> phases;
+  std::optional<PipelineCost> baseline;  // drawn beside the schedule in the balance chart
+  std::string baseline_label = "compiler";
+};
+
+// Errors only when the cluster picture cannot be laid out (it is then left out with a note).
+std::string HtmlReport(const HtmlReportInput& in);
+
+// What limits the pipeline, in one sentence (the bottleneck stage and its largest time part).
+std::string BottleneckVerdict(const PipelineCost& cost, const DeviceProfile& p);
+
+}  // namespace respect
