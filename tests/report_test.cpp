@@ -186,5 +186,22 @@ TEST(Report, SimulateWritesTheSameReport) {
   std::filesystem::remove(html);
 }
 
+TEST(Report, ExpandChainsDrawsEveryOperator) {
+  const std::string a = ::testing::TempDir() + "/respect_a.svg", b = ::testing::TempDir() + "/respect_b.svg";
+  ASSERT_EQ(Shell(fmt::format("{} schedule zoo:resnet50 -k 4 -q --svg {} >/dev/null 2>&1", RESPECT_BINARY, a)).code, 0);
+  ASSERT_EQ(Shell(fmt::format("{} schedule zoo:resnet50 -k 4 -q --expand-chains --svg {} >/dev/null 2>&1",
+                              RESPECT_BINARY, b)).code, 0);
+  auto count = [](const std::string& svg) {
+    size_t n = 0;
+    for (size_t at = svg.find("class=\"node\""); at != std::string::npos; at = svg.find("class=\"node\"", at + 1)) ++n;
+    return n;
+  };
+  const std::string sa = Slurp(a), sb = Slurp(b);
+  EXPECT_EQ(XmlProblem(sb), "");
+  EXPECT_EQ(count(sb), 75u);  // ResNet-50 fused: 75 operators
+  EXPECT_LT(count(sa), 60u);
+  for (int k = 0; k < 4; ++k) EXPECT_NE(sa.find(fmt::format("stage {}", k)), std::string::npos);
+}
+
 }  // namespace
 }  // namespace respect

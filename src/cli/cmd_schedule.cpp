@@ -26,7 +26,7 @@ Runner AddSchedule(CLI::App& app) {
     int stages = 0, window = -1;
     int64_t lattice_cap = 500'000;
     double time_limit = 30, lambda = 1.0;
-    bool json = false, align_children = false, quiet = false;
+    bool json = false, align_children = false, quiet = false, expand_chains = false;
   };
   auto o = std::make_shared<Options>();
   std::string methods;
@@ -66,6 +66,8 @@ Runner AddSchedule(CLI::App& app) {
   app.add_option("--out", o->out, "write the result JSON (as --json prints it) to FILE, atomically");
   app.add_option("--svg", o->svg, "draw the graph with one cluster per stage (chains collapsed, crossing "
                                   "tensors labelled) to FILE");
+  app.add_flag("--expand-chains", o->expand_chains, "--svg/--report: one box per operator instead of one per "
+                                                    "chain inside a stage");
   app.add_option("--report", o->report, "write a self-contained HTML report to FILE: the verdict on what limits "
                                         "the pipeline, the stage table, the stage-balance chart against Coral's "
                                         "compiler partition, the stage picture, the command");
@@ -155,7 +157,9 @@ Runner AddSchedule(CLI::App& app) {
     if (!o->out.empty())
       if (auto st = WriteFileAtomic(o->out, j.dump(2) + "\n"); !st) return Fail(st.error().message);
     if (!o->svg.empty()) {
-      auto svg = RenderDotSvg(StageClusterDot(*g, res->schedule, cost, *device), g->num_ops());
+      StagePictureOptions po;
+      po.collapse_chains = !o->expand_chains;
+      auto svg = RenderDotSvg(StageClusterDot(*g, res->schedule, cost, *device, po), g->num_ops());
       if (!svg) return Fail(fmt::format("{}: {}", o->svg, svg.error().message));
       if (auto st = WriteFileAtomic(o->svg, *svg); !st) return Fail(st.error().message);
     }
@@ -176,6 +180,7 @@ Runner AddSchedule(CLI::App& app) {
       in.solve_seconds = res->solve_seconds;
       in.note = res->note;
       in.phases = res->phases;
+      in.picture.collapse_chains = !o->expand_chains;
       if (compiler_cost) in.baseline = *compiler_cost;
       if (auto st = WriteFileAtomic(o->report, HtmlReport(in)); !st) return Fail(st.error().message);
     }

@@ -117,9 +117,11 @@ std::string HtmlReport(const HtmlReportInput& in) {
   std::vector<BalanceSeries> series = {{in.method, in.cost}};
   if (in.baseline) series.push_back({in.baseline_label, *in.baseline});
   h += "<h2>Stage balance</h2>\n<div class=\"picture\">\n" + StageBalanceSvg(series, p) + "</div>\n";
-  h += "<h2>Stages on the graph</h2>\n<p>One box per chain of operators inside a stage; red edges are the tensors "
-       "that cross between stages, with their size.</p>\n";
-  const std::string dot = StageClusterDot(g, in.schedule, in.cost, p);
+  h += std::string("<h2>Stages on the graph</h2>\n<p>") +
+       (in.picture.collapse_chains ? "One box per chain of operators inside a stage (--expand-chains: one per operator)"
+                                   : "One box per operator") +
+       "; red edges are the tensors that cross between stages, with their size.</p>\n";
+  const std::string dot = StageClusterDot(g, in.schedule, in.cost, p, in.picture);
   auto svg = RenderDotSvg(dot, g.num_ops());
   if (svg) h += "<div class=\"picture\">\n" + InlineSvg(*svg) + "</div>\n";
   else h += fmt::format("<p>(picture left out: {})</p>\n", Esc(svg.error().message));

@@ -12,6 +12,7 @@
 #include "core/graph.h"
 #include "cost/cost_model.h"
 #include "schedulers/schedule.h"
+#include "report/stage_picture.h"
 #include "schedulers/scheduler.h"
 
 namespace respect {
@@ -30,6 +31,7 @@ struct HtmlReportInput {
   std::vector<PhaseReport> phases;
   std::optional<PipelineCost> baseline;  // drawn beside the schedule in the balance chart
   std::string baseline_label = "compiler";
+  StagePictureOptions picture;
 };
 
 // Errors only when the cluster picture cannot be laid out (it is then left out with a note).
