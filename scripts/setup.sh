@@ -10,7 +10,7 @@ PACKAGES=(cmake g++ make pkg-config
   libflatbuffers-dev flatbuffers-compiler
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libgraphviz-dev coinor-libcbc-dev
-  libtorch-dev libopenblas0-openmp)
+  libtorch-dev libopenblas0-openmp libgloo-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,4 +1,7 @@
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +21,8 @@ Runner AddTrain(CLI::App& app) {
     std::string config, out = "train-out";
     bool resume = false, print_config = false, quiet = false;
     int epochs = 0;
+    TrainDistribution dist;
+    int nproc = 0;
   };
   auto o = std::make_shared<Options>();
   app.add_option("--config", o->config, "JSON training config; keys missing from it keep their defaults "
@@ -29,6 +34,19 @@ Runner AddTrain(CLI::App& app) {
   app.add_option("--epochs", o->epochs, "override the config's epoch count (e.g. to extend a run)");
   app.add_flag("--print-config", o->print_config, "print the effective config (defaults + --config) and exit");
   app.add_flag("--quiet,-q", o->quiet, "no progress on stderr");
+  app.add_option("--world-size", o->dist.world_size, "data-parallel training: the number of worker processes "
+                                                      "(on one or several machines)")
+      ->check(CLI::Range(1, 4096))->capture_default_str();
+  app.add_option("--rank", o->dist.rank, "this worker's rank in [0, world-size); rank 0 serves the rendezvous "
+                                         "and writes the files")
+      ->capture_default_str();
+  app.add_option("--master", o->dist.master, "HOST:PORT of rank 0 (every worker passes the same)")
+      ->capture_default_str();
+  app.add_option("--dist-timeout", o->dist.timeout_s, "seconds to wait for the group to form and for each "
+                                                      "collective; a lost worker fails the others after this")
+      ->check(CLI::Range(1.0, 86400.0))->capture_default_str();
+  app.add_option("--nproc", o->nproc, "start N local workers (ranks 0..N-1 on 127.0.0.1) instead of one process")
+      ->check(CLI::Range(1, 256));
   app.footer(
       "Trains RESPECT's pointer network with REINFORCE on synthetic graphs (PROBLEM.md section 4).\n"
       "Defaults are the paper's: LSTM-LSTM, hidden 256, d = 6, 10240 graphs of n = 30 nodes with\n"
@@ -38,7 +56,12 @@ Runner AddTrain(CLI::App& app) {
       "[16, 40]. The improvements are config switches: \"labels\": \"exact\", \"precedence_mask\": true,\n"
       "\"policy\": {\"normalize_features\": true}. Deterministic from \"seed\"; \"threads\": 0 uses\n"
       "every core.\n"
+      "Data-parallel: --nproc N starts N local workers; on several machines run one `respect train` per\n"
+      "worker with the same --config, --out, --world-size and --master HOST:PORT (rank 0's address, a free\n"
+      "port) and its own --rank. \"shards\" in the config fixes how each batch is split, so a run gives the\n"
+      "same result on any number of workers.\n"
       "Examples:\n  respect train --print-config > my.json\n"
+      "  respect train --config policies/respect-train.json --out runs/respect --nproc 2\n"
       "  respect train --config policies/respect-train.json --out runs/respect\n"
       "  respect train --config policies/respect-train.json --out runs/respect --resume");
   return [o] {
@@ -79,9 +102,67 @@ Runner AddTrain(CLI::App& app) {
                    p.elapsed_s);
       }
     };
-    auto history = Train(config, o->out, o->resume, progress);
+    if (o->nproc > 1) {
+      // Local workers: one child per rank, the parent waits; a failed worker stops the rest.
+      TrainDistribution d = o->dist;
+      d.world_size = o->nproc;
+      if (o->dist.master == TrainDistribution{}.master) d.master = "127.0.0.1:29500";
+      std::vector<pid_t> pids;
+      for (int r = 0; r < o->nproc; ++r) {
+        std::fflush(stdout);
+        std::fflush(stderr);
+        const pid_t pid = fork();
+        if (pid < 0) return Fail("--nproc: fork failed");
+        if (pid == 0) {
+          d.rank = r;
+          auto h = Train(config, o->out, o->resume, r == 0 ? std::function<void(const TrainProgress&)>(progress)
+                                                           : std::function<void(const TrainProgress&)>(), d);
+          if (!h) {
+            std::fprintf(stderr, "respect: error: %s\n", h.error().message.c_str());
+            std::fflush(stderr);
+            _exit(2);
+          }
+          std::fflush(stdout);
+          _exit(0);
+        }
+        pids.push_back(pid);
+      }
+      int code = 0;
+      for (size_t left = pids.size(); left > 0; --left) {
+        int status = 0;
+        const pid_t done = wait(&status);
+        if (done < 0) break;
+        const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        if (!ok && code == 0) {
+          code = 2;
+          for (pid_t p : pids)
+            if (p != done) kill(p, SIGTERM);
+        }
+      }
+      if (tty && !o->quiet) fmt::print(stderr, "\n");
+      if (code != 0) return Fail(fmt::format("--nproc {}: a worker failed (see above)", o->nproc));
+      auto text = ReadFileBytes((std::filesystem::path(o->out) / "history.json").string());
+      if (!text) return Fail(text.error().message);
+      auto hist = nlohmann::json::parse(*text, nullptr, false);
+      if (hist.is_discarded() || !hist.is_array() || hist.empty()) return Fail("--nproc: no history written");
+      std::vector<CurvePoint> points;
+      for (const auto& h : hist)
+        points.push_back({h["epoch"].get<int>(), h["train_reward"].get<double>(), h["eval_reward"].get<double>(),
+                          h["train_mismatch"].get<double>(), h["eval_mismatch"].get<double>()});
+      const std::string svg = (std::filesystem::path(o->out) / "training-curve.svg").string();
+      if (auto st = WriteFileAtomic(svg, TrainingCurveSvg(points, "respect train: " + o->out)); !st)
+        return Fail(st.error().message);
+      const auto& last = hist.back();
+      std::printf("trained %d epochs on %d workers: eval mismatch %.2f of %d, recall %.4f, reward %.4f\n",
+                  last["epoch"].get<int>(), o->nproc, last["eval_mismatch"].get<double>(), config.eval.num_nodes,
+                  last["eval_recall"].get<double>(), last["eval_reward"].get<double>());
+      std::printf("policy: %s/policy.pt\n", o->out.c_str());
+      return 0;
+    }
+    auto history = Train(config, o->out, o->resume, progress, o->dist);
     if (tty && !o->quiet) fmt::print(stderr, "\n");
     if (!history) return Fail(history.error().message);
+    if (o->dist.rank != 0) return 0;  // rank 0 writes the files and the summary
     std::vector<CurvePoint> points;
     for (const auto& s : *history)
       points.push_back({s.epoch, s.train_reward, s.eval_reward, s.train_mismatch, s.eval_mismatch});

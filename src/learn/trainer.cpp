@@ -13,6 +13,7 @@
 
 #include "core/analysis.h"
 #include "core/file_io.h"
+#include "learn/distributed.h"
 #include "learn/exact_labels.h"
 #include "learn/imitation_task.h"
 #include "learn/pointer_net.h"
@@ -48,7 +49,7 @@ Status GraphOptionsFromJson(const nlohmann::json& j, const std::string& where, S
 }  // namespace
 
 nlohmann::json TrainConfigToJson(const TrainConfig& c) {
-  return {{"policy", PolicyConfigToJson(c.policy)},
+  nlohmann::json j = {{"policy", PolicyConfigToJson(c.policy)},
           {"graphs", GraphOptionsJson(c.graphs)},
           {"train_graphs", c.train_graphs},
           {"capacity", c.capacity},
@@ -65,7 +66,10 @@ nlohmann::json TrainConfigToJson(const TrainConfig& c) {
           {"baseline_alpha", c.baseline_alpha},
           {"seed", c.seed},
           {"threads", c.threads}};
+  if (c.shards != 0) j["shards"] = c.shards;  // absent when 0: older checkpoints still resume
+  return j;
 }
+
 
 Result<TrainConfig> TrainConfigFromJson(const nlohmann::json& j) {
   TrainConfig c;
@@ -97,6 +101,7 @@ Result<TrainConfig> TrainConfigFromJson(const nlohmann::json& j) {
       else if (k == "baseline_alpha") c.baseline_alpha = it->get<double>();
       else if (k == "seed") c.seed = it->get<uint64_t>();
       else if (k == "threads") c.threads = it->get<int>();
+      else if (k == "shards") c.shards = it->get<int>();
       else return Error{fmt::format("train config: unknown key '{}'", k)};
     }
   } catch (const nlohmann::json::exception&) {
@@ -110,6 +115,7 @@ Result<TrainConfig> TrainConfigFromJson(const nlohmann::json& j) {
   if (!(c.baseline_alpha > 0 && c.baseline_alpha < 1)) return Error{"train config: baseline_alpha must be in (0, 1)"};
   if (!(c.capacity > 0)) return Error{"train config: capacity must be positive"};
   if (c.threads < 0) return Error{"train config: threads must be >= 0"};
+  if (c.shards < 0 || c.shards > c.batch_size) return Error{"train config: shards must be in [0, batch_size]"};
   if (c.graphs.in_degree > c.policy.max_parents || c.eval.in_degree > c.policy.max_parents)
     return Error{"train config: graph in_degree must not exceed policy.max_parents"};
   for (const SyntheticDagOptions* g : {&c.graphs, &c.eval}) {
@@ -267,7 +273,18 @@ std::string Serialize(torch::serialize::OutputArchive& a) {
 }  // namespace
 
 Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::string& out_dir, bool resume,
-                                      const std::function<void(const TrainProgress&)>& progress) {
+                                      const std::function<void(const TrainProgress&)>& progress,
+                                      const TrainDistribution& distribution) {
+  std::unique_ptr<learn::ProcessGroup> group;
+  if (distribution.world_size > 1) {
+    auto g = learn::ProcessGroup::Join({distribution.world_size, distribution.rank, distribution.master,
+                                        distribution.timeout_s});
+    if (!g) return g.error();
+    group = std::move(*g);
+  }
+  const int world = group ? group->size() : 1, rank = group ? group->rank() : 0;
+  const bool writer = rank == 0;
+  const int shards = config.shards > 0 ? config.shards : world;
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -281,7 +298,7 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count(); };
   auto report = [&](const char* phase, int epoch, int batch, int batches, double loss, double reward,
                     double mismatch, const EpochStats* finished = nullptr) {
-    if (!progress) return;
+    if (!progress || !writer) return;
     TrainProgress p;
     p.phase = phase;
     p.epoch = epoch;
@@ -392,42 +409,101 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
     EpochStats stats;
     stats.epoch = epoch;
     for (int bi = 0; bi < batches; ++bi) {
-      std::vector<const learn::EmbeddedGraph*> part;
-      std::vector<const LabelledGraph*> labelled;
-      for (size_t i = static_cast<size_t>(bi) * config.batch_size;
-           i < std::min(perm.size(), static_cast<size_t>(bi + 1) * config.batch_size); ++i) {
-        part.push_back(&train_emb[perm[i]]);
-        labelled.push_back(&(*train)[perm[i]]);
-      }
-      const learn::GraphBatch batch = learn::StackGraphs(part);
-      torch::Tensor base_orders;
-      {
-        torch::NoGradGuard no_grad;
-        base->eval();
-        base_orders = base->Decode(batch, false, mask).order;
-      }
-      net->train();
-      learn::Rollout roll = net->Decode(batch, true, mask);
-      const int64_t b = static_cast<int64_t>(part.size());
-      std::vector<float> advantage(b);
-      double reward_sum = 0, mismatch_sum = 0;
-      for (int64_t i = 0; i < b; ++i) {
-        const std::vector<int> sampled = OrderOf(roll.order[i]);
-        const double r = LabelReward(labelled[i]->labels, sampled);
-        const double rb = LabelReward(labelled[i]->labels, OrderOf(base_orders[i]));
-        advantage[i] = static_cast<float>(rb - r);  // (1 - r) - (1 - rb): cost above the baseline
-        reward_sum += r;
-        mismatch_sum += LabelMismatch(labelled[i]->labels, sampled);
-      }
-      const torch::Tensor adv = torch::from_blob(advantage.data(), {b}, torch::kFloat).clone();
-      torch::Tensor loss = (adv * roll.log_prob).mean();
+      const size_t begin = static_cast<size_t>(bi) * config.batch_size;
+      const size_t end = std::min(perm.size(), begin + static_cast<size_t>(config.batch_size));
+      const int64_t b_global = static_cast<int64_t>(end - begin);
       optimizer.zero_grad();
-      loss.backward();
+      // This worker's shards of the batch; the loss is the batch mean, so the gradients summed
+      // over the group are the single-process gradient of the whole batch.
+      double sums[3] = {0, 0, 0};  // loss, reward, mismatch
+      // Batch norm's running statistics follow the shards in order, whichever worker ran them:
+      // each shard's batch statistics are recovered from its update, summed over the group, and
+      // the updates replayed in shard order from the batch's starting state.
+      auto& bn = net->norm;
+      const double momentum = bn->options.momentum().value_or(0.1);
+      const torch::Tensor mean0 = bn->running_mean.clone(), var0 = bn->running_var.clone();
+      const int64_t tracked0 = bn->num_batches_tracked.item<int64_t>();
+      const int64_t width = mean0.numel();
+      torch::Tensor shard_stats = torch::zeros({shards, 2, width});
+      for (int sh = rank; sh < shards; sh += world) {
+        const size_t lo = begin + static_cast<size_t>(b_global) * sh / shards;
+        const size_t hi = begin + static_cast<size_t>(b_global) * (sh + 1) / shards;
+        if (lo == hi) continue;
+        std::vector<const learn::EmbeddedGraph*> part;
+        std::vector<const LabelledGraph*> labelled;
+        for (size_t i = lo; i < hi; ++i) {
+          part.push_back(&train_emb[perm[i]]);
+          labelled.push_back(&(*train)[perm[i]]);
+        }
+        const learn::GraphBatch batch = learn::StackGraphs(part);
+        torch::Tensor base_orders;
+        {
+          torch::NoGradGuard no_grad;
+          base->eval();
+          base_orders = base->Decode(batch, false, mask).order;
+        }
+        // One shard: the single-process stream seeded per epoch. Several: each shard its own
+        // seed, whichever worker samples it.
+        if (shards > 1)
+          torch::manual_seed(config.seed * 1000003ull + static_cast<uint64_t>(epoch) * 7919ull +
+                             static_cast<uint64_t>(bi) * 104729ull + static_cast<uint64_t>(sh) * 15485863ull);
+        net->train();
+        const torch::Tensor mean_before = bn->running_mean.clone(), var_before = bn->running_var.clone();
+        learn::Rollout roll = net->Decode(batch, true, mask);
+        if (shards > 1) {
+          torch::NoGradGuard no_grad;
+          shard_stats[sh][0].copy_((bn->running_mean - (1 - momentum) * mean_before) / momentum);
+          shard_stats[sh][1].copy_((bn->running_var - (1 - momentum) * var_before) / momentum);
+        }
+        const int64_t b = static_cast<int64_t>(part.size());
+        std::vector<float> advantage(b);
+        for (int64_t i = 0; i < b; ++i) {
+          const std::vector<int> sampled = OrderOf(roll.order[i]);
+          const double r = LabelReward(labelled[i]->labels, sampled);
+          const double rb = LabelReward(labelled[i]->labels, OrderOf(base_orders[i]));
+          advantage[i] = static_cast<float>(rb - r);  // (1 - r) - (1 - rb): cost above the baseline
+          sums[1] += r;
+          sums[2] += LabelMismatch(labelled[i]->labels, sampled);
+        }
+        const torch::Tensor adv = torch::from_blob(advantage.data(), {b}, torch::kFloat).clone();
+        torch::Tensor loss = (adv * roll.log_prob).sum() / static_cast<double>(b_global);
+        loss.backward();
+        sums[0] += loss.item<double>();
+      }
+      if (group) {
+        std::vector<torch::Tensor> grads;
+        for (auto& p : net->parameters()) {
+          if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+          grads.push_back(p.grad());
+        }
+        if (auto st = group->AllReduceSum(grads); !st) return st.error();
+        std::vector<double> v(sums, sums + 3);
+        if (auto st = group->AllReduceSum(v); !st) return st.error();
+        std::copy(v.begin(), v.end(), sums);
+        std::vector<torch::Tensor> bn_stats = {shard_stats};
+        if (auto st = group->AllReduceSum(bn_stats); !st) return st.error();
+      }
+      if (shards > 1) {
+        torch::NoGradGuard no_grad;
+        torch::Tensor mean = mean0.clone(), var = var0.clone();
+        int64_t used = 0;
+        for (int sh = 0; sh < shards; ++sh) {
+          const size_t lo = begin + static_cast<size_t>(b_global) * sh / shards;
+          const size_t hi = begin + static_cast<size_t>(b_global) * (sh + 1) / shards;
+          if (lo == hi) continue;
+          mean = (1 - momentum) * mean + momentum * shard_stats[sh][0];
+          var = (1 - momentum) * var + momentum * shard_stats[sh][1];
+          ++used;
+        }
+        bn->running_mean.copy_(mean);
+        bn->running_var.copy_(var);
+        bn->num_batches_tracked.fill_(tracked0 + used);
+      }
       torch::nn::utils::clip_grad_norm_(net->parameters(), config.grad_clip);
       optimizer.step();
-      stats.loss += loss.item<double>();
-      stats.train_reward += reward_sum / static_cast<double>(b);
-      stats.train_mismatch += mismatch_sum / static_cast<double>(b);
+      stats.loss += sums[0];
+      stats.train_reward += sums[1] / static_cast<double>(b_global);
+      stats.train_mismatch += sums[2] / static_cast<double>(b_global);
       report("train", epoch, bi + 1, batches, stats.loss / (bi + 1), stats.train_reward / (bi + 1),
              stats.train_mismatch / (bi + 1));
     }
@@ -437,8 +513,29 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
 
     // Baseline: replace it when the trained policy is significantly better on the t-test set.
     report("baseline", epoch, batches, batches, stats.loss, stats.train_reward, stats.train_mismatch);
-    const std::vector<double> r_new = GreedyRewards(net, baseline_emb, *baseline_set, config.batch_size, mask);
-    const std::vector<double> r_old = GreedyRewards(base, baseline_emb, *baseline_set, config.batch_size, mask);
+    // Each worker scores its share of the t-test set; the sums give every worker all of it.
+    auto sharded_rewards = [&](learn::PointerNet& which) -> Result<std::vector<double>> {
+      if (!group) return GreedyRewards(which, baseline_emb, *baseline_set, config.batch_size, mask);
+      std::vector<learn::EmbeddedGraph> emb;
+      std::vector<LabelledGraph> mine;
+      std::vector<size_t> index;
+      for (size_t i = static_cast<size_t>(rank); i < baseline_set->size(); i += static_cast<size_t>(world)) {
+        emb.push_back(baseline_emb[i]);
+        mine.push_back((*baseline_set)[i]);
+        index.push_back(i);
+      }
+      std::vector<double> all(baseline_set->size(), 0.0);
+      const std::vector<double> part = GreedyRewards(which, emb, mine, config.batch_size, mask);
+      for (size_t k = 0; k < part.size(); ++k) all[index[k]] = part[k];
+      if (auto st = group->AllReduceSum(all); !st) return st.error();
+      return all;
+    };
+    auto r_new_or = sharded_rewards(net);
+    if (!r_new_or) return r_new_or.error();
+    auto r_old_or = sharded_rewards(base);
+    if (!r_old_or) return r_old_or.error();
+    const std::vector<double>& r_new = *r_new_or;
+    const std::vector<double>& r_old = *r_old_or;
     stats.baseline_p_value = PairedTTestPValue(r_new, r_old);
     if (stats.baseline_p_value < config.baseline_alpha) {
       CopyWeights(net, base);
@@ -448,6 +545,11 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
       if (!fresh) return fresh.error();
       baseline_set = std::move(fresh);
       baseline_emb = EmbedAll(*baseline_set, emb_options);
+    }
+    stats.seconds = elapsed() - epoch_start;
+    if (!writer) {  // rank 0 evaluates and writes the files
+      history.push_back(stats);
+      continue;
     }
     report("eval", epoch, batches, batches, stats.loss, stats.train_reward, stats.train_mismatch);
     const EvalMetrics em = EvaluatePolicy(*policy, *eval, mask);

@@ -47,6 +47,19 @@ struct TrainConfig {
   double baseline_alpha = 0.05;  // significance of the one-sided paired t-test
   uint64_t seed = 1;
   int threads = 0;  // 0 = every core
+  // Data-parallel training: each batch is split into this many shards, each sampled with its own
+  // seed, and the workers take the shards in turn, so for a fixed value the result does not
+  // depend on the number of workers. 0: one shard per worker (1 for a single process: the
+  // original single-stream sampling).
+  int shards = 0;
+};
+
+// The group a training process belongs to (`respect train --world-size/--rank/--master`).
+struct TrainDistribution {
+  int world_size = 1;
+  int rank = 0;
+  std::string master = "127.0.0.1:29500";  // HOST:PORT of rank 0
+  double timeout_s = 60;                    // rendezvous and each collective
 };
 
 nlohmann::json TrainConfigToJson(const TrainConfig& c);
@@ -76,8 +89,13 @@ struct TrainProgress {
 // (one EpochStats per epoch). With resume, continues from out_dir/checkpoint.pt; a run that is
 // killed loses at most the epoch in progress, and the resumed run computes what the
 // uninterrupted one would have (every epoch reseeds from the seed and its index).
+// With a distribution of N > 1 workers, every worker runs this with its rank: gradients are
+// summed over the group before each step (so every worker holds the same parameters), the
+// baseline's t-test rewards are computed shard-wise and summed, and only rank 0 evaluates and
+// writes files. A worker that fails makes the others return an error naming their rank.
 Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::string& out_dir, bool resume,
-                                      const std::function<void(const TrainProgress&)>& progress);
+                                      const std::function<void(const TrainProgress&)>& progress,
+                                      const TrainDistribution& distribution = {});
 
 // A labelled synthetic graph.
 struct LabelledGraph {

@@ -1,0 +1,149 @@
+// Data-parallel training (c10d ProcessGroupGloo over loopback): two workers give the same
+// parameters as one process with the same shards, and a worker that dies or never arrives makes
+// the others stop with a one-line error naming their rank, within the timeout.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "learn/pointer_net.h"
+#include "learn/policy.h"
+#include "test_util.h"
+
+namespace respect {
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int Port() { return 20000 + static_cast<int>(getpid() % 20000); }
+
+std::string TinyConfig(const std::string& dir, int epochs, int train_graphs) {
+  const std::string path = dir + "/tiny.json";
+  std::ofstream(path) << fmt::format(
+      R"({{"policy": {{"hidden": 32, "max_parents": 3}},
+ "graphs": {{"nodes": 10, "in_degree": 3, "min_levels": 3, "max_levels": 6}},
+ "eval": {{"nodes": 10, "in_degree": 3, "min_levels": 3, "max_levels": 6, "seed": 2}},
+ "train_graphs": {}, "eval_graphs": 32, "baseline_graphs": 32, "batch_size": 32, "epochs": {},
+ "shards": 2, "threads": 1}})",
+      train_graphs, epochs);
+  return path;
+}
+
+// Starts `respect ARGS` as its own process (stderr to err_file); returns the pid.
+pid_t Spawn(const std::string& args, const std::string& err_file) {
+  const std::string cmd = fmt::format("exec {} {} >/dev/null 2>{}", RESPECT_BINARY, args, err_file);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits for pid at most `seconds`; returns the exit code, or -1 on a timeout (then kills it).
+int WaitFor(pid_t pid, double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+TEST(Distributed, TwoWorkersEqualOneProcessWithTheSameShards) {
+  const std::string dir = ::testing::TempDir() + "/respect_dist_eq";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string config = TinyConfig(dir, 2, 128);
+  const pid_t one = Spawn(fmt::format("train -q --config {} --out {}/one", config, dir), dir + "/one.err");
+  ASSERT_EQ(WaitFor(one, 120), 0) << Slurp(dir + "/one.err");
+  const pid_t two = Spawn(fmt::format("train -q --config {} --out {}/two --nproc 2 --master 127.0.0.1:{}", config, dir,
+                                      Port()),
+                          dir + "/two.err");
+  ASSERT_EQ(WaitFor(two, 120), 0) << Slurp(dir + "/two.err");
+  // The same history (losses, rewards, t-test p-values) ...
+  auto a = nlohmann::json::parse(Slurp(dir + "/one/history.json"));
+  auto b = nlohmann::json::parse(Slurp(dir + "/two/history.json"));
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t e = 0; e < a.size(); ++e)
+    for (const char* k : {"loss", "train_reward", "eval_mismatch", "baseline_p_value"})
+      EXPECT_NEAR(a[e][k].get<double>(), b[e][k].get<double>(), 1e-6) << k << " epoch " << e + 1;
+  // ... and the same parameters and batch-norm statistics, up to the reduction order of sums
+  // (tolerance 1e-6; two summands are added in the same order, so they are in fact equal).
+  auto pa = Policy::Load(dir + "/one/policy.pt"), pb = Policy::Load(dir + "/two/policy.pt");
+  ASSERT_TRUE(pa.ok() && pb.ok());
+  auto na = pa->state().net, nb = pb->state().net;
+  auto ta = na->named_parameters(), tb = nb->named_parameters();
+  ASSERT_EQ(ta.size(), tb.size());
+  for (const auto& item : ta)
+    EXPECT_LE((item.value() - tb[item.key()]).abs().max().item<double>(), 1e-6) << item.key();
+  auto ba = na->named_buffers(), bb = nb->named_buffers();
+  for (const auto& item : ba)
+    EXPECT_LE((item.value().to(torch::kDouble) - bb[item.key()].to(torch::kDouble)).abs().max().item<double>(), 1e-6)
+        << item.key();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Distributed, ALostWorkerStopsTheOthersWithAnError) {
+  const std::string dir = ::testing::TempDir() + "/respect_dist_fault";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string config = TinyConfig(dir, 200, 512);  // long enough to be killed mid-run
+  const int port = Port() + 1;
+  auto worker = [&](int rank) {
+    return Spawn(fmt::format("train -q --config {} --out {}/run --world-size 2 --rank {} --master 127.0.0.1:{} "
+                             "--dist-timeout 5",
+                             config, dir, rank, port),
+                 fmt::format("{}/rank{}.err", dir, rank));
+  };
+  const pid_t r0 = worker(0), r1 = worker(1);
+  // Let the group form and train an epoch (rank 0 then writes a checkpoint), then kill rank 1.
+  for (int i = 0; i < 400 && !std::filesystem::exists(dir + "/run/checkpoint.pt"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(std::filesystem::exists(dir + "/run/checkpoint.pt")) << Slurp(dir + "/rank0.err");
+  kill(r1, SIGKILL);
+  waitpid(r1, nullptr, 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  const int code = WaitFor(r0, 30);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(code, 2);  // an error, not a hang (-1) or a crash
+  EXPECT_LT(took, 5 + 10);
+  const std::string err = Slurp(dir + "/rank0.err");
+  EXPECT_NE(err.find("rank 0"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;  // one line
+  // The last checkpoint stays valid: a single process resumes from it.
+  auto resumed = Spawn(fmt::format("train -q --config {} --out {}/run --resume --epochs 1", config, dir),
+                       dir + "/resume.err");
+  EXPECT_EQ(WaitFor(resumed, 60), 0) << Slurp(dir + "/resume.err");
+
+  // A worker that never arrives: rank 0 gives up after the timeout, with a clear error.
+  const pid_t alone = Spawn(fmt::format("train -q --config {} --out {}/alone --world-size 2 --rank 0 --master "
+                                        "127.0.0.1:{} --dist-timeout 2",
+                                        config, dir, port + 1),
+                            dir + "/alone.err");
+  EXPECT_EQ(WaitFor(alone, 30), 2);
+  EXPECT_NE(Slurp(dir + "/alone.err").find("could not join"), std::string::npos) << Slurp(dir + "/alone.err");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace respect
