@@ -6,11 +6,12 @@
 //   2. window: the ilp with each operator's stage restricted to within W stages of its rl stage
 //      (--window W), warm-started from the rl schedule (always inside the window, so the window
 //      problem is feasible), with half of the time left.
-//   3. certify: where the graph's downsets fit --lattice-cap, the lattice DP from the incumbent
-//      (a proof over every valid schedule, like `exact`); else the full ilp with the incumbent
-//      as its MIP start, with the rest of the time (CBC only looks for better; "optimal" proves
-//      the incumbent, or the better schedule it found). A timeout leaves CBC's bound as the
-//      honest bound.
+//   3. certify: the full ilp with the incumbent as its MIP start, with the rest of the time (CBC
+//      only looks for better; "optimal" proves the incumbent, or the better schedule it found).
+//      A timeout leaves CBC's bound as the honest bound.
+// Where the graph's downsets fit --lattice-cap, the lattice DP (like `exact`) certifies the rl
+// incumbent directly, in milliseconds and over every valid schedule, and the window is skipped
+// (phase "window" says so).
 // The ilp's claim is over every valid schedule whose stages run in the model's execution order
 // (the paper objective ignores the order), and only where the model is the evaluator (no host
 // fallback, no shared constants). Each phase's time, value, bound and status are in
