@@ -7,6 +7,7 @@
 
 #include "core/analysis.h"
 #include "cost/segment_scan.h"
+#include "learn/rl_scheduler.h"
 #include "schedulers/compiler_partitioner.h"
 #include "schedulers/dp_cuts.h"
 #include "schedulers/scheduler.h"
@@ -179,6 +180,7 @@ namespace respect {
 namespace {
 
 TEST(Schedulers, EveryMethodReturnsAValidScheduleOnRandomGraphs) {
+  RegisterRlScheduler();  // rl and rl-ilp too
   for (uint32_t seed = 1; seed <= 10; ++seed) {
     Graph g = RandomNet(12 + seed, seed);
     CostModel m(g, SmallCacheUsb());
