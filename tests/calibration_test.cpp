@@ -2,6 +2,9 @@
 // output of `respect calibrate` with physically sensible constants.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "cost/calibration.h"
 #include "cost/device_profile.h"
 
@@ -50,6 +53,37 @@ TEST(Calibration, ShippedProfileIsTheCalibrationOutput) {
     if (f.row.model.rfind("vgg16", 0) == 0) {
       EXPECT_GT(f.transfer_ms, 0.8 * f.predicted_ms);
     }
+}
+
+// Leave-one-out: each fitted row's cross-validated error is the error of a fit to the other
+// rows predicting it, and the summary is their median and maximum.
+TEST(Calibration, LeaveOneOutErrorsComeFromFitsWithoutTheRow) {
+  auto shipped = LoadDeviceProfile("usb-max");
+  ASSERT_TRUE(shipped.ok());
+  const auto& rows = CoralCalibrationRows();
+  auto r = Calibrate(*shipped, rows, {});
+  ASSERT_TRUE(r.ok());
+  std::vector<double> abs_errors;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<CalibrationRow> rest;
+    for (size_t k = 0; k < rows.size(); ++k)
+      if (k != i) rest.push_back(rows[k]);
+    auto without = Calibrate(*shipped, rest, {rows[i]});
+    ASSERT_TRUE(without.ok());
+    EXPECT_NEAR(r->fitted[i].loo_error_pct, without->validation[0].error_pct, 1e-9) << rows[i].label;
+    abs_errors.push_back(std::abs(without->validation[0].error_pct));
+  }
+  std::sort(abs_errors.begin(), abs_errors.end());
+  EXPECT_NEAR(r->loo_max_abs_pct, abs_errors.back(), 1e-9);
+  EXPECT_GE(r->loo_median_abs_pct, abs_errors.front());
+  EXPECT_LE(r->loo_median_abs_pct, abs_errors.back());
+  // Cross-validated errors are never smaller in total than the fit's own.
+  double fit = 0, loo = 0;
+  for (const auto& f : r->fitted) {
+    fit += f.error_pct * f.error_pct;
+    loo += f.loo_error_pct * f.loo_error_pct;
+  }
+  EXPECT_GE(loo, fit);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -42,7 +43,8 @@ Runner AddCalibrate(CLI::App& app) {
                      {"predicted_ms", f.predicted_ms}, {"error_pct", f.error_pct},
                      {"compute_ms", f.compute_ms}, {"transfer_ms", f.transfer_ms},
                      {"overhead_ms", f.overhead_ms}, {"streamed_bytes", f.streamed_bytes},
-                     {"measured_cpu_ms", f.row.cpu_ms}, {"predicted_cpu_ms", f.predicted_cpu_ms}});
+                     {"measured_cpu_ms", f.row.cpu_ms}, {"predicted_cpu_ms", f.predicted_cpu_ms},
+                     {"loo_error_pct", f.loo_error_pct}});
       return a;
     };
     if (o->json) {
@@ -50,7 +52,9 @@ Runner AddCalibrate(CLI::App& app) {
                           {"fitted", rows_json(r->fitted)},
                           {"validation", rows_json(r->validation)},
                           {"rms_error_pct", r->rms_error_pct},
-                          {"validation_rms_error_pct", r->validation_rms_error_pct}};
+                          {"validation_rms_error_pct", r->validation_rms_error_pct},
+                          {"loo_median_abs_error_pct", r->loo_median_abs_pct},
+                          {"loo_max_abs_error_pct", r->loo_max_abs_pct}};
       std::printf("%s\n", j.dump(2).c_str());
       return 0;
     }
@@ -65,18 +69,26 @@ Runner AddCalibrate(CLI::App& app) {
     std::printf("  link bandwidth       %8.1f MB/s\n", p.link_in_bytes_per_s / 1e6);
     std::printf("  host CPU             %8.2f GMAC/s + %.1f us/op\n", p.cpu_macs_per_s / 1e9,
                 p.cpu_op_overhead_s * 1e6);
-    auto table = [](const char* title, const std::vector<CalibrationResult::RowFit>& rows, double rms) {
-      std::printf("\n%s\n%-28s %9s %9s %8s %9s %9s %9s %10s %8s %8s\n", title, "model", "measured",
-                  "predicted", "error", "compute", "transfer", "overhead", "streamed", "cpu meas", "cpu pred");
-      for (const auto& f : rows)
-        std::printf("%-28s %7.1fms %7.1fms %+7.1f%% %7.2fms %7.2fms %7.2fms %8.2fMiB %6.0fms %6.0fms\n",
-                    f.row.label.c_str(), f.row.tpu_ms, f.predicted_ms, f.error_pct, f.compute_ms,
-                    f.transfer_ms, f.overhead_ms, f.streamed_bytes / 1048576.0, f.row.cpu_ms,
+    // Per row: the measured and predicted times, the fit error, the leave-one-out error (fitted
+    // rows), and each term's share of the predicted time, so a reader sees why a model is slow.
+    auto table = [](const char* title, const std::vector<CalibrationResult::RowFit>& rows, double rms, bool loo) {
+      std::printf("\n%s\n%-26s %9s %9s %8s %8s %8s %8s %8s %9s %8s\n", title, "model", "measured", "predicted",
+                  "error", loo ? "LOO err" : "", "compute", "transfer", "overhead", "streamed", "cpu pred");
+      for (const auto& f : rows) {
+        const double t = std::max(1e-9, f.predicted_ms);
+        std::printf("%-26s %7.1fms %7.1fms %+7.1f%% %s %7.0f%% %7.0f%% %7.0f%% %7.2fMiB %6.0fms\n", f.row.label.c_str(),
+                    f.row.tpu_ms, f.predicted_ms, f.error_pct,
+                    loo ? fmt::format("{:+7.1f}%", f.loo_error_pct).c_str() : "        ", 100 * f.compute_ms / t,
+                    100 * f.transfer_ms / t, 100 * f.overhead_ms / t, f.streamed_bytes / 1048576.0,
                     f.predicted_cpu_ms);
+      }
       std::printf("rms relative error %.1f%%\n", rms);
     };
-    table("fitted rows (ANCHORS.md calibration set):", r->fitted, r->rms_error_pct);
-    table("hold-out rows (same published table, not fitted):", r->validation, r->validation_rms_error_pct);
+    table("fitted rows (ANCHORS.md calibration set; compute/transfer/overhead: shares of the prediction):",
+          r->fitted, r->rms_error_pct, true);
+    std::printf("leave-one-out (each row predicted from a fit to the others): median |error| %.1f%%, max %.1f%%\n",
+                r->loo_median_abs_pct, r->loo_max_abs_pct);
+    table("hold-out rows (same published table, not fitted):", r->validation, r->validation_rms_error_pct, false);
     if (!o->out.empty()) std::printf("\nwrote %s\n", o->out.c_str());
     return 0;
   };

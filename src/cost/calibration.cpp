@@ -1,5 +1,7 @@
 #include "cost/calibration.h"
 
+#include <algorithm>
+
 #include <cmath>
 
 #include <fmt/format.h>
@@ -148,8 +150,10 @@ std::vector<double> Features(const StageCost& s, const DeviceProfile& p) {
 
 }  // namespace
 
-Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
-                                    const std::vector<CalibrationRow>& validation) {
+namespace {
+
+Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
+                              const std::vector<CalibrationRow>& validation) {
   if (rows.size() < 3) return Error{"calibration needs at least 3 rows"};
   // Lower bounds: utilisation <= 1, at most one element per MAC column per cycle, and no more
   // than USB 3.0's 500 MB/s after 8b/10b coding.
@@ -230,6 +234,32 @@ Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector
     if (auto st = predict(row, r.validation, vsq); !st) return st.error();
   r.rms_error_pct = std::sqrt(sq / rows.size());
   r.validation_rms_error_pct = validation.empty() ? 0 : std::sqrt(vsq / validation.size());
+  return r;
+}
+
+}  // namespace
+
+Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
+                                    const std::vector<CalibrationRow>& validation) {
+  auto r = Fit(base, rows, validation);
+  if (!r) return r;
+  // Leave-one-out: each row predicted by the constants fitted to the others.
+  if (rows.size() >= 4) {
+    std::vector<double> abs_errors;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::vector<CalibrationRow> rest;
+      for (size_t k = 0; k < rows.size(); ++k)
+        if (k != i) rest.push_back(rows[k]);
+      auto loo = Fit(base, rest, {rows[i]});
+      if (!loo) return loo.error();
+      r->fitted[i].loo_error_pct = loo->validation[0].error_pct;
+      abs_errors.push_back(std::abs(loo->validation[0].error_pct));
+    }
+    std::sort(abs_errors.begin(), abs_errors.end());
+    const size_t n = abs_errors.size();
+    r->loo_median_abs_pct = n % 2 ? abs_errors[n / 2] : (abs_errors[n / 2 - 1] + abs_errors[n / 2]) / 2;
+    r->loo_max_abs_pct = abs_errors.back();
+  }
   return r;
 }
 

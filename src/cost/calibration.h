@@ -42,12 +42,16 @@ struct CalibrationResult {
     double predicted_cpu_ms = 0;
     double compute_ms = 0, transfer_ms = 0, overhead_ms = 0;
     int64_t streamed_bytes = 0;
+    double loo_error_pct = 0;  // fitted rows: the error when this row is left out of the fit
   };
   std::vector<RowFit> fitted, validation;
   double rms_error_pct = 0, validation_rms_error_pct = 0;
+  // Leave-one-out cross-validation over the fitted rows (fit on all but one, predict it).
+  double loo_median_abs_pct = 0, loo_max_abs_pct = 0;
 };
 
-// Fits `base`'s free constants to `rows`, then predicts `validation` with the result.
+// Fits `base`'s free constants to `rows`, then predicts `validation` with the result, and
+// cross-validates the fit (each row predicted from the others).
 Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
                                     const std::vector<CalibrationRow>& validation);
 
