@@ -11,7 +11,7 @@
 namespace respect {
 
 std::vector<std::string> DefaultMemoryModels(const std::string& models_dir) {
-  std::vector<std::string> out = {"zoo:inception_v3", "zoo:inception_resnet_v2", "zoo:randwire:seed=0",
+  std::vector<std::string> out = {"zoo:nasnet_mobile", "zoo:inception_v3", "zoo:inception_resnet_v2", "zoo:randwire:seed=0",
                                   "zoo:randwire:seed=1", "zoo:randwire:seed=2", "zoo:randwire:seed=3"};
   std::vector<std::string> files;
   for (const char* sub : {"tflite", "onnx"}) {

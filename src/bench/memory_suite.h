@@ -42,7 +42,7 @@ struct MemorySuiteResult {
   std::vector<MemoryRow> rows;
 };
 
-// The zoo's Inception v3, Inception-ResNet v2 and RandWire (seeds 0-3), and every .tflite and
+// The zoo's NASNet-Mobile, Inception v3, Inception-ResNet v2 and RandWire (seeds 0-3), and every .tflite and
 // .onnx under models_dir.
 std::vector<std::string> DefaultMemoryModels(const std::string& models_dir);
 

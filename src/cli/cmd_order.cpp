@@ -29,7 +29,7 @@ Runner AddOrder(CLI::App& app) {
     std::string model, method = "auto", svg, out;
     bool inplace = false, json = false;
     double time_limit = 30;
-    int64_t lattice_cap = 500'000;
+    int64_t lattice_cap = 2'000'000;
   };
   auto o = std::make_shared<Options>();
   app.add_option("MODEL", o->model, "model file, zoo:NAME[:k=v,...] or synth:...")->required();

@@ -185,6 +185,15 @@ KTensor KerasBuilder::ZeroPad(const KTensor& x, int top, int bottom, int left, i
   return Out(out, oh, ow, x.c);
 }
 
+KTensor KerasBuilder::Crop(const KTensor& x, int top, int bottom, int left, int right, const std::string& name) {
+  const int oh = x.h - top - bottom, ow = x.w - left - right;
+  const int out = NewTensor(name, oh, ow, x.c);
+  if (keras_) EmitOp(name, "Cropping2D", {x.id}, out, {{"macs", 0}});
+  else EmitOp(name, "STRIDED_SLICE", {x.id, Constant(name + "/begin", {4}, 4), Constant(name + "/end", {4}, 4),
+                                      Constant(name + "/strides", {4}, 4)}, out);
+  return Out(out, oh, ow, x.c);
+}
+
 KTensor KerasBuilder::MaxPool(const KTensor& x, int k, int stride, Padding pad, const std::string& name) {
   const int oh = ConvOut(x.h, k, stride, pad), ow = ConvOut(x.w, k, stride, pad);
   const int out = NewTensor(name, oh, ow, x.c);

@@ -50,6 +50,8 @@ class KerasBuilder {
     return n == 0 ? base : base + "_" + std::to_string(n);
   }
   KTensor ZeroPad(const KTensor& x, int top, int bottom, int left, int right, const std::string& name);
+  // Cropping2D: drops rows/columns at the edges (fused: STRIDED_SLICE).
+  KTensor Crop(const KTensor& x, int top, int bottom, int left, int right, const std::string& name);
   KTensor MaxPool(const KTensor& x, int k, int stride, Padding pad, const std::string& name);
   KTensor AvgPool(const KTensor& x, int k, int stride, Padding pad, const std::string& name);
   KTensor GlobalAvgPool(const KTensor& x, const std::string& name, bool keepdims = false);

@@ -25,6 +25,8 @@ Result<Graph> SqueezeNet(const std::string& model, const ZooOptions& o);
 Result<Graph> InceptionV1(const std::string& model, const ZooOptions& o);
 Result<Graph> InceptionV4(const std::string& model, const ZooOptions& o);
 Result<Graph> InceptionResNetV2(const std::string& model, const ZooOptions& o);
+// NASNet-A Mobile (models_nasnet.cpp), as keras.applications.NASNetMobile.
+Result<Graph> NasNetMobile(const std::string& model, const ZooOptions& o);
 // RandWire-WS small regime (models_randwire.cpp); o.nodes and o.seed draw the graphs.
 Result<Graph> RandWire(const std::string& model, const ZooOptions& o);
 // width/depth: the compound-scaling coefficients (S 1.0/1.0, M 1.0/1.1, L 1.2/1.4).

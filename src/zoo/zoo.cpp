@@ -79,6 +79,8 @@ const std::vector<Entry>& Registry() {
        [](auto& n, auto& o) { return EfficientNetEdgeTpu(n, o, 1.0, 1.1); }},
       {{"efficientnet_edgetpu_l", "EfficientNet-EdgeTPU-L", 300, 10'681'920, 9'144'920},
        [](auto& n, auto& o) { return EfficientNetEdgeTpu(n, o, 1.2, 1.4); }},
+      {{"nasnet_mobile", "NASNet-A Mobile, 4 @ 1056 (Zoph et al. 2018)", 224, 5'326'716, 4'269'716},
+       zoo::NasNetMobile},
       // RandWire-WS (Xie et al. 2019), small regime (C = 78, N = 32, WS(4, 0.75)): the paper
       // reports 5.6 +- 0.1 M parameters over its random graphs; these counts are this builder's
       // at seed 0 (the graphs, and so the count, change with the seed).
