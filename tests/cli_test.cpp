@@ -89,6 +89,18 @@ TEST(Cli, BadInputsExitTwoWithOneLine) {
   }
 }
 
+// A model already compiled for the Edge TPU cannot be split: it says what to split instead.
+TEST(Cli, CompiledModelsAreRefusedWithTheReason) {
+  CliRun r = Respect("schedule " + SharedPath("models/tflite/mobilenet_v1_0.25_128_quant_edgetpu.tflite") + " -k 4");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("already compiled for the Edge TPU"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("split the CPU model"), std::string::npos) << r.err;
+  EXPECT_EQ(Respect("schedule " + SharedPath("models/tflite/mobilenet_v1_0.25_128_quant_edgetpu.tflite") +
+                    " -k 1 -q").code,
+            0);  // one TPU: the compiled model as it is
+}
+
 TEST(Cli, FailedSvgLeavesNoFile) {
   const std::string svg = TempPath("big.svg");
   std::remove(svg.c_str());

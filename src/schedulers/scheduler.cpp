@@ -315,6 +315,13 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
   }
   const int n = m.graph().num_ops();
   if (r.stages < 1) return Error{fmt::format("--stages must be at least 1, got {}", r.stages)};
+  if (r.stages > 1)
+    for (const Operator& op : m.graph().ops)
+      if (op.type == "edgetpu-custom-op")
+        return Error{fmt::format("the model is already compiled for the Edge TPU (operator '{}' is an edgetpu-custom-op "
+                                 "holding the compiled graph): split the CPU model, the .tflite given to "
+                                 "edgetpu_compiler, and compile each segment",
+                                 op.name)};
   if (r.stages > n)
     return Error{fmt::format("{} stages for {} operators: at most one stage per operator", r.stages, n)};
   const auto t0 = std::chrono::steady_clock::now();
