@@ -330,6 +330,10 @@ TEST(RlScheduler, ValidScheduleOnEverySharedModel) {
     auto g = LoadModel(entry.path().string());
     ASSERT_TRUE(g.ok()) << g.error().message;
     if (g->num_ops() == 0) continue;
+    // Models already compiled for the Edge TPU cannot be split (the scheduler says so).
+    bool compiled = false;
+    for (const Operator& op : g->ops) compiled |= op.type == "edgetpu-custom-op";
+    if (compiled) continue;
     ++models;
     CostModel m(*g, *device);
     const int k = std::min(4, g->num_ops());
