@@ -4,24 +4,13 @@
 
 #include <fmt/format.h>
 
+#include "report/markup.h"
 #include "report/stage_picture.h"
 #include "report/units.h"
 
 namespace respect {
 
 namespace {
-
-std::string Esc(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    if (c == '<') r += "&lt;";
-    else if (c == '>') r += "&gt;";
-    else if (c == '&') r += "&amp;";
-    else if (c == '"') r += "&quot;";
-    else r += c;
-  }
-  return r;
-}
 
 // Graphviz's SVG starts with an XML declaration, a DOCTYPE and comments: inline, only <svg...>.
 std::string InlineSvg(const std::string& svg) {
@@ -60,7 +49,7 @@ std::string HtmlReport(const HtmlReportInput& in) {
   std::string h =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" "
       "content=\"width=device-width, initial-scale=1\"/>\n";
-  h += fmt::format("<title>respect: {} on {} stages</title>\n", Esc(g.name), in.cost.stages.size());
+  h += fmt::format("<title>respect: {} on {} stages</title>\n", XmlEscape(g.name), in.cost.stages.size());
   h += "<style>\nbody{font-family:Helvetica,Arial,sans-serif;max-width:1200px;margin:1.5em auto;padding:0 1em;"
        "color:#222}\nh1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}\ncode{background:#f3f3f3;padding:2px "
        "4px;border-radius:3px}\ntable{border-collapse:collapse;font-size:0.9em}\nth,td{border:1px solid #ccc;"
@@ -69,13 +58,13 @@ std::string HtmlReport(const HtmlReportInput& in) {
        "{color:#1b7e3b;font-weight:bold}.unproven{color:#a05000;font-weight:bold}\n.picture{overflow:auto;border:"
        "1px solid #ddd;max-height:900px}\n@media print{.picture{max-height:none;overflow:visible}}\n</style>\n"
        "</head>\n<body>\n";
-  h += fmt::format("<h1>{}: a {}-stage pipeline on {}</h1>\n", Esc(g.name), in.cost.stages.size(), Esc(p.name));
-  h += fmt::format("<p>Produced by <code>{}</code></p>\n", Esc(in.command));
-  h += fmt::format("<p class=\"verdict\" id=\"verdict\">{}</p>\n", Esc(BottleneckVerdict(in.cost, p)));
+  h += fmt::format("<h1>{}: a {}-stage pipeline on {}</h1>\n", XmlEscape(g.name), in.cost.stages.size(), XmlEscape(p.name));
+  h += fmt::format("<p>Produced by <code>{}</code></p>\n", XmlEscape(in.command));
+  h += fmt::format("<p class=\"verdict\" id=\"verdict\">{}</p>\n", XmlEscape(BottleneckVerdict(in.cost, p)));
   // Summary.
   h += "<h2>Summary</h2>\n<table id=\"summary\">\n";
   auto row = [&h](const std::string& k, const std::string& v) {
-    h += fmt::format("<tr><th>{}</th><td style=\"text-align:left\">{}</td></tr>\n", Esc(k), v);
+    h += fmt::format("<tr><th>{}</th><td style=\"text-align:left\">{}</td></tr>\n", XmlEscape(k), v);
   };
   row("model", fmt::format("{} operators, {} parameters, {} MACs", g.num_ops(), HumanBytes(g.TotalParamBytes(), 1, 0),
                            HumanCount(g.TotalMacs(), 1, 1, 0)));
@@ -84,19 +73,19 @@ std::string HtmlReport(const HtmlReportInput& in) {
   if (in.baseline)
     row("against " + in.baseline_label,
         fmt::format("{:.2f}x faster ({} period {:.3f} ms)",
-                    in.cost.period_s > 0 ? in.baseline->period_s / in.cost.period_s : 0.0, Esc(in.baseline_label),
+                    in.cost.period_s > 0 ? in.baseline->period_s / in.cost.period_s : 0.0, XmlEscape(in.baseline_label),
                     in.baseline->period_s * 1e3));
   if (in.has_solve) {
     const bool paper = in.objective == "paper";
     auto val = [paper](double v) { return paper ? fmt::format("{:.4f}", v) : fmt::format("{:.4f} ms", v * 1e3); };
-    row("method", Esc(in.method) + ", objective " + Esc(in.objective));
+    row("method", XmlEscape(in.method) + ", objective " + XmlEscape(in.objective));
     row("objective", fmt::format("{}; lower bound {}; gap {:.1f}%; <span class=\"{}\">{}</span>; solved in {:.3f} s",
                                  val(in.objective_value), val(in.lower_bound), 100 * in.gap,
                                  in.proven ? "proven" : "unproven", in.proven ? "proven optimal" : "not proven optimal",
                                  in.solve_seconds));
     for (const PhaseReport& ph : in.phases)
-      row("phase " + ph.name, fmt::format("{:.3f} s, value {}: {}", ph.seconds, val(ph.value), Esc(ph.status)));
-    row("note", Esc(in.note));
+      row("phase " + ph.name, fmt::format("{:.3f} s, value {}: {}", ph.seconds, val(ph.value), XmlEscape(ph.status)));
+    row("note", XmlEscape(in.note));
   }
   h += "</table>\n";
   // Stage table.
@@ -124,7 +113,7 @@ std::string HtmlReport(const HtmlReportInput& in) {
   const std::string dot = StageClusterDot(g, in.schedule, in.cost, p, in.picture);
   auto svg = RenderDotSvg(dot, g.num_ops());
   if (svg) h += "<div class=\"picture\">\n" + InlineSvg(*svg) + "</div>\n";
-  else h += fmt::format("<p>(picture left out: {})</p>\n", Esc(svg.error().message));
+  else h += fmt::format("<p>(picture left out: {})</p>\n", XmlEscape(svg.error().message));
   h += "<p style=\"color:#777;font-size:0.8em\">Every figure comes from respect's cost model (one evaluator).</p>\n"
        "</body>\n</html>\n";
   return h;

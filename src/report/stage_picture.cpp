@@ -7,39 +7,16 @@
 
 #include <fmt/format.h>
 
+#include "report/markup.h"
 #include "report/units.h"
 
 namespace respect {
 
 namespace {
 
-constexpr const char* kStageColours[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3",
-                                         "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd"};
-
-std::string Escape(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    if (c == '"' || c == '\\') r += '\\';
-    r += c;
-  }
-  return r;
-}
-
 std::string Short(const std::string& name) {
   std::string s = name.substr(0, name.find(';'));
   return s.size() > 32 ? "..." + s.substr(s.size() - 29) : s;
-}
-
-std::string XmlEscape(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    if (c == '<') r += "&lt;";
-    else if (c == '>') r += "&gt;";
-    else if (c == '&') r += "&amp;";
-    else if (c == '"') r += "&quot;";
-    else r += c;
-  }
-  return r;
 }
 
 double Mib(int64_t b) { return b / 1048576.0; }
@@ -90,7 +67,7 @@ std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCos
       "digraph \"{}\" {{\n  rankdir=TB; newrank=true; compound=true; nodesep=0.15; ranksep=0.25;\n"
       "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=9, margin=\"0.05,0.02\"];\n"
       "  edge [color=\"#999999\", arrowsize=0.5];\n",
-      Escape(g.name));
+      DotEscape(g.name));
   for (int k = 0; k < K; ++k) {
     const StageCost& st = cost.stages[k];
     const Parts parts = Split(st, p);
@@ -107,10 +84,10 @@ std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCos
       if (s.stage_of[m.front()] != k) continue;
       std::string label;
       if (m.size() == 1) {
-        label = fmt::format("{}\\n{}", Escape(Short(g.ops[m[0]].name)), Escape(g.ops[m[0]].type));
+        label = fmt::format("{}\\n{}", DotEscape(Short(g.ops[m[0]].name)), DotEscape(g.ops[m[0]].type));
       } else {
-        label = fmt::format("{}\\n... {} operators ...\\n{}", Escape(Short(g.ops[m.front()].name)), m.size(),
-                            Escape(Short(g.ops[m.back()].name)));
+        label = fmt::format("{}\\n... {} operators ...\\n{}", DotEscape(Short(g.ops[m.front()].name)), m.size(),
+                            DotEscape(Short(g.ops[m.back()].name)));
       }
       dot += fmt::format("    b{} [label=\"{}\", fillcolor=\"{}\"];\n", b, label, kStageColours[k % 10]);
     }
