@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <functional>
 #include <random>
 
 #include "core/analysis.h"
@@ -19,6 +21,35 @@ namespace respect {
 
 // A random small DNN-like graph: the synthetic generator's DAG with real tensors, MACs and a
 // few CPU-fallback operators, so every term of the cost model is exercised.
+double BruteForceBest(const CostModel& m, int K, Objective o, double lambda, bool align_children) {
+  const Graph& g = m.graph();
+  const int n = g.num_ops();
+  double best = std::numeric_limits<double>::infinity();
+  std::vector<int> stage(n, 0);
+  std::function<void(int)> rec = [&](int v) {
+    if (v == n) {
+      std::vector<int> count(K, 0);
+      for (int s : stage) ++count[s];
+      for (int c : count)
+        if (c == 0) return;
+      Schedule s(K, stage);
+      if (!ValidateSchedule(g, s, {align_children}).ok()) return;
+      best = std::min(best, ObjectiveValue(m, s, o, lambda));
+      return;
+    }
+    // Precedence prunes early: a stage below a predecessor's is never valid.
+    int lo = 0;
+    for (int u : g.preds(v))
+      if (u < v) lo = std::max(lo, stage[u]);
+    for (int k = lo; k < K; ++k) {
+      stage[v] = k;
+      rec(v + 1);
+    }
+  };
+  rec(0);
+  return best;
+}
+
 Graph RandomNet(int n, uint32_t seed, bool with_fallback) {
   SyntheticDagOptions o;
   o.num_nodes = n;

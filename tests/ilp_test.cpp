@@ -16,28 +16,7 @@ namespace {
 // The best value over every valid assignment with K non-empty stages (each stage running in
 // the execution order, as the model assumes).
 double BruteForce(const CostModel& m, int K, Objective o, bool align_children = false) {
-  const Graph& g = m.graph();
-  const int n = g.num_ops();
-  std::vector<int> stage(n, 0);
-  double best = std::numeric_limits<double>::infinity();
-  std::function<void(int)> rec = [&](int v) {
-    if (v == n) {
-      std::vector<int> count(K, 0);
-      for (int s : stage) ++count[s];
-      for (int c : count)
-        if (c == 0) return;
-      Schedule s(K, stage);
-      if (!ValidateSchedule(g, s, {align_children}).ok()) return;
-      best = std::min(best, ObjectiveValue(m, s, o, 1.0));
-      return;
-    }
-    for (int k = 0; k < K; ++k) {
-      stage[v] = k;
-      rec(v + 1);
-    }
-  };
-  rec(0);
-  return best;
+  return BruteForceBest(m, K, o, 1.0, align_children);
 }
 
 TEST(Ilp, EqualsBruteForceForEveryObjective) {

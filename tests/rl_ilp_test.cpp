@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <functional>
 #include <limits>
 
 #include "core/downset_lattice.h"
@@ -17,36 +16,6 @@
 
 namespace respect {
 namespace {
-
-// The best value over every valid K-stage schedule (non-empty stages, each run in the
-// execution order): what the ilp proves.
-double BruteForce(const CostModel& m, int K, Objective o, double lambda) {
-  const Graph& g = m.graph();
-  const int n = g.num_ops();
-  double best = std::numeric_limits<double>::infinity();
-  std::vector<int> stage(n, 0);
-  std::function<void(int)> rec = [&](int v) {
-    if (v == n) {
-      std::vector<int> count(K, 0);
-      for (int s : stage) ++count[s];
-      for (int c : count)
-        if (c == 0) return;
-      Schedule s(K, stage);
-      if (!ValidateSchedule(g, s).ok()) return;
-      best = std::min(best, ObjectiveValue(m, s, o, lambda));
-      return;
-    }
-    int lo = 0;
-    for (int u : g.preds(v))
-      if (u < v) lo = std::max(lo, stage[u]);
-    for (int k = lo; k < K; ++k) {
-      stage[v] = k;
-      rec(v + 1);
-    }
-  };
-  rec(0);
-  return best;
-}
 
 const PhaseReport* Phase(const ScheduleResult& r, const std::string& name) {
   for (const auto& p : r.phases)
@@ -63,7 +32,7 @@ TEST(RlIlp, CertifiedValueEqualsBruteForce) {
     for (Objective o : {Objective::kThroughput, Objective::kPaper})
       for (int K : {3, 4}) {
         SCOPED_TRACE(::testing::Message() << "seed " << seed << " K " << K << " " << ObjectiveName(o));
-        const double brute = BruteForce(m, K, o, 2.0);
+        const double brute = BruteForceBest(m, K, o, 2.0);
         ScheduleRequest r(K, o);
         r.paper_lambda = 2.0;
         r.time_limit_s = 30;
@@ -117,7 +86,7 @@ TEST(RlIlp, AWindowThatExcludesTheOptimumIsNeverCertifiedWrongly) {
     CostModel m(g, SmallCacheUsb());
     for (Objective o : {Objective::kThroughput, Objective::kPaper}) {
       const int K = 3;
-      const double brute = BruteForce(m, K, o, 1.0);
+      const double brute = BruteForceBest(m, K, o, 1.0);
       ScheduleRequest r(K, o);
       r.time_limit_s = 30;
       r.rl_window = 0;

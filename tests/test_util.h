@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "core/graph.h"
+#include "cost/cost_model.h"
 #include "cost/device_profile.h"
+#include "schedulers/objective.h"
 
 namespace respect {
 // A random small DNN-like graph (dp_cuts_test.cpp): the synthetic generator's DAG with real
@@ -14,6 +16,9 @@ namespace respect {
 Graph RandomNet(int n, uint32_t seed, bool with_fallback = true);
 // The usb profile with a 6 MB cache, so that random graphs stream parameters.
 DeviceProfile SmallCacheUsb();
+// The best objective value over every valid assignment with K non-empty stages, each stage
+// running in the execution order (what the ilp proves), by enumeration: tiny graphs only.
+double BruteForceBest(const CostModel& m, int K, Objective o, double lambda = 1.0, bool align_children = false);
 }  // namespace respect
 
 namespace respect::testing {
