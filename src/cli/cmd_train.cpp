@@ -96,10 +96,12 @@ Runner AddTrain(CLI::App& app) {
       if (p.phase == "epoch") {
         const EpochStats& s = p.stats;
         fmt::print(stderr, "{}epoch {:>3}/{}  loss {:+.4f}  train reward {:.4f} mismatch {:.2f}  |  eval reward {:.4f} "
-                   "mismatch {:.2f} recall {:.4f}  |  baseline {} (p = {:.3g})  {:.0f} s\n",
+                   "mismatch {:.2f} recall {:.4f}  |  baseline {} (p = {:.3g})  {:.0f} s{}\n",
                    tty ? "\r" : "", s.epoch, p.epochs, s.loss, s.train_reward, s.train_mismatch, s.eval_reward,
                    s.eval_mismatch, s.eval_recall, s.baseline_replaced ? "replaced" : "kept", s.baseline_p_value,
-                   p.elapsed_s);
+                   p.elapsed_s,
+                   s.comm_seconds > 0 ? fmt::format("  (all-reduce {:.2f} s of {:.2f})", s.comm_seconds, s.seconds)
+                                      : std::string());
       }
     };
     if (o->nproc > 1) {

@@ -76,6 +76,12 @@ Result<std::unique_ptr<ProcessGroup>> ProcessGroup::Join(const DistributedOption
 
 Status ProcessGroup::AllReduceSum(std::vector<torch::Tensor>& tensors) {
   if (size_ == 1 || tensors.empty()) return Status::Ok();
+  const auto t0 = std::chrono::steady_clock::now();
+  struct Clock {  // adds the call's wall time on every exit
+    double& total;
+    std::chrono::steady_clock::time_point t0;
+    ~Clock() { total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+  } clock{collective_s_, t0};
   try {
     // One flat buffer: one collective per step whatever the number of parameters.
     std::vector<torch::Tensor> flat = {torch::cat([&] {

@@ -36,11 +36,14 @@ class ProcessGroup {
   // Sums each tensor over the group, in place (all ranks get the sum).
   Status AllReduceSum(std::vector<torch::Tensor>& tensors);
   Status AllReduceSum(std::vector<double>& values);
+  // Wall seconds spent in collectives so far (waiting for slower workers included).
+  double collective_seconds() const { return collective_s_; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int rank_ = 0, size_ = 1;
+  double collective_s_ = 0;
   ProcessGroup() = default;
 };
 

@@ -130,7 +130,7 @@ nlohmann::json EpochStatsToJson(const EpochStats& s) {
           {"train_mismatch", s.train_mismatch}, {"eval_reward", s.eval_reward},
           {"eval_mismatch", s.eval_mismatch}, {"eval_recall", s.eval_recall},
           {"baseline_replaced", s.baseline_replaced}, {"baseline_p_value", s.baseline_p_value},
-          {"seconds", s.seconds}};
+          {"seconds", s.seconds}, {"comm_seconds", s.comm_seconds}};
 }
 
 // ---- data ------------------------------------------------------------------------------------
@@ -368,6 +368,7 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
         s.baseline_replaced = h["baseline_replaced"];
         s.baseline_p_value = h["baseline_p_value"];
         s.seconds = h["seconds"];
+        s.comm_seconds = h.value("comm_seconds", 0.0);  // absent in older checkpoints
         history.push_back(s);
       }
     } catch (const c10::Error&) {
@@ -400,6 +401,7 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
 
   for (int epoch = first_epoch; epoch <= config.epochs; ++epoch) {
     const double epoch_start = elapsed();
+    const double comm_start = group ? group->collective_seconds() : 0;
     // Every epoch reseeds from (seed, epoch): a resumed run repeats the uninterrupted one.
     torch::manual_seed(config.seed * 1000003ull + static_cast<uint64_t>(epoch));
     std::vector<int> perm(train->size());
@@ -547,6 +549,7 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
       baseline_emb = EmbedAll(*baseline_set, emb_options);
     }
     stats.seconds = elapsed() - epoch_start;
+    stats.comm_seconds = group ? group->collective_seconds() - comm_start : 0;
     if (!writer) {  // rank 0 evaluates and writes the files
       history.push_back(stats);
       continue;

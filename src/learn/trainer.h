@@ -73,6 +73,7 @@ struct EpochStats {
   bool baseline_replaced = false;
   double baseline_p_value = 1;
   double seconds = 0;
+  double comm_seconds = 0;  // data-parallel: this worker's time in collectives (waiting included)
 };
 nlohmann::json EpochStatsToJson(const EpochStats& s);
 
