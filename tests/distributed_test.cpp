@@ -84,9 +84,14 @@ TEST(Distributed, TwoWorkersEqualOneProcessWithTheSameShards) {
   auto b = nlohmann::json::parse(Slurp(dir + "/two/history.json"));
   ASSERT_EQ(a.size(), 2u);
   ASSERT_EQ(a.size(), b.size());
-  for (size_t e = 0; e < a.size(); ++e)
+  for (size_t e = 0; e < a.size(); ++e) {
     for (const char* k : {"loss", "train_reward", "eval_mismatch", "baseline_p_value"})
       EXPECT_NEAR(a[e][k].get<double>(), b[e][k].get<double>(), 1e-6) << k << " epoch " << e + 1;
+    // The time in all-reduces is recorded where there are any.
+    EXPECT_EQ(a[e]["comm_seconds"].get<double>(), 0.0);
+    EXPECT_GT(b[e]["comm_seconds"].get<double>(), 0.0);
+    EXPECT_LT(b[e]["comm_seconds"].get<double>(), b[e]["seconds"].get<double>());
+  }
   // ... and the same parameters and batch-norm statistics, up to the reduction order of sums
   // (tolerance 1e-6; two summands are added in the same order, so they are in fact equal).
   auto pa = Policy::Load(dir + "/one/policy.pt"), pb = Policy::Load(dir + "/two/policy.pt");
