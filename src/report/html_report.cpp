@@ -24,20 +24,18 @@ std::string BottleneckVerdict(const PipelineCost& cost, const DeviceProfile& p) 
   if (cost.stages.empty()) return "no stages";
   const int k = cost.bottleneck;
   const StageCost& st = cost.stages[k];
-  const double streamed = p.link_in_bytes_per_s > 0 ? st.streamed_bytes / p.link_in_bytes_per_s : 0;
-  const double link = std::max(0.0, st.transfer_s - streamed);
-  const double compute = st.overhead_s + st.compute_s;
+  const StageTimeParts t = SplitStageTime(st, p);
   struct Part {
     double s;
     std::string why;
   };
   std::vector<Part> parts = {
-      {compute, fmt::format("on-chip compute ({} MACs in {} operators)", HumanCount(st.macs, 1, 1, 0), st.tpu_ops)},
-      {link, fmt::format("moving activations over the link ({} in, {} out)", HumanBytes(st.in_bytes, 1, 0),
+      {t.compute, fmt::format("on-chip compute ({} MACs in {} operators)", HumanCount(st.macs, 1, 1, 0), st.tpu_ops)},
+      {t.link, fmt::format("moving activations over the link ({} in, {} out)", HumanBytes(st.in_bytes, 1, 0),
                          HumanBytes(st.out_bytes, 1, 0))},
-      {streamed, fmt::format("streaming {} of parameters that do not fit the {} cache",
+      {t.streamed, fmt::format("streaming {} of parameters that do not fit the {} cache",
                              HumanBytes(st.streamed_bytes, 1, 0), HumanBytes(p.param_cache_bytes, 1, 0))},
-      {st.cpu_s, fmt::format("{} operators on the host CPU", st.cpu_ops)}};
+      {t.cpu, fmt::format("{} operators on the host CPU", st.cpu_ops)}};
   const Part& top = *std::max_element(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.s < b.s; });
   return fmt::format("Stage {} limits the pipeline ({:.3f} ms, the period): {:.0f}% of its time is {}.", k,
                      st.latency_s * 1e3, st.latency_s > 0 ? 100 * top.s / st.latency_s : 0.0, top.why);

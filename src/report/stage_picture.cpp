@@ -21,17 +21,12 @@ std::string Short(const std::string& name) {
 
 double Mib(int64_t b) { return b / 1048576.0; }
 
-// Parts of a stage's time: compute (with the invoke overhead), link transfer of activations,
-// streamed parameters, host CPU.
-struct Parts {
-  double compute, link, streamed, cpu;
-};
-Parts Split(const StageCost& st, const DeviceProfile& p) {
+}  // namespace
+
+StageTimeParts SplitStageTime(const StageCost& st, const DeviceProfile& p) {
   const double streamed = p.link_in_bytes_per_s > 0 ? st.streamed_bytes / p.link_in_bytes_per_s : 0;
   return {st.overhead_s + st.compute_s, std::max(0.0, st.transfer_s - streamed), streamed, st.cpu_s};
 }
-
-}  // namespace
 
 std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCost& cost, const DeviceProfile& p,
                             const StagePictureOptions& o) {
@@ -70,7 +65,7 @@ std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCos
       DotEscape(g.name));
   for (int k = 0; k < K; ++k) {
     const StageCost& st = cost.stages[k];
-    const Parts parts = Split(st, p);
+    const StageTimeParts parts = SplitStageTime(st, p);
     const bool bottleneck = k == cost.bottleneck;
     dot += fmt::format(
         "  subgraph cluster_s{} {{\n    label=\"stage {}{}: {:.3f} ms  (compute {:.3f}, link {:.3f}, streamed {:.3f}, "
@@ -167,7 +162,7 @@ std::string StageBalanceSvg(const std::vector<BalanceSeries>& series, const Devi
   for (int si = 0; si < per; ++si) {
     const PipelineCost& c = series[si].cost;
     for (size_t k = 0; k < c.stages.size(); ++k) {
-      const Parts parts = Split(c.stages[k], p);
+      const StageTimeParts parts = SplitStageTime(c.stages[k], p);
       const double vals[4] = {parts.compute, parts.link, parts.streamed, parts.cpu};
       const int x = left + gap / 2 + static_cast<int>(k) * (per * bar + gap) + si * bar;
       double acc = 0;

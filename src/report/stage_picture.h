@@ -19,6 +19,13 @@
 
 namespace respect {
 
+// A stage's time by cause: compute (with the invoke overhead), link transfer of activations,
+// streamed parameters, host CPU (seconds; they sum to latency_s).
+struct StageTimeParts {
+  double compute, link, streamed, cpu;
+};
+StageTimeParts SplitStageTime(const StageCost& st, const DeviceProfile& p);
+
 struct StagePictureOptions {
   bool collapse_chains = true;  // false: one box per operator
 };

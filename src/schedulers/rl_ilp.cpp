@@ -20,16 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-IlpOptions BaseIlpOptions(const ScheduleRequest& r) {
-  IlpOptions o;
-  o.stages = r.stages;
-  o.objective = r.objective;
-  o.paper_lambda = r.paper_lambda;
-  o.align_children = r.align_children;
-  o.progress = r.progress;
-  return o;
-}
-
 }  // namespace
 
 Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
@@ -67,12 +57,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
     lo.time_limit_s = 0.25 * SecondsLeft(r);
     const DownsetLattice lattice = DownsetLattice::Enumerate(m.graph(), lo);
     if (lattice.complete()) {
-      ExactOptions eo;
-      eo.stages = K;
-      eo.objective = r.objective;
-      eo.paper_lambda = r.paper_lambda;
-      eo.align_children = r.align_children;
-      eo.time_limit_s = SecondsLeft(r);
+      ExactOptions eo = ExactOptionsFor(r);
       eo.incumbent = best.objective_value;
       auto ex = SolveExact(m, lattice, eo);
       if (ex && ex->complete) {
@@ -98,7 +83,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
 
   // 2. The window around it, warm-started from it.
   const std::vector<int>& s = rl->schedule.stage_of;
-  IlpOptions win = BaseIlpOptions(r);
+  IlpOptions win = IlpOptionsFor(r);
   win.window_lo.resize(n);
   win.window_hi.resize(n);
   for (int v = 0; v < n; ++v) {
@@ -142,8 +127,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
     out.phases.push_back({"certify", Since(t), 0, 0, refused});
     return finish(win_note + "; not certified: " + refused);
   }
-  IlpOptions full = BaseIlpOptions(r);
-  full.time_limit_s = std::max(0.1, SecondsLeft(r));
+  IlpOptions full = IlpOptionsFor(r);  // with the rest of the time
   full.warm_start = &best.schedule;
   auto c = SolveIlp(m, full);
   if (!c) {

@@ -79,13 +79,7 @@ std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRe
 // limit.
 Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std::optional<ScheduleResult> warm) {
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) return Error{refused};
-  IlpOptions o;
-  o.stages = r.stages;
-  o.objective = r.objective;
-  o.paper_lambda = r.paper_lambda;
-  o.align_children = r.align_children;
-  o.progress = r.progress;
-  o.time_limit_s = std::max(0.1, SecondsLeft(r));
+  IlpOptions o = IlpOptionsFor(r);
   if (warm) o.warm_start = &warm->schedule;
   auto ilp = SolveIlp(m, o);
   if (!ilp) return ilp.error();
@@ -135,12 +129,7 @@ DownsetLattice EnumerateFor(const CostModel& m, const ScheduleRequest& r) {
 // else the incumbent (which may run in an order of its own and still be at least as good).
 Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r, const DownsetLattice& lattice,
                                  std::optional<ScheduleResult> incumbent) {
-  ExactOptions o;
-  o.stages = r.stages;
-  o.objective = r.objective;
-  o.paper_lambda = r.paper_lambda;
-  o.align_children = r.align_children;
-  o.time_limit_s = SecondsLeft(r);
+  ExactOptions o = ExactOptionsFor(r);
   if (incumbent) o.incumbent = incumbent->objective_value;
   auto ex = SolveExact(m, lattice, o);
   if (!ex) return ex.error();
@@ -252,6 +241,27 @@ std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double sec
   return fmt::format("the ilp model would have about {} columns ({} operators x {} stages), more than it can "
                      "solve in {:.3g} s (at most {}); not built",
                      cols, g.num_ops(), r.stages, seconds_left, cap);
+}
+
+IlpOptions IlpOptionsFor(const ScheduleRequest& r) {
+  IlpOptions o;
+  o.stages = r.stages;
+  o.objective = r.objective;
+  o.paper_lambda = r.paper_lambda;
+  o.align_children = r.align_children;
+  o.progress = r.progress;
+  o.time_limit_s = std::max(0.1, SecondsLeft(r));
+  return o;
+}
+
+ExactOptions ExactOptionsFor(const ScheduleRequest& r) {
+  ExactOptions o;
+  o.stages = r.stages;
+  o.objective = r.objective;
+  o.paper_lambda = r.paper_lambda;
+  o.align_children = r.align_children;
+  o.time_limit_s = SecondsLeft(r);
+  return o;
 }
 
 bool IlpBoundCovers(const CostModel& m, const ScheduleRequest& r, const Schedule& s) {

@@ -12,6 +12,8 @@
 
 #include "core/status.h"
 #include "cost/cost_model.h"
+#include "schedulers/exact_lattice.h"
+#include "schedulers/ilp.h"
 #include "schedulers/objective.h"
 #include "schedulers/schedule.h"
 
@@ -92,7 +94,10 @@ inline double SecondsLeft(const ScheduleRequest& r) {
   return std::max(0.0, std::chrono::duration<double>(r.deadline - Deadline::clock::now()).count());
 }
 
-// Helpers shared by the methods built on the ilp (scheduler.cpp, rl_ilp.cpp).
+// Helpers shared by the methods built on the ilp and the lattice (scheduler.cpp, rl_ilp.cpp).
+// The request's stages, objective, lambda, child alignment and progress, with the time left.
+IlpOptions IlpOptionsFor(const ScheduleRequest& r);
+ExactOptions ExactOptionsFor(const ScheduleRequest& r);
 // Why the ilp model is too large to build and solve in `seconds_left` ("" if it is not).
 std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double seconds_left);
 // Does the ilp's bound (proven over schedules whose stages run in the model's execution order)
