@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -16,6 +17,8 @@
 #include "core/analysis.h"
 #include "exporters/reorder.h"
 #include "importers/model_source.h"
+#include "memory/fusion.h"
+#include "memory/fusion_ilp.h"
 #include "memory/memory_model.h"
 #include "memory/orderers.h"
 #include "test_util.h"
@@ -229,6 +232,168 @@ TEST(Memory, ChainFusionCounterExample) {
   MemoryModel mm(*g);
   for (const auto& order : std::vector<std::vector<int>>{{0, 1, 2, 3, 4}, {2, 0, 1, 3, 4}, {2, 3, 0, 1, 4}})
     EXPECT_GE(mm.Profile(order)->peak, 150);
+}
+
+// The smallest peak over every order that runs each fused group's operators together.
+int64_t BruteForceFusedPeak(const MemoryModel& mm, const MemoryFusion& f) {
+  const int n = f.num_groups();
+  std::vector<int> pending(n), order;
+  for (int x = 0; x < n; ++x) pending[x] = static_cast<int>(f.preds[x].size());
+  std::vector<char> used(n, 0);
+  int64_t best = std::numeric_limits<int64_t>::max();
+  std::function<void()> rec = [&] {
+    if (static_cast<int>(order.size()) == n) {
+      auto p = mm.Profile(ExpandGroupOrder(f, order));
+      EXPECT_TRUE(p.ok()) << p.error().message;
+      if (p.ok()) best = std::min(best, p->peak);
+      return;
+    }
+    for (int x = 0; x < n; ++x) {
+      if (used[x] || pending[x] != 0) continue;
+      used[x] = 1;
+      order.push_back(x);
+      for (int s : f.succs[x]) --pending[s];
+      rec();
+      for (int s : f.succs[x]) ++pending[s];
+      order.pop_back();
+      used[x] = 0;
+    }
+  };
+  rec();
+  return best;
+}
+
+// A chain-heavy random DAG: each operator reads its predecessor's output most of the time, so
+// the fusion rules have pairs to look at; sizes vary widely so that hills and valleys occur.
+Graph RandomChainyNet(int n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  GraphBuilder b("chainy");
+  const int64_t sizes[] = {1, 8, 16, 16, 40, 100};
+  const int in = b.AddTensor(Int8Tensor("in", {sizes[rng() % 6]}));
+  b.AddInput(in);
+  std::vector<int> out(n);
+  for (int v = 0; v < n; ++v) out[v] = b.AddTensor(Int8Tensor("t" + std::to_string(v), {sizes[rng() % 6]}));
+  std::vector<int> read(n, 0);
+  for (int v = 0; v < n; ++v) {
+    Operator op;
+    op.name = "v" + std::to_string(v);
+    const bool elementwise = rng() % 3 == 0;
+    op.type = elementwise ? "ADD" : "CONV_2D";
+    op.op_class = elementwise ? OpClass::kElementwise : OpClass::kConv;
+    const int r = static_cast<int>(rng() % 10);
+    if (v == 0 || r == 0) op.inputs.push_back(in);
+    else if (r <= 6) op.inputs.push_back(out[v - 1]);
+    else if (r <= 8) op.inputs.push_back(out[rng() % v]);
+    else {
+      op.inputs.push_back(out[rng() % v]);
+      op.inputs.push_back(out[rng() % v]);
+    }
+    for (int t : op.inputs)
+      for (int u = 0; u < v; ++u)
+        if (t == out[u]) read[u] = 1;
+    if (rng() % 6 == 0) {  // sometimes a source: reads only a constant
+      op.inputs.clear();
+      const int c = b.AddTensor(Int8Tensor(op.name + "/c", {64}));
+      b.tensor(c).is_constant = true;
+      op.inputs.push_back(c);
+    }
+    op.outputs = {out[v]};
+    b.AddOp(op);
+  }
+  for (int v = 0; v < n; ++v)
+    if (!read[v] || rng() % 8 == 0) b.AddOutput(out[v]);
+  auto g = std::move(b).Build();
+  EXPECT_TRUE(g.ok()) << g.error().message;
+  return std::move(*g);
+}
+
+// Each fusion rule, alone and together, keeps the optimum: brute force over every order of the
+// fused graph equals brute force over every order of the original.
+TEST(Memory, FusionRulesPreserveTheOptimum) {
+  std::array<int, 3> merges{};
+  int fused_graphs = 0;
+  for (uint32_t seed = 1; seed <= 120; ++seed) {
+    Graph g = seed % 2 ? RandomChainyNet(5 + static_cast<int>(seed % 5), seed)
+                       : RandomMemoryNet(4 + static_cast<int>(seed % 6), seed);
+    for (bool inplace : {false, true}) {
+      MemoryModel mm(g, {inplace});
+      int64_t orders = 0;
+      const int64_t brute = BruteForcePeak(mm, &orders);
+      for (unsigned rules : {unsigned{kFuseHillValley}, unsigned{kFuseRunAfter}, unsigned{kFuseRunBefore},
+                             unsigned{kFuseAll}}) {
+        SCOPED_TRACE(::testing::Message() << "seed " << seed << " inplace " << inplace << " rules " << rules);
+        const MemoryFusion f = FuseForMemory(mm, rules);
+        ASSERT_EQ(static_cast<int>(f.group_of.size()), g.num_ops());
+        if (rules != kFuseAll)
+          for (int k = 0; k < 3; ++k) merges[k] += f.merges[k];
+        fused_graphs += f.num_groups() < g.num_ops();
+        EXPECT_EQ(BruteForceFusedPeak(mm, f), brute);
+      }
+    }
+  }
+  // Every rule fired on its own often enough for the check to mean something.
+  for (int k = 0; k < 3; ++k) EXPECT_GT(merges[k], 20) << "rule " << k;
+  EXPECT_GT(fused_graphs, 200);
+}
+
+// The counter-example stays unfused where it matters: u (a valley) and v (a hill) are never
+// merged, while c -> d (a hill, then a valley) is.
+TEST(Memory, FusionLeavesTheCounterExamplesValleyAlone) {
+  GraphBuilder bld("chain");
+  const int I = bld.AddTensor(Int8Tensor("I", {100}));
+  const int tu = bld.AddTensor(Int8Tensor("tu", {1}));
+  const int tv = bld.AddTensor(Int8Tensor("tv", {100}));
+  const int tc = bld.AddTensor(Int8Tensor("tc", {50}));
+  const int td = bld.AddTensor(Int8Tensor("td", {1}));
+  const int tz = bld.AddTensor(Int8Tensor("tz", {1}));
+  bld.AddInput(I);
+  bld.AddOp(Op("u", "CONV_2D", OpClass::kConv, {I}, {tu}));
+  bld.AddOp(Op("v", "CONV_2D", OpClass::kConv, {tu}, {tv}));
+  bld.AddOp(Op("c", "CONV_2D", OpClass::kConv, {}, {tc}));
+  bld.AddOp(Op("d", "CONV_2D", OpClass::kConv, {tc}, {td}));
+  bld.AddOp(Op("z", "ADD", OpClass::kElementwise, {tv, td}, {tz}));
+  bld.AddOutput(tz);
+  auto g = std::move(bld).Build();
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  MemoryModel mm(*g);
+  const MemoryFusion f = FuseForMemory(mm);
+  EXPECT_NE(f.group_of[0], f.group_of[1]);
+  EXPECT_EQ(f.group_of[2], f.group_of[3]);
+  EXPECT_EQ(BruteForceFusedPeak(mm, f), 102);
+  OrderRequest r;
+  r.method = "fusion-ilp";
+  auto res = RunOrderer(*g, r);
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->profile.peak, 102);
+  EXPECT_TRUE(res->proven_optimal) << res->note;
+}
+
+// fusion-ilp equals dp (and brute force) wherever both finish, with and without in-place reuse;
+// its bound never exceeds the optimum.
+TEST(Memory, FusionIlpEqualsDp) {
+  int proven = 0;
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    Graph g = seed % 2 ? RandomChainyNet(6 + static_cast<int>(seed % 5), seed)
+                       : RandomMemoryNet(5 + static_cast<int>(seed % 5), seed);
+    for (bool inplace : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << "seed " << seed << " inplace " << inplace);
+      OrderRequest r;
+      r.memory.inplace = inplace;
+      r.method = "dp";
+      auto dp = RunOrderer(g, r);
+      ASSERT_TRUE(dp.ok() && dp->proven_optimal);
+      r.method = "fusion-ilp";
+      auto ilp = RunOrderer(g, r);
+      ASSERT_TRUE(ilp.ok()) << ilp.error().message;
+      EXPECT_TRUE(IsTopologicalOrder(g, ilp->order));
+      EXPECT_LE(ilp->lower_bound, dp->profile.peak);
+      if (ilp->proven_optimal) {
+        ++proven;
+        EXPECT_EQ(ilp->profile.peak, dp->profile.peak) << ilp->note;
+      }
+    }
+  }
+  EXPECT_EQ(proven, 80);
 }
 
 TEST(Memory, RealModelsAndErrors) {

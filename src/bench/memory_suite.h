@@ -32,7 +32,7 @@ struct MemorySuiteOptions {
   // Model specs; empty: DefaultMemoryModels(models_dir).
   std::vector<std::string> models;
   std::string models_dir = "../shared/models";
-  std::vector<std::string> methods = {"given", "rpo", "greedy", "dp"};
+  std::vector<std::string> methods = {"given", "rpo", "greedy", "dp", "fusion-ilp"};
   double time_limit_s = 10;
   std::function<void(const std::string&)> progress;
 };

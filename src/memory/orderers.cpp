@@ -9,6 +9,9 @@
 
 #include "core/analysis.h"
 #include "core/downset_lattice.h"
+#include "memory/fusion.h"
+#include "memory/fusion_ilp.h"
+#include "schedulers/milp.h"
 
 namespace respect {
 
@@ -20,6 +23,7 @@ struct Found {
   std::vector<int> order;
   std::string note;
   bool proven = false;
+  int64_t bound = 0;  // a lower bound the method proved (0: none beyond the evaluator's)
 };
 
 Result<Found> Given(const MemoryModel& mm, const OrderRequest&) {
@@ -223,10 +227,49 @@ Result<Found> Dp(const MemoryModel& mm, const OrderRequest& r, Clock::time_point
   return out;
 }
 
+// The seed's method: fuse (memory/fusion.h), then the ilp over the fused graph (fusion_ilp.h),
+// warm-started from `start` (the best heuristic's order, or dp's). Keeps `start` when CBC finds
+// nothing better or the model is too large.
+Result<Found> FusionIlp(const MemoryModel& mm, Found start, Clock::time_point deadline) {
+  const MemoryFusion f = FuseForMemory(mm);
+  const std::string fused =
+      fmt::format("fused {} operators into {} groups (rules A/B/C merged {}/{}/{})", mm.graph().num_ops(),
+                  f.num_groups(), f.merges[0], f.merges[1], f.merges[2]);
+  const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+  const double limit = std::max(0.05, left - MilpGraceSeconds(left));
+  auto ilp = SolveFusionIlp(mm, f, start.order, limit);
+  if (!ilp) {
+    start.note = fmt::format("{}; {}; kept {}", fused, ilp.error().message, start.note);
+    return start;
+  }
+  auto before = mm.Profile(start.order);
+  if (!before) return before.error();
+  Found out;
+  out.bound = ilp->bound;
+  std::string how = fmt::format("{}; ilp {} columns, {} rows, cbc: {}", fused, ilp->columns, ilp->rows, ilp->status);
+  if (!ilp->order.empty()) {
+    auto p = mm.Profile(ilp->order);
+    if (!p) return Error{"the ilp's order is invalid: " + p.error().message};
+    if (p->peak <= before->peak) {
+      out.order = std::move(ilp->order);
+      out.proven = ilp->proven_optimal && ilp->bound >= p->peak;
+      out.note = how;
+      if (ilp->proven_optimal && !out.proven)
+        out.note += fmt::format("; the evaluator's peak {} exceeds the ilp's bound {}: not claimed optimal", p->peak,
+                                ilp->bound);
+      return out;
+    }
+  }
+  out.order = std::move(start.order);
+  out.proven = ilp->proven_optimal && ilp->bound >= before->peak;
+  out.note = fmt::format("{}; kept the warm start ({})", how, start.note);
+  return out;
+}
+
 }  // namespace
 
 const std::vector<std::string>& OrderMethods() {
-  static const std::vector<std::string> methods = {"given", "rpo", "greedy", "dp", "auto"};
+  static const std::vector<std::string> methods = {"given", "rpo", "greedy", "dp", "fusion-ilp", "auto"};
   return methods;
 }
 
@@ -235,7 +278,9 @@ std::string OrderMethodsHelp() {
          "\n  rpo     reverse post-order of a depth-first search"
          "\n  greedy  smallest step footprint / least memory growth first (the better of the two)"
          "\n  dp      exact DP over the downset lattice, proven optimal where it fits --lattice-cap"
-         "\n  auto    dp where the lattice fits, else the best heuristic";
+         "\n  fusion-ilp  the seed's method: optimum-preserving fusion, then an ILP (CBC) over the fused"
+         "\n          graph with each group's step pruned to its window, warm-started from the best heuristic"
+         "\n  auto    dp with half the time; where it cannot finish, fusion-ilp from its best order";
 }
 
 Result<OrderResult> RunOrderer(const Graph& g, const OrderRequest& r) {
@@ -252,7 +297,16 @@ Result<OrderResult> RunOrderer(const Graph& g, const OrderRequest& r) {
   if (r.method == "given") f = Given(mm, r);
   else if (r.method == "rpo") f = Rpo(mm, r);
   else if (r.method == "greedy") f = Greedy(mm, r);
-  else if (r.method == "dp" || r.method == "auto") f = Dp(mm, r, deadline);
+  else if (r.method == "dp") f = Dp(mm, r, deadline);
+  else if (r.method == "fusion-ilp") {
+    int64_t unused = 0;
+    auto h = BestHeuristic(mm, r, &unused);
+    if (!h) return Error{"fusion-ilp: " + h.error().message};
+    f = FusionIlp(mm, std::move(*h), deadline);
+  } else if (r.method == "auto") {
+    f = Dp(mm, r, t0 + (deadline - t0) / 2);
+    if (f && !f->proven) f = FusionIlp(mm, std::move(*f), deadline);
+  }
   else {
     std::string names;
     for (const auto& m : OrderMethods()) names += (names.empty() ? "" : ", ") + m;
@@ -265,7 +319,7 @@ Result<OrderResult> RunOrderer(const Graph& g, const OrderRequest& r) {
   out.method = r.method;
   out.order = std::move(f->order);
   out.profile = std::move(*p);
-  out.lower_bound = std::min(mm.LowerBound(), out.profile.peak);
+  out.lower_bound = std::min(std::max(mm.LowerBound(), f->bound), out.profile.peak);
   if (f->proven) out.lower_bound = out.profile.peak;
   out.proven_optimal = out.lower_bound >= out.profile.peak;
   out.gap = out.profile.peak > 0 ? static_cast<double>(out.profile.peak - out.lower_bound) / out.profile.peak : 0;

@@ -76,7 +76,8 @@ double MilpGraceSeconds(double time_limit_s) { return std::max(0.5, 0.05 * time_
 namespace {
 
 MilpSolution SolveInProcess(const MilpBuilder& b, double time_limit_s,
-                            const std::vector<std::pair<std::string, double>>& start, CbcEventHandler* handler) {
+                            const std::vector<std::pair<std::string, double>>& start, CbcEventHandler* handler,
+                            const std::vector<std::string>& cbc_args) {
   OsiClpSolverInterface solver;
   CoinPackedMatrix matrix(true, b.rows.data(), b.cols.data(), b.elems.data(),
                           static_cast<CoinBigIndex>(b.elems.size()));
@@ -95,8 +96,10 @@ MilpSolution SolveInProcess(const MilpBuilder& b, double time_limit_s,
   if (handler) model.passInEventHandler(handler);
 
   const std::string seconds = fmt::format("{}", std::max(time_limit_s, 0.01));
-  const std::vector<std::string> args = {"respect", "-log", "0", "-timeMode", "elapsed", "-sec", seconds,
-                                         "-solve", "-quit"};
+  std::vector<std::string> args = {"respect", "-log", "0", "-timeMode", "elapsed", "-sec", seconds};
+  args.insert(args.end(), cbc_args.begin(), cbc_args.end());
+  args.push_back("-solve");
+  args.push_back("-quit");
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   {
@@ -171,20 +174,21 @@ bool Deserialize(const std::string& buf, MilpSolution& s) {
 // only the solver's answer, never the program. The child inherits the model and the handler
 // (whose progress lines go to stderr) and sends the solution back through a pipe.
 MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
-                       const std::vector<std::pair<std::string, double>>& start, CbcEventHandler* handler) {
+                       const std::vector<std::pair<std::string, double>>& start, CbcEventHandler* handler,
+                       const std::vector<std::string>& cbc_args) {
   int fds[2];
-  if (pipe(fds) != 0) return SolveInProcess(b, time_limit_s, start, handler);
+  if (pipe(fds) != 0) return SolveInProcess(b, time_limit_s, start, handler, cbc_args);
   std::fflush(stdout);
   std::fflush(stderr);
   const pid_t pid = fork();
   if (pid < 0) {
     close(fds[0]);
     close(fds[1]);
-    return SolveInProcess(b, time_limit_s, start, handler);
+    return SolveInProcess(b, time_limit_s, start, handler, cbc_args);
   }
   if (pid == 0) {
     close(fds[0]);
-    const std::string buf = Serialize(SolveInProcess(b, time_limit_s, start, handler));
+    const std::string buf = Serialize(SolveInProcess(b, time_limit_s, start, handler, cbc_args));
     size_t done = 0;
     while (done < buf.size()) {
       const ssize_t w = write(fds[1], buf.data() + done, buf.size() - done);

@@ -64,8 +64,9 @@ double MilpGraceSeconds(double time_limit_s);
 
 // Minimises b.objective. start: a MIP start by column name (may be partial or empty).
 // handler: optional CBC event handler (progress); CBC's own output goes to stderr.
+// cbc_args: CBC command-line options placed before -solve (e.g. {"-cuts", "off"}).
 MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
                        const std::vector<std::pair<std::string, double>>& start,
-                       CbcEventHandler* handler = nullptr);
+                       CbcEventHandler* handler = nullptr, const std::vector<std::string>& cbc_args = {});
 
 }  // namespace respect
