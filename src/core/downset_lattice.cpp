@@ -61,7 +61,7 @@ DownsetLattice DownsetLattice::Enumerate(const Graph& g, const LatticeOptions& o
   // An antichain of w operators alone gives 2^w downsets (the closures of its subsets): a
   // graph that wide is refused before any work.
   const WidthBounds width = o.expand ? WidthBounds{} : GraphWidth(g, 50'000'000);
-  if (!o.expand && width.lower >= 62 || (int64_t{1} << width.lower) > o.max_downsets) {
+  if ((!o.expand && width.lower >= 62) || (int64_t{1} << width.lower) > o.max_downsets) {
     L.reason_ = fmt::format("at least 2^{} downsets (width {}{}), more than {}", width.lower,
                             width.exact() ? "" : ">= ", width.lower, o.max_downsets);
     L.max_ready_ = width.lower;
