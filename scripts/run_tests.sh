@@ -15,6 +15,21 @@ if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok ins
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends chromium
 fi
 
+# Test-only: onnxruntime (npm's onnxruntime-node; its CPU library ships in the package, the install
+# script only fetches GPU parts) runs exported ONNX segments against the whole model
+# (tests/export_test.cpp).
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  echo "run_tests: installing nodejs and npm (onnxruntime for the segment export tests)" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+fi
+if [ ! -d tests/node/node_modules/onnxruntime-node ]; then
+  echo "run_tests: npm install --ignore-scripts onnxruntime-node (tests/node)" >&2
+  (cd tests/node && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+
 echo "== importer robustness under ASan + UBSan" >&2
 cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRESPECT_SANITIZE=ON > /dev/null
 cmake --build build-sanitize -j "$(nproc)" --target importer_fuzz_test

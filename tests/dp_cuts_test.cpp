@@ -50,7 +50,7 @@ double BruteForceBest(const CostModel& m, int K, Objective o, double lambda, boo
   return best;
 }
 
-Graph RandomNet(int n, uint32_t seed, bool with_fallback) {
+Graph RandomNet(int n, uint32_t seed, bool with_fallback, bool share_constants) {
   SyntheticDagOptions o;
   o.num_nodes = n;
   o.min_levels = std::max(2, n / 3);
@@ -64,7 +64,8 @@ Graph RandomNet(int n, uint32_t seed, bool with_fallback) {
   GraphBuilder b("random");
   const int x = b.AddTensor(testing::Int8Tensor("x", {1 + static_cast<int64_t>(rng() % 5000)}));
   b.AddInput(x);
-  std::vector<int> out(n);
+  std::vector<int> out(n), weights;
+  std::mt19937 share_rng(seed * 7919u + 17u);
   for (int v = 0; v < n; ++v)
     out[v] = b.AddTensor(testing::Int8Tensor("t" + std::to_string(v), {1 + static_cast<int64_t>(rng() % 20000)}));
   for (int v = 0; v < n; ++v) {
@@ -78,8 +79,16 @@ Graph RandomNet(int n, uint32_t seed, bool with_fallback) {
     if (s.preds(v).empty()) op.inputs.push_back(x);
     if (rng() % 4 == 0 && v > 0) op.inputs.push_back(x);  // a tensor with many consumers
     if (kind < 8) {
-      const int w = b.AddTensor(testing::Int8Tensor(op.name + "/w", {static_cast<int64_t>(rng() % 3'000'000)}));
+      int64_t size = static_cast<int64_t>(rng() % 3'000'000);
+      // Now and then a weight stored once for two tensors (a converter's de-duplicated constant):
+      // the evaluator, the scanner, the lattice and the ilp must all charge that storage once.
+      const bool share = share_constants && !weights.empty() && share_rng() % 4 == 0;
+      const int like = share ? weights[share_rng() % weights.size()] : -1;
+      if (share) size = b.tensor(like).shape[0];
+      const int w = b.AddTensor(testing::Int8Tensor(op.name + "/w", {size}));
       b.tensor(w).is_constant = true;
+      b.tensor(w).storage = share ? b.tensor(like).storage : w;
+      weights.push_back(w);
       op.inputs.push_back(w);
     }
     op.outputs = {out[v]};

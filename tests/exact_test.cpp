@@ -285,7 +285,7 @@ TEST(Exact, NeverWorseThanDpOrIlpOnSharedModels) {
 TEST(Exact, OrderFreeOptimumEqualsBruteForceOverOrders) {
   int streamed = 0;
   for (uint32_t seed = 21; seed <= 30; ++seed) {
-    Graph g = RandomNet(7, seed, /*with_fallback=*/false);
+    Graph g = RandomNet(7, seed, /*with_fallback=*/false, /*share_constants=*/false);
     DeviceProfile p = SmallCacheUsb();
     p.param_cache_bytes = 1'000'000 + 500'000 * (seed % 3);  // stages overflow the cache
     CostModel m(g, p);

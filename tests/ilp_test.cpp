@@ -22,7 +22,7 @@ double BruteForce(const CostModel& m, int K, Objective o, bool align_children = 
 TEST(Ilp, EqualsBruteForceForEveryObjective) {
   int instances = 0;
   for (uint32_t seed = 1; seed <= 5; ++seed) {
-    Graph g = RandomNet(9 + seed % 3, seed, /*with_fallback=*/false);
+    Graph g = RandomNet(9 + seed % 3, seed, /*with_fallback=*/false, /*share_constants=*/false);
     CostModel m(g, SmallCacheUsb());
     for (Objective o : {Objective::kThroughput, Objective::kLatency, Objective::kPaper})
       for (int K = 1; K <= 3; ++K) {
@@ -51,7 +51,7 @@ TEST(Ilp, EqualsBruteForceForEveryObjective) {
 // streams and the optimum moves.
 TEST(Ilp, CachingIsModelledExactly) {
   for (uint32_t seed = 11; seed <= 14; ++seed) {
-    Graph g = RandomNet(10, seed, false);
+    Graph g = RandomNet(10, seed, false, false);
     DeviceProfile p = SmallCacheUsb();
     p.param_cache_bytes = 1'500'000;
     CostModel m(g, p);

@@ -27,7 +27,7 @@ TEST(RlIlp, CertifiedValueEqualsBruteForce) {
   RegisterRlScheduler();
   int instances = 0, proven_by_ilp = 0;
   for (uint32_t seed = 1; seed <= 6; ++seed) {
-    Graph g = RandomNet(8 + seed % 4, seed + 70, /*with_fallback=*/false);
+    Graph g = RandomNet(8 + seed % 4, seed + 70, /*with_fallback=*/false, /*share_constants=*/false);
     CostModel m(g, SmallCacheUsb());
     for (Objective o : {Objective::kThroughput, Objective::kPaper})
       for (int K : {3, 4}) {
@@ -108,7 +108,7 @@ TEST(RlIlp, AWindowThatExcludesTheOptimumIsNeverCertifiedWrongly) {
 
 TEST(RlIlp, ErrorsAndTheWholeWindow) {
   RegisterRlScheduler();
-  Graph g = RandomNet(10, 5, false);
+  Graph g = RandomNet(10, 5, false, false);
   CostModel m(g, SmallCacheUsb());
   // A window as wide as the pipeline is the full problem: no separate certification.
   ScheduleRequest r(3);

@@ -13,7 +13,10 @@
 namespace respect {
 // A random small DNN-like graph (dp_cuts_test.cpp): the synthetic generator's DAG with real
 // tensors, MACs, parameters and, with_fallback, a few operators the Edge TPU cannot run.
-Graph RandomNet(int n, uint32_t seed, bool with_fallback = true);
+// share_constants: now and then two operators' weights are one stored constant (as converters
+// de-duplicate them); the ilp then models parameters approximately, and exact schedules in the
+// execution order only (tests of those exact claims pass false).
+Graph RandomNet(int n, uint32_t seed, bool with_fallback = true, bool share_constants = true);
 // The usb profile with a 6 MB cache, so that random graphs stream parameters.
 DeviceProfile SmallCacheUsb();
 // The best objective value over every valid assignment with K non-empty stages, each stage

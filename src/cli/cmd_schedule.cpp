@@ -20,7 +20,7 @@ namespace respect::cli {
 
 Runner AddSchedule(CLI::App& app) {
   struct Options {
-    std::string model, method = "auto", objective = "throughput", device = "usb", out, svg, report;
+    std::string model, method = "auto", objective = "throughput", device = "usb", out, svg, report, export_dir;
     RlOptions rl;
     bool rl_unmasked = false;
     int stages = 0, window = -1;
@@ -71,6 +71,9 @@ Runner AddSchedule(CLI::App& app) {
   app.add_option("--report", o->report, "write a self-contained HTML report to FILE: the verdict on what limits "
                                         "the pipeline, the stage table, the stage-balance chart against Coral's "
                                         "compiler partition, the stage picture, the command");
+  app.add_option("--export", o->export_dir,
+                 "write the pipeline as one model file per stage into DIR (<stem>_segment_<i>_of_<K>.<ext> and "
+                 "pipeline.json; .tflite and .onnx models only; see `respect export --help`)");
   app.add_flag("--json", o->json, "print one JSON object: model, method, objective, stages, "
                                   "assignment, order, stage_costs[], period_ms, latency_ms, "
                                   "throughput_ips, objective_value, lower_bound, proven_optimal, gap, "
@@ -156,6 +159,8 @@ Runner AddSchedule(CLI::App& app) {
     }
     if (!o->out.empty())
       if (auto st = WriteFileAtomic(o->out, j.dump(2) + "\n"); !st) return Fail(st.error().message);
+    if (!o->export_dir.empty())
+      if (int rc = ExportSegments(o->model, *g, *device, res->schedule, o->export_dir, o->quiet); rc != 0) return rc;
     if (!o->svg.empty()) {
       StagePictureOptions po;
       po.collapse_chains = !o->expand_chains;

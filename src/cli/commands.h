@@ -8,6 +8,7 @@
 
 #include "core/graph.h"
 #include "cost/device_profile.h"
+#include "schedulers/schedule.h"
 
 namespace respect::cli {
 
@@ -19,6 +20,7 @@ Runner AddSimulate(CLI::App& app);
 Runner AddCalibrate(CLI::App& app);
 Runner AddSchedule(CLI::App& app);
 Runner AddOrder(CLI::App& app);
+Runner AddExport(CLI::App& app);
 Runner AddBench(CLI::App& app);
 Runner AddTrain(CLI::App& app);
 Runner AddEval(CLI::App& app);
@@ -35,5 +37,9 @@ struct ModelOnDevice {
   DeviceProfile device;
 };
 Result<ModelOnDevice> LoadModelOnDevice(const std::string& model, const std::string& device);
+
+// Writes the segment files of schedule s into dir (cmd_export.cpp); returns the exit code.
+int ExportSegments(const std::string& model_path, const Graph& g, const DeviceProfile& device, const Schedule& s,
+                   const std::string& dir, bool quiet);
 
 }  // namespace respect::cli

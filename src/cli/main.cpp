@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   add("zoo", "List the built-in models with their sizes", AddZoo);
   respect::RegisterRlScheduler();
   add("schedule", "Split a model across K Edge TPUs (methods: compiler, profiling, list, dp, ilp, exact, rl, rl-ilp, auto)", AddSchedule);
+  add("export", "Cut a .tflite / .onnx model into one file per pipeline stage (Coral's segment files)", AddExport);
   add("order", "Order a model's operators for the smallest peak of live activation memory", AddOrder);
   add("bench", "Compare every method on the RESPECT paper's models and the authors' partitions", AddBench);
   add("train", "Train a RESPECT pointer-network policy with REINFORCE on synthetic graphs", AddTrain);

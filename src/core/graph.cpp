@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <queue>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -102,9 +103,22 @@ int64_t Tensor::NumElements() const { return CheckedElements(shape); }
 
 int64_t Graph::TotalParamBytes() const {
   int64_t total = 0;
-  for (const Tensor& t : tensors)
-    if (t.is_constant && !t.consumers.empty()) total += t.bytes;
+  for (size_t t = 0; t < tensors.size(); ++t)
+    if (tensors[t].is_constant && StorageOf(static_cast<int>(t)) == static_cast<int>(t) &&
+        !StorageReaders(static_cast<int>(t)).empty())
+      total += tensors[t].bytes;
   return total;
+}
+
+// Graphs not made by GraphBuilder::Build have no storage tables: each constant is its own.
+bool Graph::StorageShared(int tensor) const {
+  if (static_cast<size_t>(tensor) >= storage_shared_.size()) return tensors[tensor].consumers.size() > 1;
+  return storage_shared_[storage_of_[tensor]] != 0;
+}
+
+const std::vector<int>& Graph::StorageReaders(int tensor) const {
+  if (static_cast<size_t>(tensor) >= storage_readers_.size()) return tensors[tensor].consumers;
+  return storage_readers_[storage_of_[tensor]];
 }
 
 int64_t Graph::TotalMacs() const {
@@ -253,6 +267,31 @@ Result<Graph> GraphBuilder::Build(bool keep_costs) && {
       if (in.producer >= 0) pred_set.insert(in.producer);
     }
     g.preds_[v].assign(pred_set.begin(), pred_set.end());
+  }
+  // Constant storage: tensors naming the same storage id share the first one's.
+  const int nt = static_cast<int>(g.tensors.size());
+  g.storage_of_.resize(nt);
+  g.storage_shared_.assign(nt, 0);
+  g.storage_readers_.assign(nt, {});
+  std::map<int, int> first_of_storage;
+  std::vector<int> pairs(nt, 0);
+  for (int t = 0; t < nt; ++t) {
+    const Tensor& x = g.tensors[t];
+    g.storage_of_[t] = t;
+    if (x.is_constant && x.storage >= 0) g.storage_of_[t] = first_of_storage.emplace(x.storage, t).first->second;
+    if (!x.is_constant) continue;
+    const int s = g.storage_of_[t];
+    if (g.tensors[s].bytes != x.bytes)
+      return Error{fmt::format("constants '{}' and '{}' share stored data of different sizes", g.tensors[s].name, x.name)};
+    pairs[s] += static_cast<int>(x.consumers.size());
+    auto& r = g.storage_readers_[s];
+    r.insert(r.end(), x.consumers.begin(), x.consumers.end());
+  }
+  for (int t = 0; t < nt; ++t) {
+    auto& r = g.storage_readers_[t];
+    std::sort(r.begin(), r.end());
+    r.erase(std::unique(r.begin(), r.end()), r.end());
+    g.storage_shared_[t] = pairs[t] > 1;
   }
   g.num_edges_ = 0;
   for (int v = 0; v < n; ++v) {

@@ -47,6 +47,9 @@ struct Tensor {
   bool is_constant = false;    // parameter (weights, bias) rather than an activation
   int producer = -1;           // operator id; -1 for graph inputs and constants
   std::vector<int> consumers;  // operator ids, ascending, each once
+  // Constants the file stores once for several tensors (a TFLite buffer several tensors point
+  // at, as converters de-duplicate identical constants) carry the same storage id; -1: its own.
+  int storage = -1;
 
   int64_t NumElements() const;  // -1 when a dimension is unknown
 };
@@ -79,14 +82,28 @@ class Graph {
   const std::vector<int>& preds(int op) const { return preds_[op]; }
   const std::vector<int>& succs(int op) const { return succs_[op]; }
 
-  // Bytes of every distinct constant tensor (a weight read by two operators counts once).
+  // Bytes of every distinct stored constant: a weight read by two operators counts once, and so
+  // does one buffer several tensors share (as the file stores it).
   int64_t TotalParamBytes() const;
+  // A constant's storage, named by its first tensor (activations: the tensor itself).
+  int StorageOf(int tensor) const {
+    return static_cast<size_t>(tensor) < storage_of_.size() ? storage_of_[tensor] : tensor;
+  }
+  // Is a constant's storage read more than once (by several operators, or through several
+  // tensors)? The evaluator then charges it once per stage (cost_model.cpp); otherwise it
+  // belongs to its one reader.
+  bool StorageShared(int tensor) const;
+  // The operators reading a constant's storage, ascending (for a storage's first tensor).
+  const std::vector<int>& StorageReaders(int tensor) const;
   int64_t TotalMacs() const;
   int FindOp(const std::string& op_name) const;  // -1 when absent
 
  private:
   friend class GraphBuilder;
   std::vector<std::vector<int>> preds_, succs_;
+  std::vector<int> storage_of_;
+  std::vector<char> storage_shared_;
+  std::vector<std::vector<int>> storage_readers_;
   int num_edges_ = 0;
 };
 

@@ -80,15 +80,15 @@ PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stage
   // Walk the execution order: which operators fall back, and parameter caching per stage.
   std::vector<char> on_cpu(g.num_ops(), 0);
   std::vector<SegmentWalk> walks(stages.size());
-  std::unordered_set<int64_t> shared_constants_seen;  // (tensor, stage) of constants read twice
+  std::unordered_set<int64_t> shared_constants_seen;  // (storage, stage) of constants read twice
   for (int v : exec_order && !exec_order->empty() ? *exec_order : order_) {
     const int s = stage_of[v];
     int64_t layer_bytes = 0;
     for (int t : g.ops[v].inputs) {
       if (t < 0 || !g.tensors[t].is_constant) continue;
       const Tensor& c = g.tensors[t];
-      if (c.consumers.size() > 1 &&
-          !shared_constants_seen.insert(static_cast<int64_t>(t) * num_stages + s).second)
+      if (g.StorageShared(t) &&
+          !shared_constants_seen.insert(static_cast<int64_t>(g.StorageOf(t)) * num_stages + s).second)
         continue;
       layer_bytes += c.bytes;
     }

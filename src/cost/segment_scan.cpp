@@ -17,7 +17,7 @@ SegmentScanner::SegmentScanner(const CostModel& model, std::vector<int> order)
     const Operator& op = g.ops[order_[p]];
     const_begin_[p] = static_cast<int>(refs_.size());
     for (int t : op.inputs)
-      if (t >= 0 && g.tensors[t].is_constant) refs_.push_back({t, 0, g.tensors[t].bytes, false});
+      if (t >= 0 && g.tensors[t].is_constant) refs_.push_back({g.StorageOf(t), 0, g.tensors[t].bytes, false});
     in_begin_[p] = static_cast<int>(refs_.size());
     for (size_t k = 0; k < op.inputs.size(); ++k) {
       const int t = op.inputs[k];

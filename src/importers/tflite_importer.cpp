@@ -134,6 +134,7 @@ Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, s
       if (stored > 0) {
         t.is_constant = true;
         t.bytes = static_cast<int64_t>(stored);
+        t.storage = static_cast<int>(buf);  // tensors sharing a buffer share its bytes (counted once)
       }
     }
     b.AddTensor(std::move(t));

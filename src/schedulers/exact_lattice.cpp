@@ -58,18 +58,18 @@ struct LatticeStageCost::Impl {
     is_output.assign(g.tensors.size(), 0);
     for (int t : g.outputs) is_output[t] = 1;
     // Parameters as the evaluator charges them (cost_model.cpp): constants read by one
-    // operator belong to it; a constant read by several is charged once per stage.
+    // operator belong to it; a constant (storage) read by several is charged once per stage.
     own.assign(n, 0);
     int64_t total_params = 0;
     for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t)
-      if (g.tensors[t].is_constant && g.tensors[t].consumers.size() > 1) {
-        shared.push_back({g.tensors[t].bytes, &g.tensors[t].consumers});
+      if (g.tensors[t].is_constant && g.StorageOf(t) == t && g.StorageShared(t)) {
+        shared.push_back({g.tensors[t].bytes, &g.StorageReaders(t)});
         total_params += g.tensors[t].bytes;
       }
     for (int v = 0; v < n; ++v) {
       const Operator& op = g.ops[v];
       for (int t : op.inputs)
-        if (t >= 0 && g.tensors[t].is_constant && g.tensors[t].consumers.size() <= 1) own[v] += g.tensors[t].bytes;
+        if (t >= 0 && g.tensors[t].is_constant && !g.StorageShared(t)) own[v] += g.tensors[t].bytes;
       if (own[v] == 0 && op.param_bytes > 0 && op.inputs.empty()) own[v] = op.param_bytes;
       total_params += own[v];
     }

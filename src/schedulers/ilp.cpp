@@ -53,7 +53,7 @@ int64_t LayerBytes(const Graph& g, int v, bool& shared) {
   int64_t bytes = 0;
   for (int t : op.inputs) {
     if (t < 0 || !g.tensors[t].is_constant) continue;
-    if (g.tensors[t].consumers.size() > 1) shared = true;
+    if (g.StorageShared(t)) shared = true;
     bytes += g.tensors[t].bytes;
   }
   if (bytes == 0 && op.param_bytes > 0 && op.inputs.empty()) bytes = op.param_bytes;
