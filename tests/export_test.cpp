@@ -340,6 +340,30 @@ TEST(Export, BadRequestsFailWithOneLineAndWriteNothing) {
   ASSERT_FALSE(r.ok());
   one_line(r.error().message);
   EXPECT_FALSE(fs::exists(dir));
+  // An operator whose options table the writer does not know (here a CONV_2D whose options type
+  // is rewritten to ConcatEmbeddingsOptions, a table with vectors): refused, naming the operator.
+  {
+    auto bytes = ReadFileBytes(tfl);
+    ASSERT_TRUE(bytes.ok());
+    std::string patched = *bytes;
+    const auto* ops = fb::GetModel(bytes->data())->subgraphs()->Get(0)->operators();
+    const auto* op0 = reinterpret_cast<const flatbuffers::Table*>(ops->Get(0));
+    const auto field = op0->GetOptionalFieldOffset(10);  // Operator.builtin_options_type
+    ASSERT_NE(field, 0);
+    const size_t at = static_cast<size_t>(reinterpret_cast<const uint8_t*>(op0) + field -
+                                          reinterpret_cast<const uint8_t*>(bytes->data()));
+    patched[at] = 3;
+    const std::string odd = ::testing::TempDir() + "/respect_odd_options.tflite";
+    ASSERT_TRUE(WriteFileAtomic(odd, patched).ok());
+    auto og = LoadModel(odd);
+    ASSERT_TRUE(og.ok()) << og.error().message;
+    r = ExportPipeline(odd, *og, Chunks(*og, 2), dir, nullptr);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("(" + og->ops[0].type + ")"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("BuiltinOptions type 3"), std::string::npos) << r.error().message;
+    one_line(r.error().message);
+    EXPECT_FALSE(fs::exists(dir));
+  }
   // A directory that is not a previous export is not replaced; a previous export is.
   fs::create_directories(dir);
   { std::ofstream(dir + "/precious.txt") << "keep"; }
