@@ -32,15 +32,15 @@ std::string Slurp(const std::string& path) {
 
 int Port() { return 20000 + static_cast<int>(getpid() % 20000); }
 
-std::string TinyConfig(const std::string& dir, int epochs, int train_graphs) {
-  const std::string path = dir + "/tiny.json";
+std::string TinyConfig(const std::string& dir, int epochs, int train_graphs, bool fresh = false) {
+  const std::string path = dir + (fresh ? "/tiny_fresh.json" : "/tiny.json");
   std::ofstream(path) << fmt::format(
       R"({{"policy": {{"hidden": 32, "max_parents": 3}},
  "graphs": {{"nodes": 10, "in_degree": 3, "min_levels": 3, "max_levels": 6}},
  "eval": {{"nodes": 10, "in_degree": 3, "min_levels": 3, "max_levels": 6, "seed": 2}},
  "train_graphs": {}, "eval_graphs": 32, "baseline_graphs": 32, "batch_size": 32, "epochs": {},
- "shards": 2, "threads": 1}})",
-      train_graphs, epochs);
+ "shards": 2, "threads": 1, "fresh_graphs": {}}})",
+      train_graphs, epochs, fresh);
   return path;
 }
 
@@ -68,11 +68,16 @@ int WaitFor(pid_t pid, double seconds) {
   return -1;
 }
 
-TEST(Distributed, TwoWorkersEqualOneProcessWithTheSameShards) {
-  const std::string dir = ::testing::TempDir() + "/respect_dist_eq";
+// Each worker draws only the graphs of its own shards (by index, from the seed): with one fixed
+// set, and with a fresh set every epoch (fresh_graphs), two workers equal one process.
+class DistributedEquality : public ::testing::TestWithParam<bool> {};
+
+TEST_P(DistributedEquality, TwoWorkersEqualOneProcessWithTheSameShards) {
+  const bool fresh = GetParam();
+  const std::string dir = ::testing::TempDir() + (fresh ? "/respect_dist_eq_fresh" : "/respect_dist_eq");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  const std::string config = TinyConfig(dir, 2, 128);
+  const std::string config = TinyConfig(dir, 2, 128, fresh);
   const pid_t one = Spawn(fmt::format("train -q --config {} --out {}/one", config, dir), dir + "/one.err");
   ASSERT_EQ(WaitFor(one, 120), 0) << Slurp(dir + "/one.err");
   const pid_t two = Spawn(fmt::format("train -q --config {} --out {}/two --nproc 2 --master 127.0.0.1:{}", config, dir,
@@ -105,8 +110,20 @@ TEST(Distributed, TwoWorkersEqualOneProcessWithTheSameShards) {
   for (const auto& item : ba)
     EXPECT_LE((item.value().to(torch::kDouble) - bb[item.key()].to(torch::kDouble)).abs().max().item<double>(), 1e-6)
         << item.key();
+  if (fresh) {  // a new set each epoch: other graphs than the fixed set's
+    const std::string fixed_dir = dir + "/fixed";
+    const pid_t f = Spawn(fmt::format("train -q --config {} --out {}", TinyConfig(dir, 2, 128, false), fixed_dir),
+                          dir + "/fixed.err");
+    ASSERT_EQ(WaitFor(f, 120), 0) << Slurp(dir + "/fixed.err");
+    auto c = nlohmann::json::parse(Slurp(fixed_dir + "/history.json"));
+    EXPECT_NE(c[0]["train_reward"], a[0]["train_reward"]);
+    EXPECT_NE(c[1]["train_reward"], a[1]["train_reward"]);
+  }
   std::filesystem::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(Distributed, DistributedEquality, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "FreshGraphsEachEpoch" : "OneFixedSet"; });
 
 TEST(Distributed, ALostWorkerStopsTheOthersWithAnError) {
   const std::string dir = ::testing::TempDir() + "/respect_dist_fault";

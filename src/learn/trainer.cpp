@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <numeric>
+#include <unordered_map>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -67,6 +68,7 @@ nlohmann::json TrainConfigToJson(const TrainConfig& c) {
           {"seed", c.seed},
           {"threads", c.threads}};
   if (c.shards != 0) j["shards"] = c.shards;  // absent when 0: older checkpoints still resume
+  if (c.fresh_graphs) j["fresh_graphs"] = true;
   return j;
 }
 
@@ -102,6 +104,7 @@ Result<TrainConfig> TrainConfigFromJson(const nlohmann::json& j) {
       else if (k == "seed") c.seed = it->get<uint64_t>();
       else if (k == "threads") c.threads = it->get<int>();
       else if (k == "shards") c.shards = it->get<int>();
+      else if (k == "fresh_graphs") c.fresh_graphs = it->get<bool>();
       else return Error{fmt::format("train config: unknown key '{}'", k)};
     }
   } catch (const nlohmann::json::exception&) {
@@ -135,23 +138,36 @@ nlohmann::json EpochStatsToJson(const EpochStats& s) {
 
 // ---- data ------------------------------------------------------------------------------------
 
+namespace {
+
+// Graph `index` of a set drawn from `options`: it depends on (options.seed, index) only, so any
+// worker can draw any graph of the set alone.
+Result<LabelledGraph> MakeLabelledGraph(const SyntheticDagOptions& options, uint64_t index, double capacity,
+                                        LabelSource labels, double exact_time_limit_s) {
+  SyntheticDagOptions o = options;
+  o.seed = options.seed * 1000003ull + index;
+  auto dag = GenerateSyntheticDag(o);
+  if (!dag) return dag.error();
+  LabelledGraph lg{std::move(*dag), {}};
+  if (labels == LabelSource::kExact) {
+    auto exact = ExactStepLabels(lg.dag.graph, lg.dag.weight, capacity, exact_time_limit_s);
+    if (exact) lg.labels = std::move(*exact);
+  }
+  if (lg.labels.empty()) lg.labels = ForwardListLabels(lg.dag.graph, lg.dag.weight, capacity);
+  return lg;
+}
+
+}  // namespace
+
 Result<std::vector<LabelledGraph>> MakeLabelledGraphs(const SyntheticDagOptions& options, int count,
                                                       double capacity, LabelSource labels,
                                                       double exact_time_limit_s) {
   std::vector<LabelledGraph> out;
   out.reserve(count);
   for (int i = 0; i < count; ++i) {
-    SyntheticDagOptions o = options;
-    o.seed = options.seed * 1000003ull + static_cast<uint64_t>(i);
-    auto dag = GenerateSyntheticDag(o);
-    if (!dag) return dag.error();
-    LabelledGraph lg{std::move(*dag), {}};
-    if (labels == LabelSource::kExact) {
-      auto exact = ExactStepLabels(lg.dag.graph, lg.dag.weight, capacity, exact_time_limit_s);
-      if (exact) lg.labels = std::move(*exact);
-    }
-    if (lg.labels.empty()) lg.labels = ForwardListLabels(lg.dag.graph, lg.dag.weight, capacity);
-    out.push_back(std::move(lg));
+    auto lg = MakeLabelledGraph(options, static_cast<uint64_t>(i), capacity, labels, exact_time_limit_s);
+    if (!lg) return lg.error();
+    out.push_back(std::move(*lg));
   }
   return out;
 }
@@ -381,11 +397,33 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
   }
 
   report("labels", 0, 0, 0, 0, 0, 0);
-  auto train = MakeLabelledGraphs(config.graphs, config.train_graphs, config.capacity, config.labels,
-                                  config.exact_time_limit_s);
-  if (!train) return train.error();
-  auto eval = MakeLabelledGraphs(config.eval, config.eval_graphs, config.capacity, config.labels,
-                                 config.exact_time_limit_s);
+  // Training graphs are drawn (and labelled, and embedded) on demand by the worker whose shard
+  // needs them, and kept: each worker draws only its shards' graphs. With fresh_graphs every
+  // epoch has its own set, dropped when the epoch ends.
+  struct Drawn {
+    LabelledGraph labelled;
+    learn::EmbeddedGraph embedded;
+  };
+  std::unordered_map<uint64_t, Drawn> drawn;
+  const EmbeddingOptions emb_options = config.policy.embedding();
+  auto draw = [&](int epoch, int id) -> Result<const Drawn*> {
+    const uint64_t index = config.fresh_graphs
+                               ? 0x9E3779B9ull * static_cast<uint64_t>(epoch) + static_cast<uint64_t>(id)
+                               : static_cast<uint64_t>(id);
+    auto it = drawn.find(index);
+    if (it == drawn.end()) {
+      auto lg = MakeLabelledGraph(config.graphs, index, config.capacity, config.labels, config.exact_time_limit_s);
+      if (!lg) return lg.error();
+      learn::EmbeddedGraph e = learn::EmbedForPolicy(lg->dag.graph, lg->dag.weight, emb_options);
+      it = drawn.emplace(index, Drawn{std::move(*lg), std::move(e)}).first;
+    }
+    return &it->second;
+  };
+  // Only rank 0 evaluates.
+  Result<std::vector<LabelledGraph>> eval = std::vector<LabelledGraph>{};
+  if (writer)
+    eval = MakeLabelledGraphs(config.eval, config.eval_graphs, config.capacity, config.labels,
+                              config.exact_time_limit_s);
   if (!eval) return eval.error();
   auto make_baseline_set = [&](uint64_t round) {
     SyntheticDagOptions o = config.graphs;
@@ -394,8 +432,6 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
   };
   auto baseline_set = make_baseline_set(baseline_round);
   if (!baseline_set) return baseline_set.error();
-  const EmbeddingOptions emb_options = config.policy.embedding();
-  const std::vector<learn::EmbeddedGraph> train_emb = EmbedAll(*train, emb_options);
   std::vector<learn::EmbeddedGraph> baseline_emb = EmbedAll(*baseline_set, emb_options);
   const bool mask = config.precedence_mask;
 
@@ -404,7 +440,8 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
     const double comm_start = group ? group->collective_seconds() : 0;
     // Every epoch reseeds from (seed, epoch): a resumed run repeats the uninterrupted one.
     torch::manual_seed(config.seed * 1000003ull + static_cast<uint64_t>(epoch));
-    std::vector<int> perm(train->size());
+    if (config.fresh_graphs) drawn.clear();
+    std::vector<int> perm(static_cast<size_t>(config.train_graphs));
     std::iota(perm.begin(), perm.end(), 0);
     std::shuffle(perm.begin(), perm.end(), std::mt19937_64(config.seed * 31ull + static_cast<uint64_t>(epoch)));
     const int batches = static_cast<int>((perm.size() + config.batch_size - 1) / config.batch_size);
@@ -434,8 +471,10 @@ Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::stri
         std::vector<const learn::EmbeddedGraph*> part;
         std::vector<const LabelledGraph*> labelled;
         for (size_t i = lo; i < hi; ++i) {
-          part.push_back(&train_emb[perm[i]]);
-          labelled.push_back(&(*train)[perm[i]]);
+          auto d = draw(epoch, perm[i]);
+          if (!d) return d.error();
+          part.push_back(&(*d)->embedded);
+          labelled.push_back(&(*d)->labelled);
         }
         const learn::GraphBatch batch = learn::StackGraphs(part);
         torch::Tensor base_orders;

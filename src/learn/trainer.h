@@ -30,7 +30,10 @@ struct TrainConfig {
   PolicyConfig policy;
   // Training graphs (the paper: n = 30, d = 6, L in [10, 25], weights U[0, 5), W = 35).
   SyntheticDagOptions graphs{30, 6, 10, 25, 0.0, 5.0, 1};
-  int train_graphs = 10240;  // one fixed dataset, drawn once from the seed
+  int train_graphs = 10240;  // one fixed dataset, drawn once from the seed (per epoch: fresh_graphs)
+  // Draw a new set of train_graphs graphs every epoch, as the RESPECT authors do (128,000 per
+  // epoch), instead of one fixed set. Graph i of epoch e depends only on (seed, e, i).
+  bool fresh_graphs = false;
   double capacity = 35;      // W: label step capacity
   LabelSource labels = LabelSource::kList;
   double exact_time_limit_s = 2;  // per graph, for exact labels
