@@ -1,5 +1,6 @@
 // End-to-end checks of the respect binary: exit codes, one-line errors, parseable JSON, and no
 // partial output files.
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -398,6 +399,27 @@ TEST(Cli, OrderPrintsPeakBoundAndCurve) {
   auto none = Respect("order " + testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
   EXPECT_EQ(none.code, 2);
   EXPECT_NE(none.err.find("no activation tensor sizes"), std::string::npos) << none.err;
+  // A cycle, and a truncated model file: one line, exit 2.
+  const std::string cyclic = TempPath("cycle.gml");
+  std::ofstream(cyclic) << "graph [ directed 1 node [ id 0 ] node [ id 1 ] edge [ source 0 target 1 ] "
+                           "edge [ source 1 target 0 ] ]\n";
+  auto cyc = Respect("order " + cyclic);
+  EXPECT_EQ(cyc.code, 2);
+  EXPECT_NE(cyc.err.find("cycle"), std::string::npos) << cyc.err;
+  EXPECT_EQ(std::count(cyc.err.begin(), cyc.err.end(), '\n'), 1) << cyc.err;
+  std::ifstream whole(testing::SharedPath("models/tflite/mobilenet_v1_0.25_128_quant.tflite"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(whole)), std::istreambuf_iterator<char>());
+  const std::string cut = TempPath("truncated.tflite");
+  std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 3);
+  auto trunc = Respect("order " + cut + " --method fusion-ilp");
+  EXPECT_EQ(trunc.code, 2);
+  EXPECT_EQ(std::count(trunc.err.begin(), trunc.err.end(), '\n'), 1) << trunc.err;
+  // fusion-ilp through the CLI: proven, and the note says what was fused.
+  auto fi = Respect("order zoo:inception_v3 --method fusion-ilp --json");
+  ASSERT_EQ(fi.code, 0) << fi.err;
+  auto fj = nlohmann::json::parse(fi.out);
+  EXPECT_TRUE(fj["proven_optimal"].get<bool>());
+  EXPECT_NE(fj["note"].get<std::string>().find("fused 125 operators into"), std::string::npos) << fj["note"];
 }
 
 }  // namespace

@@ -84,7 +84,9 @@ Runner AddTrain(CLI::App& app) {
     auto progress = [&](const TrainProgress& p) {
       if (o->quiet) return;
       if (p.phase == "labels") {
-        fmt::print(stderr, "train: generating {} training graphs and their labels...\n", config.train_graphs);
+        fmt::print(stderr, "train: {} training graphs{}, drawn and labelled as batches need them; evaluation and "
+                           "t-test sets first...\n",
+                   config.train_graphs, config.fresh_graphs ? " per epoch" : "");
         return;
       }
       if (p.phase == "train" && tty) {
