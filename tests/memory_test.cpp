@@ -203,10 +203,8 @@ TEST(Memory, DpEqualsBruteForceOverEveryTopologicalOrder) {
   EXPECT_GT(reuse_mattered, 5) << "in-place reuse never changed the optimum: the test does not exercise it";
 }
 
-// The seed paper's warning, as the issue states it: fusing every single-input/single-output
-// chain is not safe. I (100) -> u (1) -> v (100) -> z, and c (50) -> d (1) -> z: the optimum
-// runs u, c, d, v, z at 102, while any order keeping u and v adjacent peaks at 150 or more.
-TEST(Memory, ChainFusionCounterExample) {
+// The issue's counter-example to naive chain fusion (operators u, v, c, d, z = 0..4).
+Result<Graph> CounterExample() {
   GraphBuilder bld("chain");
   const int I = bld.AddTensor(Int8Tensor("I", {100}));
   const int tu = bld.AddTensor(Int8Tensor("tu", {1}));
@@ -221,7 +219,14 @@ TEST(Memory, ChainFusionCounterExample) {
   bld.AddOp(Op("d", "CONV_2D", OpClass::kConv, {tc}, {td}));
   bld.AddOp(Op("z", "ADD", OpClass::kElementwise, {tv, td}, {tz}));
   bld.AddOutput(tz);
-  auto g = std::move(bld).Build();
+  return std::move(bld).Build();
+}
+
+// The seed paper's warning, as the issue states it: fusing every single-input/single-output
+// chain is not safe. I (100) -> u (1) -> v (100) -> z, and c (50) -> d (1) -> z: the optimum
+// runs u, c, d, v, z at 102, while any order keeping u and v adjacent peaks at 150 or more.
+TEST(Memory, ChainFusionCounterExample) {
+  auto g = CounterExample();
   ASSERT_TRUE(g.ok()) << g.error().message;
   OrderRequest r;
   r.method = "dp";
@@ -339,21 +344,7 @@ TEST(Memory, FusionRulesPreserveTheOptimum) {
 // The counter-example stays unfused where it matters: u (a valley) and v (a hill) are never
 // merged, while c -> d (a hill, then a valley) is.
 TEST(Memory, FusionLeavesTheCounterExamplesValleyAlone) {
-  GraphBuilder bld("chain");
-  const int I = bld.AddTensor(Int8Tensor("I", {100}));
-  const int tu = bld.AddTensor(Int8Tensor("tu", {1}));
-  const int tv = bld.AddTensor(Int8Tensor("tv", {100}));
-  const int tc = bld.AddTensor(Int8Tensor("tc", {50}));
-  const int td = bld.AddTensor(Int8Tensor("td", {1}));
-  const int tz = bld.AddTensor(Int8Tensor("tz", {1}));
-  bld.AddInput(I);
-  bld.AddOp(Op("u", "CONV_2D", OpClass::kConv, {I}, {tu}));
-  bld.AddOp(Op("v", "CONV_2D", OpClass::kConv, {tu}, {tv}));
-  bld.AddOp(Op("c", "CONV_2D", OpClass::kConv, {}, {tc}));
-  bld.AddOp(Op("d", "CONV_2D", OpClass::kConv, {tc}, {td}));
-  bld.AddOp(Op("z", "ADD", OpClass::kElementwise, {tv, td}, {tz}));
-  bld.AddOutput(tz);
-  auto g = std::move(bld).Build();
+  auto g = CounterExample();
   ASSERT_TRUE(g.ok()) << g.error().message;
   MemoryModel mm(*g);
   const MemoryFusion f = FuseForMemory(mm);
