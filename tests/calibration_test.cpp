@@ -88,3 +88,34 @@ TEST(Calibration, LeaveOneOutErrorsComeFromFitsWithoutTheRow) {
 
 }  // namespace
 }  // namespace respect
+
+namespace respect {
+namespace {
+
+// Fitting a subset: the other constants stay at their physical bounds, and the fewer-constant
+// fit is cross-validated with the same subset.
+TEST(Calibration, SubsetsKeepTheOtherConstantsAtTheirBounds) {
+  auto base = LoadDeviceProfile("usb-max");
+  ASSERT_TRUE(base.ok());
+  const auto& names = CalibrationConstants();
+  const unsigned invoke = 1u << (std::find(names.begin(), names.end(), "invoke") - names.begin());
+  const unsigned link = 1u << (std::find(names.begin(), names.end(), "link") - names.begin());
+  auto r = Calibrate(*base, CoralCalibrationRows(), {}, invoke | link);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const DeviceProfile& p = r->profile;
+  EXPECT_EQ(p.util_conv, 1.0);
+  EXPECT_EQ(p.util_depthwise, 1.0);
+  EXPECT_EQ(p.op_overhead_cycles, 0.0);
+  EXPECT_EQ(p.vector_elems_per_cycle, 4096.0);
+  EXPECT_GT(p.invoke_overhead_s, 0);
+  EXPECT_LE(p.link_in_bytes_per_s, 500e6 + 1);
+  EXPECT_GT(r->loo_max_abs_pct, 0);
+  EXPECT_LE(r->loo_median_abs_pct, r->loo_max_abs_pct);
+  // With nothing free the prediction is the physical floor: every model faster than measured.
+  auto floor = Calibrate(*base, CoralCalibrationRows(), {}, 0);
+  ASSERT_TRUE(floor.ok());
+  for (const auto& f : floor->fitted) EXPECT_LT(f.predicted_ms, f.row.tpu_ms) << f.row.label;
+}
+
+}  // namespace
+}  // namespace respect

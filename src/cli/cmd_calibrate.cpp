@@ -13,7 +13,8 @@ namespace respect::cli {
 Runner AddCalibrate(CLI::App& app) {
   struct Options {
     std::string device = "usb-max", out, name;
-    bool json = false;
+    std::vector<std::string> free;
+    bool json = false, select = false;
   };
   auto o = std::make_shared<Options>();
   app.add_option("--device", o->device, "base profile whose free constants are fitted (its clock, "
@@ -21,6 +22,11 @@ Runner AddCalibrate(CLI::App& app) {
   app.add_option("--out", o->out, "write the fitted profile to FILE (atomically)");
   app.add_option("--name", o->name, "name of the written profile (default: the base's)");
   app.add_flag("--json", o->json, "print the fit as JSON (constants, rows, errors)");
+  app.add_option("--free", o->free, "fit only these constants (invoke, op, conv, depthwise, vector, link; default: "
+                                    "all six); the others stay at their physical bounds")
+      ->delimiter(',');
+  app.add_flag("--select", o->select, "fit every subset of the six constants and list them by leave-one-out "
+                                      "error (median, then max): which constants the data supports");
   app.footer("Fits invoke overhead, per-op overhead, conv and depthwise utilisation, vector rate\n"
              "and link bandwidth to Coral's published single-TPU latencies (ANCHORS.md), which\n"
              "were measured at the max clock: calibrate usb-max. Rows of the same table that\n"
@@ -29,7 +35,38 @@ Runner AddCalibrate(CLI::App& app) {
   return [o] {
     auto base = LoadDeviceProfile(o->device);
     if (!base) return Fail(base.error().message);
-    auto r = Calibrate(*base, CoralCalibrationRows(), CoralValidationRows());
+    const auto& names = CalibrationConstants();
+    unsigned mask = o->free.empty() ? kAllCalibrationConstants : 0;
+    for (const auto& f : o->free) {
+      auto it = std::find(names.begin(), names.end(), f);
+      if (it == names.end())
+        return Fail(fmt::format("--free: unknown constant '{}' (invoke, op, conv, depthwise, vector, link)", f));
+      mask |= 1u << (it - names.begin());
+    }
+    if (o->select) {
+      struct Line {
+        unsigned mask;
+        double rms, median, max;
+      };
+      std::vector<Line> lines;
+      for (unsigned m = 1; m <= kAllCalibrationConstants; ++m) {
+        auto c = Calibrate(*base, CoralCalibrationRows(), {}, m);
+        if (!c) return Fail(c.error().message);
+        lines.push_back({m, c->rms_error_pct, c->loo_median_abs_pct, c->loo_max_abs_pct});
+      }
+      std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+        return a.median != b.median ? a.median < b.median : a.max < b.max;
+      });
+      std::printf("%-40s %9s %11s %9s\n", "free constants", "fit rms", "LOO median", "LOO max");
+      for (const Line& l : lines) {
+        std::string which;
+        for (size_t i = 0; i < names.size(); ++i)
+          if (l.mask >> i & 1) which += (which.empty() ? "" : ",") + names[i];
+        std::printf("%-40s %8.1f%% %10.1f%% %8.1f%%\n", which.c_str(), l.rms, l.median, l.max);
+      }
+      return 0;
+    }
+    auto r = Calibrate(*base, CoralCalibrationRows(), CoralValidationRows(), mask);
     if (!r) return Fail(r.error().message);
     DeviceProfile& p = r->profile;
     if (!o->name.empty()) p.name = o->name;

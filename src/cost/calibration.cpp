@@ -153,7 +153,7 @@ std::vector<double> Features(const StageCost& s, const DeviceProfile& p) {
 namespace {
 
 Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
-                              const std::vector<CalibrationRow>& validation) {
+                              const std::vector<CalibrationRow>& validation, unsigned free_mask) {
   if (rows.size() < 3) return Error{"calibration needs at least 3 rows"};
   // Lower bounds: utilisation <= 1, at most one element per MAC column per cycle, and no more
   // than USB 3.0's 500 MB/s after 8b/10b coding.
@@ -172,7 +172,7 @@ Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<Calib
     double target = row.tpu_ms * 1e-3 - t->stage.cpu_s;
     for (int j = 0; j < kNumCols; ++j) target -= lb[j] * f[j];
     std::vector<double> a(kNumCols);
-    for (int j = 0; j < kNumCols; ++j) a[j] = f[j] * w;
+    for (int j = 0; j < kNumCols; ++j) a[j] = (free_mask >> j & 1) ? f[j] * w : 0;  // fixed: phi_j = 0
     A.push_back(a);
     b.push_back(target * w);
     if (row.cpu_ms > 0) {
@@ -239,9 +239,14 @@ Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<Calib
 
 }  // namespace
 
+const std::vector<std::string>& CalibrationConstants() {
+  static const std::vector<std::string> names = {"invoke", "op", "conv", "depthwise", "vector", "link"};
+  return names;
+}
+
 Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
-                                    const std::vector<CalibrationRow>& validation) {
-  auto r = Fit(base, rows, validation);
+                                    const std::vector<CalibrationRow>& validation, unsigned free_mask) {
+  auto r = Fit(base, rows, validation, free_mask);
   if (!r) return r;
   // Leave-one-out: each row predicted by the constants fitted to the others.
   if (rows.size() >= 4) {
@@ -250,7 +255,7 @@ Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector
       std::vector<CalibrationRow> rest;
       for (size_t k = 0; k < rows.size(); ++k)
         if (k != i) rest.push_back(rows[k]);
-      auto loo = Fit(base, rest, {rows[i]});
+      auto loo = Fit(base, rest, {rows[i]}, free_mask);
       if (!loo) return loo.error();
       r->fitted[i].loo_error_pct = loo->validation[0].error_pct;
       abs_errors.push_back(std::abs(loo->validation[0].error_pct));

@@ -50,10 +50,18 @@ struct CalibrationResult {
   double loo_median_abs_pct = 0, loo_max_abs_pct = 0;
 };
 
-// Fits `base`'s free constants to `rows`, then predicts `validation` with the result, and
-// cross-validates the fit (each row predicted from the others).
+// The six fitted constants, by name: invoke, op, conv, depthwise, vector, link. A constant that is
+// not free stays at its physical bound (no invoke or per-op overhead, utilisation 1, one vector
+// element per MAC column per cycle, USB 3.0's 500 MB/s).
+const std::vector<std::string>& CalibrationConstants();
+inline constexpr unsigned kAllCalibrationConstants = 63;
+
+// Fits `base`'s free constants (bit i of free_mask: CalibrationConstants()[i]) to `rows`, then
+// predicts `validation` with the result, and cross-validates the fit (each row predicted from
+// the others, with the same free constants).
 Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
-                                    const std::vector<CalibrationRow>& validation);
+                                    const std::vector<CalibrationRow>& validation,
+                                    unsigned free_mask = kAllCalibrationConstants);
 
 // Non-negative least squares min |A x - b| subject to x >= 0, exact for the few columns used
 // here (every active set is tried). Exposed for tests.

@@ -54,7 +54,7 @@ nlohmann::json TrainConfigToJson(const TrainConfig& c) {
           {"graphs", GraphOptionsJson(c.graphs)},
           {"train_graphs", c.train_graphs},
           {"capacity", c.capacity},
-          {"labels", c.labels == LabelSource::kList ? "list" : "exact"},
+          {"labels", c.labels == LabelSource::kList ? "list" : c.labels == LabelSource::kExact ? "exact" : "list-backward"},
           {"exact_time_limit_s", c.exact_time_limit_s},
           {"eval", GraphOptionsJson(c.eval)},
           {"eval_graphs", c.eval_graphs},
@@ -91,7 +91,8 @@ Result<TrainConfig> TrainConfigFromJson(const nlohmann::json& j) {
         const std::string s = it->get<std::string>();
         if (s == "list") c.labels = LabelSource::kList;
         else if (s == "exact") c.labels = LabelSource::kExact;
-        else return Error{fmt::format("train config: labels must be list or exact, not '{}'", s)};
+        else if (s == "list-backward") c.labels = LabelSource::kListBackward;
+        else return Error{fmt::format("train config: labels must be list, exact or list-backward, not '{}'", s)};
       } else if (k == "exact_time_limit_s") c.exact_time_limit_s = it->get<double>();
       else if (k == "eval_graphs") c.eval_graphs = it->get<int>();
       else if (k == "epochs") c.epochs = it->get<int>();
@@ -153,6 +154,7 @@ Result<LabelledGraph> MakeLabelledGraph(const SyntheticDagOptions& options, uint
     auto exact = ExactStepLabels(lg.dag.graph, lg.dag.weight, capacity, exact_time_limit_s);
     if (exact) lg.labels = std::move(*exact);
   }
+  if (labels == LabelSource::kListBackward) lg.labels = ListScheduleLabels(lg.dag.graph, lg.dag.weight, capacity);
   if (lg.labels.empty()) lg.labels = ForwardListLabels(lg.dag.graph, lg.dag.weight, capacity);
   return lg;
 }

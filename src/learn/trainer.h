@@ -22,8 +22,13 @@ namespace respect {
 
 // Where labels come from.
 enum class LabelSource {
-  kList,   // RESPECT's greedy list scheduler (faithful)
+  kList,   // RESPECT's greedy list scheduler, its steps turned forward (label 1 = sources' step)
   kExact,  // the fewest steps under the capacity, proven by CBC (falls back to list on timeout)
+  // The list scheduler's steps as the authors' dataset code numbers them: it schedules backward
+  // from the sinks, and label 1 is its first step (the sinks), so the policy learns to emit the
+  // graph in the scheduler's own order, outputs first. An experiment (README): orders from such a
+  // policy are reverse-topological.
+  kListBackward,
 };
 
 struct TrainConfig {
