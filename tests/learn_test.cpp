@@ -121,6 +121,32 @@ int BruteForceMakespan(const Graph& g, const std::vector<double>& w, double capa
   return best;
 }
 
+// The authors' orientation: label 1 = the backward list scheduler's first step (the sinks); ours
+// turns it forward. Same steps, reversed; sorting by the backward labels gives reverse
+// topological orders.
+TEST(ImitationTask, BackwardLabelsAreTheForwardOnesReversed) {
+  SyntheticDagOptions o;
+  o.seed = 5;
+  auto fwd = MakeLabelledGraphs(o, 20, 35, LabelSource::kList, 1);
+  auto bwd = MakeLabelledGraphs(o, 20, 35, LabelSource::kListBackward, 1);
+  ASSERT_TRUE(fwd.ok() && bwd.ok());
+  for (size_t i = 0; i < fwd->size(); ++i) {
+    const auto& f = (*fwd)[i].labels;
+    const auto& b = (*bwd)[i].labels;
+    ASSERT_EQ(f.size(), b.size());
+    const int last = *std::max_element(b.begin(), b.end());
+    for (size_t v = 0; v < f.size(); ++v) EXPECT_EQ(f[v], last + 1 - b[v]);
+    const Graph& g = (*bwd)[i].dag.graph;
+    for (int v = 0; v < g.num_ops(); ++v)
+      for (int s : g.succs(v)) EXPECT_GT(b[v], b[s]);  // a node's step comes after its successors'
+  }
+  TrainConfig c;
+  c.labels = LabelSource::kListBackward;
+  auto back = TrainConfigFromJson(TrainConfigToJson(c));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->labels, LabelSource::kListBackward);
+}
+
 TEST(ExactLabels, OptimalWhereTheListSchedulerIsNot) {
   int list_worse = 0;
   for (uint64_t seed = 1; seed <= 40; ++seed) {
