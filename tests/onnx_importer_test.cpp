@@ -30,6 +30,30 @@ TEST(OnnxImporter, EverySharedModelImports) {
   }
 }
 
+// The face detector reshapes its head outputs to shapes computed at run time from static shapes
+// (Shape -> Gather -> Unsqueeze -> Concat -> Reshape), where ONNX's own inference stops: the
+// folding finds them, so the tensors after it have their real sizes (they were 4 bytes).
+TEST(OnnxImporter, ReshapesToComputedShapesGetTheirShapes) {
+  auto g = ImportOnnx(SharedPath("models/onnx/version-slim-320.onnx"));
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  int reshapes = 0;
+  for (const auto& op : g->ops) {
+    const Tensor& out = g->tensors[op.outputs[0]];
+    if (op.type == "Reshape" || op.type == "Concat") {
+      EXPECT_GT(out.bytes, 4) << op.name;
+      ++reshapes;
+    }
+  }
+  EXPECT_GE(reshapes, 10);
+  const int t = [&] {
+    for (size_t i = 0; i < g->tensors.size(); ++i)
+      if (g->tensors[i].name == "243") return static_cast<int>(i);
+    return -1;
+  }();
+  ASSERT_GE(t, 0);
+  EXPECT_EQ(g->tensors[t].shape, (std::vector<int64_t>{1, 3600, 2}));
+}
+
 // ResNet-50 (Caffe2 zoo, as in the ONNX light file): 53 convolutions and one Gemm. Its float
 // parameters: 25,557,032 trainable (the published ResNet-50 figure) + 53,120 BatchNorm running
 // statistics (2 x 26,560 channels) = 25,610,152 floats = 102,440,608 bytes, plus the Reshape's

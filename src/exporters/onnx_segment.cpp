@@ -8,6 +8,8 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include "importers/onnx_shapes.h"
+
 namespace respect {
 
 struct OnnxSegmenter::Impl {
@@ -54,8 +56,7 @@ Result<std::unique_ptr<OnnxSegmenter>> OnnxSegmenter::Create(const std::string& 
   // Types of every value: the declarations, then what shape inference adds.
   onnx::ModelProto inferred = m.model;
   try {
-    onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(),
-                                       onnx::ShapeInferenceOptions(false, 0, /*data_propagation=*/true));
+    InferOnnxShapes(inferred);
   } catch (const std::exception& e) {
     return Error{fmt::format("ONNX shape inference failed on the model: {}", e.what())};
   }
@@ -133,6 +134,15 @@ Result<std::string> OnnxSegmenter::SegmentBytes(const SegmentPlan& seg, int inde
     if (!vi) return vi.error();
     *og->add_output() = *vi;
   }
+  // The types of the segment's inner values as the whole model's inference found them (a segment
+  // alone may lose what was inferred from operators in other segments).
+  std::set<std::string> boundary;
+  for (const auto& v : og->input()) boundary.insert(v.name());
+  for (const auto& v : og->output()) boundary.insert(v.name());
+  for (const auto& node : og->node())
+    for (const auto& o : node.output())
+      if (!o.empty() && !boundary.count(o))
+        if (auto it = m.info.find(o); it != m.info.end() && it->second.has_type()) *og->add_value_info() = it->second;
   std::string bytes;
   if (!out.SerializeToString(&bytes)) return Error{"could not serialise an ONNX segment"};
   return bytes;

@@ -64,8 +64,10 @@ Result<SegmentPlan> Reimported(const std::string& path, const Graph& g, const Se
     const Operator& orig = g.ops[it->second];
     if (orig.type != op.type || orig.inputs.size() != op.inputs.size() || orig.outputs.size() != op.outputs.size() ||
         orig.param_bytes != op.param_bytes || orig.macs != op.macs)
-      return Error{fmt::format("operator '{}' changed in {} (type, operands, parameters or MACs)", orig.name,
-                               fs::path(path).filename().string())};
+      return Error{fmt::format("operator '{}' changed in {}: type {} / {}, {} / {} inputs, {} / {} parameter bytes, "
+                               "{} / {} MACs (model / segment)",
+                               orig.name, fs::path(path).filename().string(), orig.type, op.type, orig.inputs.size(),
+                               op.inputs.size(), orig.param_bytes, op.param_bytes, orig.macs, op.macs)};
     for (size_t k = 0; k < op.inputs.size(); ++k)
       if ((op.inputs[k] < 0) != (orig.inputs[k] < 0) ||
           (op.inputs[k] >= 0 && sg->tensors[op.inputs[k]].name != g.tensors[orig.inputs[k]].name))

@@ -13,6 +13,8 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include "importers/onnx_shapes.h"
+
 #include "core/file_io.h"
 #include "importers/importers.h"
 #include "importers/tflite_ops.h"
@@ -226,8 +228,7 @@ Result<Graph> ImportOnnxBuffer(const std::string& name, const std::string& bytes
   if (!model.has_graph()) return Error{fmt::format("{}: ONNX model has no graph", name)};
   // libonnx reports problems by exception; they stop here, as one-line errors.
   try {
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                       onnx::ShapeInferenceOptions(false, 0, true));
+    InferOnnxShapes(model);
   } catch (const std::exception& e) {
     return Error{fmt::format("{}: ONNX shape inference failed: {}", name, e.what())};
   }

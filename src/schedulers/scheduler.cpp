@@ -178,8 +178,8 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
     return ilp;
   }
   if (!best) return Error{why + "; no method produced a schedule"};
-  best->note = why + "; " + ilp.error().message + "; returned the best heuristic (" + best->method + ": " +
-               best->note + ")";
+  best->note = why + "; " + ilp.error().message + "; returned the best heuristic, not proven optimal (" +
+               best->method + ": " + best->note + ")";
   best->lower_bound = 0;
   best->proven_optimal = false;
   return std::move(*best);
