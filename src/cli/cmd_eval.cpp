@@ -29,8 +29,9 @@ Runner AddEval(CLI::App& app) {
                                         "U[0, 5), W = 35: the paper's settings)")
       ->check(CLI::Range(1, 100000))->capture_default_str();
   app.add_option("--seed", o->seed, "seed of the evaluation graphs")->capture_default_str();
-  app.add_option("--labels", o->labels, "labels to compare against: list (RESPECT's) or exact (CBC)")
-      ->check(CLI::IsMember({"list", "exact"}))->capture_default_str();
+  app.add_option("--labels", o->labels, "labels to compare against: list (RESPECT's), exact (CBC) or "
+                                        "list-backward (the authors' orientation, for policies trained on it)")
+      ->check(CLI::IsMember({"list", "exact", "list-backward"}))->capture_default_str();
   app.add_option("--models", o->models, "real models too: 'paper' (the paper's ten), 'none', or a "
                                         "comma-separated list of MODEL specs (a bare name is a zoo model)")
       ->delimiter(',')->capture_default_str();
@@ -48,7 +49,9 @@ Runner AddEval(CLI::App& app) {
     const std::string path = o->policy.empty() ? DefaultPolicyPath() : o->policy;
     auto policy = Policy::Load(path);
     if (!policy) return Fail(policy.error().message);
-    const LabelSource source = o->labels == "exact" ? LabelSource::kExact : LabelSource::kList;
+    const LabelSource source = o->labels == "exact"           ? LabelSource::kExact
+                               : o->labels == "list-backward" ? LabelSource::kListBackward
+                                                              : LabelSource::kList;
     SyntheticDagOptions eval_options{50, 6, 16, 40, 0.0, 5.0, o->seed};
     if (eval_options.in_degree > policy->config().max_parents) eval_options.in_degree = policy->config().max_parents;
     auto graphs = MakeLabelledGraphs(eval_options, o->graphs, 35.0, source, 10.0);
@@ -79,7 +82,9 @@ Runner AddEval(CLI::App& app) {
       LabelledGraph lg;
       lg.dag.graph = std::move(*g);
       lg.dag.weight = ParamWeightsMiB(lg.dag.graph);
-      lg.labels = ForwardListLabels(lg.dag.graph, lg.dag.weight, capacity_mib);
+      lg.labels = source == LabelSource::kListBackward
+                      ? ListScheduleLabels(lg.dag.graph, lg.dag.weight, capacity_mib)
+                      : ForwardListLabels(lg.dag.graph, lg.dag.weight, capacity_mib);
       const std::vector<LabelledGraph> one = {lg};
       const auto t0 = std::chrono::steady_clock::now();
       (void)policy->Orders(lg.dag.graph, lg.dag.weight, {true, 0, 1});
