@@ -21,10 +21,9 @@ namespace respect {
 
 // A random small DNN-like graph: the synthetic generator's DAG with real tensors, MACs and a
 // few CPU-fallback operators, so every term of the cost model is exercised.
-double BruteForceBest(const CostModel& m, int K, Objective o, double lambda, bool align_children) {
-  const Graph& g = m.graph();
+void ForEachValidSchedule(const Graph& g, int K, bool align_children,
+                          const std::function<void(const Schedule&)>& visit) {
   const int n = g.num_ops();
-  double best = std::numeric_limits<double>::infinity();
   std::vector<int> stage(n, 0);
   std::function<void(int)> rec = [&](int v) {
     if (v == n) {
@@ -34,7 +33,7 @@ double BruteForceBest(const CostModel& m, int K, Objective o, double lambda, boo
         if (c == 0) return;
       Schedule s(K, stage);
       if (!ValidateSchedule(g, s, {align_children}).ok()) return;
-      best = std::min(best, ObjectiveValue(m, s, o, lambda));
+      visit(s);
       return;
     }
     // Precedence prunes early: a stage below a predecessor's is never valid.
@@ -47,6 +46,12 @@ double BruteForceBest(const CostModel& m, int K, Objective o, double lambda, boo
     }
   };
   rec(0);
+}
+
+double BruteForceBest(const CostModel& m, int K, Objective o, double lambda, bool align_children) {
+  double best = std::numeric_limits<double>::infinity();
+  ForEachValidSchedule(m.graph(), K, align_children,
+                       [&](const Schedule& s) { best = std::min(best, ObjectiveValue(m, s, o, lambda)); });
   return best;
 }
 

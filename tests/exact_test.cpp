@@ -86,35 +86,14 @@ struct Brute {
 // The best value of each objective over every valid assignment with K non-empty stages (each
 // stage running in the execution order).
 Brute BruteForce(const CostModel& m, int K, bool align, double lambda) {
-  const Graph& g = m.graph();
-  const int n = g.num_ops();
   Brute best;
   for (double& v : best.value) v = std::numeric_limits<double>::infinity();
-  std::vector<int> stage(n, 0);
-  std::function<void(int)> rec = [&](int v) {
-    if (v == n) {
-      std::vector<int> count(K, 0);
-      for (int s : stage) ++count[s];
-      for (int c : count)
-        if (c == 0) return;
-      Schedule s(K, stage);
-      if (!ValidateSchedule(g, s, {align}).ok()) return;
-      const PipelineCost pc = EvaluateSchedule(m, s);
-      best.value[0] = std::min(best.value[0], pc.period_s);
-      best.value[1] = std::min(best.value[1], pc.latency_s);
-      best.value[2] = std::min(best.value[2], ObjectiveValue(m, s, Objective::kPaper, lambda));
-      return;
-    }
-    // Precedence prunes early: a stage below a predecessor's is never valid.
-    int lo = 0;
-    for (int u : g.preds(v))
-      if (u < v) lo = std::max(lo, stage[u]);
-    for (int k = lo; k < K; ++k) {
-      stage[v] = k;
-      rec(v + 1);
-    }
-  };
-  rec(0);
+  ForEachValidSchedule(m.graph(), K, align, [&](const Schedule& s) {
+    const PipelineCost pc = EvaluateSchedule(m, s);
+    best.value[0] = std::min(best.value[0], pc.period_s);
+    best.value[1] = std::min(best.value[1], pc.latency_s);
+    best.value[2] = std::min(best.value[2], ObjectiveValue(m, s, Objective::kPaper, lambda));
+  });
   return best;
 }
 

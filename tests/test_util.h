@@ -1,6 +1,7 @@
 // Helpers shared by the tests: paths to ../shared and tiny graphs drawn by hand.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "cost/cost_model.h"
 #include "cost/device_profile.h"
 #include "schedulers/objective.h"
+#include "schedulers/schedule.h"
 
 namespace respect {
 // A random small DNN-like graph (dp_cuts_test.cpp): the synthetic generator's DAG with real
@@ -19,6 +21,10 @@ namespace respect {
 Graph RandomNet(int n, uint32_t seed, bool with_fallback = true, bool share_constants = true);
 // The usb profile with a 6 MB cache, so that random graphs stream parameters.
 DeviceProfile SmallCacheUsb();
+// Calls visit for every valid assignment of g's operators to K non-empty stages (each stage
+// running in the execution order), by enumeration: tiny graphs only.
+void ForEachValidSchedule(const Graph& g, int K, bool align_children,
+                          const std::function<void(const Schedule&)>& visit);
 // The best objective value over every valid assignment with K non-empty stages, each stage
 // running in the execution order (what the ilp proves), by enumeration: tiny graphs only.
 double BruteForceBest(const CostModel& m, int K, Objective o, double lambda = 1.0, bool align_children = false);
