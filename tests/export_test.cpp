@@ -100,6 +100,16 @@ std::string TableBytes(const void* table) {
   return std::string(reinterpret_cast<const char*>(obj) + 4, size - 4);  // past the vtable offset
 }
 
+// Where in the file a table stores the field at vtable offset `voffset` (0 when the field is
+// absent), so a test can rewrite that value in place.
+size_t FieldPosition(const std::string& file, const void* table, flatbuffers::voffset_t voffset) {
+  const auto* t = reinterpret_cast<const flatbuffers::Table*>(table);
+  const auto field = t->GetOptionalFieldOffset(voffset);
+  if (field == 0) return 0;
+  return static_cast<size_t>(reinterpret_cast<const uint8_t*>(t) + field -
+                             reinterpret_cast<const uint8_t*>(file.data()));
+}
+
 struct TfliteFacts {
   std::map<std::string, std::string> constant_data;  // tensor name -> its buffer's bytes
   std::map<std::string, std::string> options;        // operator (first output) -> options bytes
@@ -348,11 +358,8 @@ TEST(Export, BadRequestsFailWithOneLineAndWriteNothing) {
     ASSERT_TRUE(bytes.ok());
     std::string patched = *bytes;
     const auto* ops = fb::GetModel(bytes->data())->subgraphs()->Get(0)->operators();
-    const auto* op0 = reinterpret_cast<const flatbuffers::Table*>(ops->Get(0));
-    const auto field = op0->GetOptionalFieldOffset(10);  // Operator.builtin_options_type
-    ASSERT_NE(field, 0);
-    const size_t at = static_cast<size_t>(reinterpret_cast<const uint8_t*>(op0) + field -
-                                          reinterpret_cast<const uint8_t*>(bytes->data()));
+    const size_t at = FieldPosition(*bytes, ops->Get(0), 10);  // Operator.builtin_options_type
+    ASSERT_NE(at, 0u);
     patched[at] = 3;
     const std::string odd = ::testing::TempDir() + "/respect_odd_options.tflite";
     ASSERT_TRUE(WriteFileAtomic(odd, patched).ok());
@@ -409,11 +416,8 @@ TEST(Export, SharedConstantBuffersAreCountedAndCarriedOnce) {
     }
   }
   ASSERT_GE(b, 0);
-  const auto* tb = reinterpret_cast<const flatbuffers::Table*>(tensors->Get(b));
-  const auto field = tb->GetOptionalFieldOffset(8);  // Tensor.buffer
-  ASSERT_NE(field, 0);
-  const size_t at = static_cast<size_t>(reinterpret_cast<const uint8_t*>(tb) + field -
-                                        reinterpret_cast<const uint8_t*>(bytes->data()));
+  const size_t at = FieldPosition(*bytes, tensors->Get(b), 8);  // Tensor.buffer
+  ASSERT_NE(at, 0u);
   flatbuffers::WriteScalar<uint32_t>(&patched[at], tensors->Get(a)->buffer());
   const std::string shared_path = ::testing::TempDir() + "/respect_shared_buffer.tflite";
   ASSERT_TRUE(WriteFileAtomic(shared_path, patched).ok());
