@@ -62,14 +62,14 @@ Result<PipelinePlan> PlanPipeline(const Graph& g, const Schedule& s) {
     for (int t : through[i]) in.insert(t);
     if (i == 0) {
       seg.inputs = g.inputs;  // all of them, in the model's order
+      for (int t : in)
+        if (!Contains(seg.inputs, t))
+          return Error{fmt::format("segment 0 reads '{}', which is not a model input", g.tensors[t].name)};
     } else {
       seg.inputs.assign(in.begin(), in.end());
       std::stable_sort(seg.inputs.begin(), seg.inputs.end(),
                        [&](int a, int b) { return p.producer[a] < p.producer[b]; });
     }
-    for (int t : in)
-      if (!Contains(seg.inputs, t))
-        return Error{fmt::format("segment 0 reads '{}', which is not a model input", g.tensors[t].name)};
     if (i == k - 1) {
       seg.outputs = g.outputs;
       for (int t : seg.outputs)
@@ -80,8 +80,7 @@ Result<PipelinePlan> PlanPipeline(const Graph& g, const Schedule& s) {
       for (int v : seg.ops)
         for (int t : g.ops[v].outputs)
           if (readers[t].upper_bound(i) != readers[t].end() || is_output[t]) out.insert(t);
-      for (int t : through[i]) out.insert(t);
-      // Model inputs passed on by segment 0 to a later reader.
+      for (int t : through[i]) out.insert(t);  // routed model inputs and outputs
       seg.outputs.assign(out.begin(), out.end());
     }
     for (int t : through[i])

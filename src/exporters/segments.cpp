@@ -45,7 +45,7 @@ nlohmann::json TensorJson(const Graph& g, int t) {
 // Re-imports a written segment and maps it back onto the original graph by tensor names: its
 // operators (by their outputs), inputs and outputs.
 Result<SegmentPlan> Reimported(const std::string& path, const Graph& g, const SegmentPlan& planned,
-                               const std::map<std::string, int>& tensor_id) {
+                               const std::map<std::string, int>& tensor_id, const std::map<int, int>& op_by_output) {
   auto sg = LoadModel(path);
   if (!sg) return Error{fmt::format("{} does not re-import: {}", fs::path(path).filename().string(), sg.error().message)};
   SegmentPlan back;
@@ -54,8 +54,6 @@ Result<SegmentPlan> Reimported(const std::string& path, const Graph& g, const Se
     if (it == tensor_id.end()) return Error{fmt::format("tensor '{}' is not in the model", name)};
     return it->second;
   };
-  std::map<int, int> op_by_output;
-  for (int v = 0; v < g.num_ops(); ++v) op_by_output[g.ops[v].outputs[0]] = v;
   for (const Operator& op : sg->ops) {
     auto t = id(sg->tensors[op.outputs[0]].name);
     if (!t) return t.error();
@@ -196,10 +194,13 @@ Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph&
 
   std::map<std::string, int> tensor_id;
   for (size_t t = 0; t < g.tensors.size(); ++t) tensor_id.emplace(g.tensors[t].name, static_cast<int>(t));
+  std::map<int, int> op_by_output;  // an operator by its first output
+  for (int v = 0; v < g.num_ops(); ++v) op_by_output[g.ops[v].outputs[0]] = v;
   PipelinePlan back;
   back.producer = plan->producer;
   for (int i = 0; i < k; ++i) {
-    auto seg = Reimported((fs::path(tmp.path()) / out.files[i]).string(), g, plan->segments[i], tensor_id);
+    auto seg = Reimported((fs::path(tmp.path()) / out.files[i]).string(), g, plan->segments[i], tensor_id,
+                          op_by_output);
     if (!seg) return Error{fmt::format("validation: {}", seg.error().message)};
     if (seg->inputs != plan->segments[i].inputs || seg->outputs != plan->segments[i].outputs)
       return Error{fmt::format("validation: {} does not have the planned inputs and outputs", out.files[i])};

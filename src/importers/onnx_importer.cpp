@@ -67,17 +67,6 @@ TensorInfo FromTypeProto(const onnx::TypeProto& type) {
   return info;
 }
 
-// Integer contents of a small constant tensor (shape operands of ConstantOfShape).
-std::vector<int64_t> ReadInts(const onnx::TensorProto& t) {
-  std::vector<int64_t> v(t.int64_data().begin(), t.int64_data().end());
-  if (v.empty()) v.assign(t.int32_data().begin(), t.int32_data().end());
-  if (v.empty() && t.data_type() == onnx::TensorProto::INT64 && !t.raw_data().empty()) {
-    v.resize(t.raw_data().size() / 8);
-    std::memcpy(v.data(), t.raw_data().data(), v.size() * 8);
-  }
-  return v;
-}
-
 int64_t TensorProtoBytes(const onnx::TensorProto& t) {
   int64_t elems = 1;
   for (int64_t d : t.dims()) {
@@ -152,7 +141,7 @@ Result<Graph> Convert(const std::string& name, onnx::ModelProto& model) {
     } else {
       const auto* value = FindAttr(node, "value");
       t.dtype = value && value->has_t() ? ToDType(value->t().data_type()) : DType::kFloat32;
-      std::vector<int64_t> dims = ReadInts(*constant_values[node.input(0)]);
+      std::vector<int64_t> dims = SmallIntValues(*constant_values[node.input(0)]).value_or(std::vector<int64_t>{});
       if (!dims.empty() || t.shape.empty()) t.shape = dims;
     }
     if (t.bytes == 0) {

@@ -10,11 +10,9 @@
 
 namespace respect {
 
-namespace {
-
 using Ints = std::vector<int64_t>;
 
-std::optional<Ints> IntsOf(const onnx::TensorProto& t) {
+std::optional<Ints> SmallIntValues(const onnx::TensorProto& t) {
   Ints v;
   if (t.data_type() == onnx::TensorProto::INT64) {
     if (!t.raw_data().empty()) {
@@ -39,6 +37,8 @@ std::optional<Ints> IntsOf(const onnx::TensorProto& t) {
   if (static_cast<int64_t>(v.size()) != elems || elems > 64) return std::nullopt;
   return v;
 }
+
+namespace {
 
 const onnx::AttributeProto* Attr(const onnx::NodeProto& n, const char* name) {
   for (const auto& a : n.attribute())
@@ -70,7 +70,7 @@ std::map<std::string, Ints> FoldReshapes(const onnx::GraphProto& g) {
   const std::map<std::string, Ints> shapes = StaticShapes(g);
   std::map<std::string, Ints> value;  // folded 1-D integer values
   for (const auto& init : g.initializer())
-    if (auto v = IntsOf(init); v && init.dims_size() <= 1) value[init.name()] = *v;
+    if (auto v = SmallIntValues(init); v && init.dims_size() <= 1) value[init.name()] = *v;
   std::map<std::string, Ints> found;
   for (const auto& n : g.node()) {
     auto in = [&](int k) -> const Ints* {
@@ -83,7 +83,7 @@ std::map<std::string, Ints> FoldReshapes(const onnx::GraphProto& g) {
     const std::string& op = n.op_type();
     if (op == "Constant") {
       if (const auto* a = Attr(n, "value"); a && a->has_t() && a->t().dims_size() <= 1)
-        if (auto v = IntsOf(a->t())) value[out] = *v;
+        if (auto v = SmallIntValues(a->t())) value[out] = *v;
     } else if (op == "Shape" && n.input_size() == 1) {
       if (auto it = shapes.find(n.input(0)); it != shapes.end() && !Attr(n, "start") && !Attr(n, "end"))
         value[out] = it->second;

@@ -7,9 +7,17 @@
 // again, until nothing more is learnt.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <vector>
+
 #include <onnx/onnx_pb.h>
 
 namespace respect {
+
+// The numbers of a small integer tensor (INT64 or INT32, at most 64 elements, its data matching
+// its dimensions); nullopt otherwise. Shape operands, Gather indices, Constant shapes.
+std::optional<std::vector<int64_t>> SmallIntValues(const onnx::TensorProto& t);
 
 // Runs onnx::shape_inference::InferShapes (data propagation on) and the folding above on the
 // model in place. Throws what InferShapes throws.
