@@ -3,7 +3,6 @@
 // from constants (Constant and ConstantOfShape nodes not fed by graph inputs, as the ONNX
 // "light" model-zoo files do) are folded into parameters, exactly like initializers.
 #include <algorithm>
-#include <cstring>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
