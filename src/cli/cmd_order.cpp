@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -106,8 +107,14 @@ Runner AddOrder(CLI::App& app) {
     std::printf("peak %s (%lld bytes)", Bytes(res->profile.peak).c_str(), static_cast<long long>(res->profile.peak));
     if (res->profile.peak_step >= 0)
       std::printf(" at step %d (%s)", res->profile.peak_step, g->ops[res->order[res->profile.peak_step]].name.c_str());
-    std::printf("\nlive at the peak:");
-    for (int t : res->profile.live_at_peak) std::printf(" %s (%s)", g->tensors[t].name.c_str(), Bytes(g->tensors[t].bytes).c_str());
+    // The largest first, at most 20 (--json lists them all).
+    std::vector<int> shown = res->profile.live_at_peak;
+    std::stable_sort(shown.begin(), shown.end(), [&](int a, int b) { return g->tensors[a].bytes > g->tensors[b].bytes; });
+    constexpr size_t kShown = 20;
+    std::printf("\nlive at the peak (%zu tensors):", shown.size());
+    for (size_t i = 0; i < std::min(shown.size(), kShown); ++i)
+      std::printf(" %s (%s)", g->tensors[shown[i]].name.c_str(), Bytes(g->tensors[shown[i]].bytes).c_str());
+    if (shown.size() > kShown) std::printf(" and %zu smaller", shown.size() - kShown);
     std::printf("\nlower bound %s   gap %.1f%%   %s   (%.3f s; %s)\n", Bytes(res->lower_bound).c_str(), 100 * res->gap,
                 res->proven_optimal ? "proven optimal" : "not proven optimal", res->seconds, res->note.c_str());
     return 0;
