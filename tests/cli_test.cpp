@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cost/calibration.h"
 #include "test_util.h"
 
 namespace respect {
@@ -356,12 +357,40 @@ TEST(Cli, CalibrateReportsTheFitAndWritesAProfile) {
   CliRun r = Respect("calibrate --json --out " + out + " --name mine");
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["fitted"].size(), 7u);
+  EXPECT_EQ(j["fitted"].size(), CoralCalibrationRows().size());
   EXPECT_GE(j["validation"].size(), 1u);
+  EXPECT_GE(j["free_constants"].size(), 1u);
+  for (const auto& row : j["fitted"]) {
+    double sum = 0;
+    for (const auto& [name, ms] : row["terms_ms"].items()) sum += ms.get<double>();
+    EXPECT_NEAR(sum, row["predicted_ms"].get<double>(), 1e-6);
+  }
   CliRun sim = Respect("simulate zoo:mobilenet --device " + out + " --json");
   ASSERT_EQ(sim.code, 0) << sim.err;
   EXPECT_EQ(nlohmann::json::parse(sim.out)["device"], "mine");
   std::remove(out.c_str());
+  // The user's own measurements, one of them a real .tflite file; bad rows fail in one line.
+  const std::string rows = TempPath("rows.json");
+  {
+    std::ofstream f(rows);
+    f << R"([{"model": ")" << testing::SharedPath("models/tflite/mobilenet_v2_1.0_224_quant.tflite")
+      << R"(", "ms": 2.6}, {"model": "zoo:mobilenet", "ms": 2.4}, {"model": "zoo:inception_v1", "ms": 3.4},
+             {"model": "zoo:squeezenet", "ms": 2.1}])";
+  }
+  CliRun mine = Respect("calibrate --rows " + rows + " --free invoke,conv --json");
+  ASSERT_EQ(mine.code, 0) << mine.err;
+  auto m = nlohmann::json::parse(mine.out);
+  EXPECT_EQ(m["fitted"].size(), 4u);
+  EXPECT_EQ(m["validation"].size(), 0u);
+  EXPECT_EQ(m["free_constants"], nlohmann::json::array({"invoke", "conv"}));
+  {
+    std::ofstream f(rows);
+    f << R"([{"model": "zoo:nosuchmodel", "ms": 2.6}, {"model": "zoo:mobilenet", "ms": 2.4}, {"model": "zoo:squeezenet", "ms": 2.1}])";
+  }
+  CliRun bad = Respect("calibrate --rows " + rows);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  std::remove(rows.c_str());
 }
 
 }  // namespace

