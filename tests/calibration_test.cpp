@@ -81,8 +81,9 @@ TEST(Calibration, SelectionHasTheLowestCrossValidatedError) {
     auto other = Calibrate(*base, rows, {}, m);
     ASSERT_TRUE(other.ok());
     EXPECT_LE(chosen->loo_median_abs_pct, other->loo_median_abs_pct + 1e-12) << m;
-    if (other->loo_median_abs_pct == chosen->loo_median_abs_pct)
+    if (other->loo_median_abs_pct == chosen->loo_median_abs_pct) {
       EXPECT_LE(chosen->loo_max_abs_pct, other->loo_max_abs_pct + 1e-12) << m;
+    }
   }
   EXPECT_EQ(chosen->free_mask, *mask);
 }
@@ -204,6 +205,41 @@ TEST(Calibration, SubsetsKeepTheOtherConstantsAtTheirBounds) {
   auto floor = Calibrate(*base, CoralCalibrationRows(), {}, 0);
   ASSERT_TRUE(floor.ok());
   for (const auto& f : floor->fitted) EXPECT_LT(f.predicted_ms, f.row.tpu_ms) << f.row.label;
+}
+
+}  // namespace
+}  // namespace respect
+
+namespace respect {
+namespace {
+
+// The table's "DenseNet" row does not say which depth. The rows files in docs/calibration
+// differ only in that row; with DenseNet-169 the cross-validated selection predicts every row
+// within 35%, with DenseNet-121 or -201 it misses the DenseNet row by more (README, the
+// calibration section). CoralCalibrationRows() is the DenseNet-169 file.
+TEST(Calibration, TheDenseNetRowIsTheDepthTheOtherRowsAreConsistentWith) {
+  auto base = LoadDeviceProfile("usb-max");
+  ASSERT_TRUE(base.ok());
+  const std::string dir = std::string(RESPECT_SOURCE_DIR) + "/docs/calibration/coral-table-densenet";
+  for (const char* depth : {"121", "169", "201"}) {
+    SCOPED_TRACE(depth);
+    auto rows = LoadCalibrationRows(dir + depth + ".json");
+    ASSERT_TRUE(rows.ok()) << rows.error().message;
+    auto mask = SelectFreeConstants(*base, *rows);
+    ASSERT_TRUE(mask.ok());
+    auto r = Calibrate(*base, *rows, {}, *mask);
+    ASSERT_TRUE(r.ok());
+    if (std::string(depth) == "169") {
+      EXPECT_LT(r->loo_max_abs_pct, 35);
+      ASSERT_EQ(rows->size(), CoralCalibrationRows().size());
+      for (size_t i = 0; i < rows->size(); ++i) {
+        EXPECT_EQ((*rows)[i].model, CoralCalibrationRows()[i].model);
+        EXPECT_EQ((*rows)[i].tpu_ms, CoralCalibrationRows()[i].tpu_ms);
+      }
+    } else {
+      EXPECT_GT(r->loo_max_abs_pct, 35);
+    }
+  }
 }
 
 }  // namespace
