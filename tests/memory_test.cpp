@@ -424,7 +424,8 @@ TEST(Memory, RealModelsAndErrors) {
 TEST(Memory, ReorderedModelFilesReimportToTheSameGraph) {
   const std::string dir = ::testing::TempDir() + "/respect_reorder";
   std::filesystem::create_directories(dir);
-  for (const char* rel : {"models/tflite/face_detection_short_range.tflite", "models/onnx/light_densenet121.onnx"}) {
+  for (const char* rel : {"models/tflite/face_detection_short_range.tflite", "models/onnx/light_inception_v1.onnx",
+                          "models/onnx/version-slim-320.onnx"}) {
     SCOPED_TRACE(rel);
     const std::string path = testing::SharedPath(rel);
     auto g = LoadModel(path);

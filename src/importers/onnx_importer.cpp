@@ -1,7 +1,8 @@
 // .onnx importer through libonnx: parse, infer shapes (with data propagation, so shapes computed
 // from constants resolve), check, then turn nodes into operators. Weights that a model computes
 // from constants (Constant and ConstantOfShape nodes not fed by graph inputs, as the ONNX
-// "light" model-zoo files do) are folded into parameters, exactly like initializers.
+// "light" model-zoo files do, and any deterministic node whose inputs are all constants) are
+// folded into parameters, exactly like initializers.
 #include <algorithm>
 #include <set>
 #include <unordered_map>
@@ -149,6 +150,49 @@ Result<Graph> Convert(const std::string& name, onnx::ModelProto& model) {
       t.bytes = (elems * DTypeBits(t.dtype) + 7) / 8;
     }
     t.is_constant = true;
+    folded_nodes.insert(i);
+  }
+
+  // Nodes computed from constants alone (the Unsqueeze of a batch norm's scale, a Reshape of a
+  // weight) are folded too, as a converter's constant folding does before a model reaches the
+  // TPU: their outputs become parameters. Only deterministic nodes with at least one input, whose
+  // outputs have a static size and are not graph outputs; nodes come in topological order, so a
+  // chain folds whole.
+  std::unordered_set<std::string> graph_outputs;
+  for (const auto& out : graph.output()) graph_outputs.insert(out.name());
+  for (int i = 0; i < graph.node_size(); ++i) {
+    if (folded_nodes.count(i)) continue;
+    const auto& node = graph.node(i);
+    const std::string& type = node.op_type();
+    if (node.input_size() == 0 || type.rfind("Random", 0) == 0 || type == "Bernoulli" || type == "Multinomial" ||
+        !node.domain().empty())
+      continue;
+    bool from_constants = true;
+    for (const auto& in : node.input())
+      if (!in.empty()) {
+        auto it = tensor_ids.find(in);
+        from_constants &= it != tensor_ids.end() && b.tensor(it->second).is_constant;
+      }
+    if (!from_constants) continue;
+    bool sized = node.output_size() > 0;
+    for (const auto& out : node.output()) {
+      if (out.empty()) continue;
+      auto inf = infos.find(out);
+      sized &= !graph_outputs.count(out) && inf != infos.end() && inf->second.known &&
+               DTypeBits(inf->second.dtype) > 0;
+      if (sized) {
+        int64_t elems = 1;
+        for (int64_t d : inf->second.shape) elems = d < 0 || elems < 0 ? -1 : elems * d;
+        sized &= elems >= 0;
+      }
+    }
+    if (!sized) continue;
+    for (const auto& out : node.output()) {
+      if (out.empty()) continue;
+      Tensor& t = b.tensor(tensor_id(out));
+      t.is_constant = true;
+      t.bytes = (t.NumElements() * DTypeBits(t.dtype) + 7) / 8;
+    }
     folded_nodes.insert(i);
   }
 
