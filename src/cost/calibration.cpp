@@ -216,7 +216,14 @@ Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<Calib
     if (c[0] > 0) p.cpu_macs_per_s = 1 / c[0];
     p.cpu_op_overhead_s = 0;
   }
-  const std::string fit = fmt::format("fitted by `respect calibrate` to {} rows of Coral's benchmark table (ANCHORS.md)", rows.size());
+  bool coral_table = rows.size() == CoralCalibrationRows().size();
+  for (size_t i = 0; coral_table && i < rows.size(); ++i)
+    coral_table = rows[i].model == CoralCalibrationRows()[i].model && rows[i].tpu_ms == CoralCalibrationRows()[i].tpu_ms;
+  const std::string fit =
+      coral_table ? fmt::format("fitted by `respect calibrate` to {} rows of Coral's benchmark table "
+                                "(coral.ai/docs/edgetpu/benchmarks: ANCHORS.md's seven and EfficientNet-EdgeTpu-S/M)",
+                                rows.size())
+                  : fmt::format("fitted by `respect calibrate --rows` to {} measured rows", rows.size());
   // Each constant's note says whether it was fitted or held at its physical bound, and why.
   const char* bound[kNumCols] = {
       "no fixed host cost per invoke", "no fixed cost per operator",
