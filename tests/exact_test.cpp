@@ -253,7 +253,10 @@ TEST(Exact, NeverWorseThanDpOrIlpOnSharedModels) {
       if (K != 3) continue;
       r.time_limit_s = 1;
       auto ilp = RunScheduler("ilp", m, r);
-      ASSERT_TRUE(ilp.ok());
+      if (!ilp.ok()) {  // too large to solve in 1 s (light_densenet121: 668 operators): refused
+        EXPECT_NE(ilp.error().message.find("not built"), std::string::npos) << ilp.error().message;
+        continue;
+      }
       EXPECT_LE(exact->objective_value, ilp->objective_value * (1 + 1e-12)) << entry.path();
     }
   }
