@@ -54,6 +54,13 @@ Runner AddCalibrate(CLI::App& app) {
       rows = *r;
       holdout.clear();
     }
+    // The names of the constants in a subset (bit i: names[i]).
+    auto names_of = [&names](unsigned m, const char* sep) {
+      std::string s;
+      for (size_t i = 0; i < names.size(); ++i)
+        if (m >> i & 1) s += (s.empty() ? "" : sep) + names[i];
+      return s;
+    };
     unsigned mask = 0;
     for (const auto& f : o->free) {
       auto it = std::find(names.begin(), names.end(), f);
@@ -62,26 +69,12 @@ Runner AddCalibrate(CLI::App& app) {
       mask |= 1u << (it - names.begin());
     }
     if (o->select) {
-      struct Line {
-        unsigned mask;
-        double rms, median, max;
-      };
-      std::vector<Line> lines;
-      for (unsigned m = 1; m <= kAllCalibrationConstants; ++m) {
-        auto c = Calibrate(*base, rows, {}, m);
-        if (!c) return Fail(c.error().message);
-        lines.push_back({m, c->rms_error_pct, c->loo_median_abs_pct, c->loo_max_abs_pct});
-      }
-      std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
-        return a.median != b.median ? a.median < b.median : a.max < b.max;
-      });
+      auto ranked = RankFreeConstantSubsets(*base, rows);
+      if (!ranked) return Fail(ranked.error().message);
       std::printf("%-40s %9s %11s %9s\n", "free constants", "fit rms", "LOO median", "LOO max");
-      for (const Line& l : lines) {
-        std::string which;
-        for (size_t i = 0; i < names.size(); ++i)
-          if (l.mask >> i & 1) which += (which.empty() ? "" : ",") + names[i];
-        std::printf("%-40s %8.1f%% %10.1f%% %8.1f%%\n", which.c_str(), l.rms, l.median, l.max);
-      }
+      for (const SubsetFit& f : *ranked)
+        std::printf("%-40s %8.1f%% %10.1f%% %8.1f%%\n", names_of(f.mask, ",").c_str(), f.fit_rms_pct,
+                    f.loo_median_pct, f.loo_max_pct);
       return 0;
     }
     if (mask == 0) {
@@ -91,13 +84,9 @@ Runner AddCalibrate(CLI::App& app) {
     }
     auto r = Calibrate(*base, rows, holdout, mask);
     if (!r) return Fail(r.error().message);
-    std::string free_names;
     nlohmann::json free_json = nlohmann::json::array();
     for (size_t i = 0; i < names.size(); ++i)
-      if (mask >> i & 1) {
-        free_names += (free_names.empty() ? "" : ", ") + names[i];
-        free_json.push_back(names[i]);
-      }
+      if (mask >> i & 1) free_json.push_back(names[i]);
     DeviceProfile& p = r->profile;
     if (!o->name.empty()) p.name = o->name;
     nlohmann::json profile_json = DeviceProfileToJson(p);
@@ -131,7 +120,7 @@ Runner AddCalibrate(CLI::App& app) {
       return 0;
     }
     std::printf("fitted constants (%s, clock %.0f MHz, cache %.2f MiB; fitted: %s; the others at their bounds):\n",
-                p.name.c_str(), p.clock_hz / 1e6, p.param_cache_bytes / 1048576.0, free_names.c_str());
+                p.name.c_str(), p.clock_hz / 1e6, p.param_cache_bytes / 1048576.0, names_of(mask, ", ").c_str());
     std::printf("  invoke overhead      %8.3f ms\n", p.invoke_overhead_s * 1e3);
     std::printf("  per-op overhead      %8.0f cycles (%.1f us)\n", p.op_overhead_cycles,
                 p.op_overhead_cycles / p.clock_hz * 1e6);

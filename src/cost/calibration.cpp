@@ -256,10 +256,7 @@ Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<Calib
     f.overhead_ms = t->stage.overhead_s * 1e3;
     f.streamed_bytes = t->stage.streamed_bytes;
     const std::vector<double> feat = Features(t->stage, p);
-    const double x_fit[kNumCols] = {p.invoke_overhead_s, p.op_overhead_cycles, 1 / p.util_conv,
-                                    1 / p.util_depthwise, 1 / p.vector_elems_per_cycle,
-                                    1 / p.link_in_bytes_per_s};
-    for (int j = 0; j < kNumCols; ++j) f.term_ms.push_back(x_fit[j] * feat[j] * 1e3);
+    for (int j = 0; j < kNumCols; ++j) f.term_ms.push_back(x[j] * feat[j] * 1e3);
     f.term_ms.push_back(t->stage.cpu_s * 1e3);
     sq += f.error_pct * f.error_pct;
     out.push_back(f);
@@ -306,22 +303,25 @@ Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector
   return r;
 }
 
-Result<unsigned> SelectFreeConstants(const DeviceProfile& base, const std::vector<CalibrationRow>& rows) {
-  unsigned best = 0;
-  double best_median = 0, best_max = 0;
+Result<std::vector<SubsetFit>> RankFreeConstantSubsets(const DeviceProfile& base,
+                                                      const std::vector<CalibrationRow>& rows) {
+  std::vector<SubsetFit> fits;
   for (unsigned m = 1; m <= kAllCalibrationConstants; ++m) {
     auto c = Calibrate(base, rows, {}, m);
     if (!c) return c.error();
-    const auto key = [](double median, double max, unsigned mask) {
-      return std::make_tuple(median, max, __builtin_popcount(mask));
-    };
-    if (best == 0 || key(c->loo_median_abs_pct, c->loo_max_abs_pct, m) < key(best_median, best_max, best)) {
-      best = m;
-      best_median = c->loo_median_abs_pct;
-      best_max = c->loo_max_abs_pct;
-    }
+    fits.push_back({m, c->rms_error_pct, c->loo_median_abs_pct, c->loo_max_abs_pct});
   }
-  return best;
+  const auto key = [](const SubsetFit& f) {
+    return std::make_tuple(f.loo_median_pct, f.loo_max_pct, __builtin_popcount(f.mask), f.mask);
+  };
+  std::sort(fits.begin(), fits.end(), [&](const SubsetFit& a, const SubsetFit& b) { return key(a) < key(b); });
+  return fits;
+}
+
+Result<unsigned> SelectFreeConstants(const DeviceProfile& base, const std::vector<CalibrationRow>& rows) {
+  auto ranked = RankFreeConstantSubsets(base, rows);
+  if (!ranked) return ranked.error();
+  return ranked->front().mask;
 }
 
 Result<std::vector<CalibrationRow>> LoadCalibrationRows(const std::string& path) {

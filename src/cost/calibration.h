@@ -70,9 +70,17 @@ Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector
                                     const std::vector<CalibrationRow>& validation,
                                     unsigned free_mask = kAllCalibrationConstants);
 
-// The subset of constants to fit, chosen by cross-validation: of the 63 non-empty subsets, the
-// one with the lowest leave-one-out median |error| over `rows` (then the lowest maximum, then the
-// fewest constants). This is what `respect calibrate` fits unless told otherwise.
+// Every non-empty subset of the constants (bit i: CalibrationConstants()[i]) fitted to `rows`
+// and cross-validated, best first: lowest leave-one-out median |error|, then the lowest maximum,
+// then the fewest constants. `respect calibrate --select` prints this ranking.
+struct SubsetFit {
+  unsigned mask = 0;
+  double fit_rms_pct = 0, loo_median_pct = 0, loo_max_pct = 0;
+};
+Result<std::vector<SubsetFit>> RankFreeConstantSubsets(const DeviceProfile& base,
+                                                      const std::vector<CalibrationRow>& rows);
+// The subset to fit, chosen by cross-validation: the first of that ranking. This is what
+// `respect calibrate` fits unless told otherwise.
 Result<unsigned> SelectFreeConstants(const DeviceProfile& base, const std::vector<CalibrationRow>& rows);
 
 // Rows from a JSON file: an array of {"model": MODEL, "ms": measured TPU ms, "cpu_ms": optional,

@@ -178,13 +178,12 @@ Result<Graph> Convert(const std::string& name, onnx::ModelProto& model) {
     for (const auto& out : node.output()) {
       if (out.empty()) continue;
       auto inf = infos.find(out);
-      sized &= !graph_outputs.count(out) && inf != infos.end() && inf->second.known &&
-               DTypeBits(inf->second.dtype) > 0;
-      if (sized) {
-        int64_t elems = 1;
-        for (int64_t d : inf->second.shape) elems = d < 0 || elems < 0 ? -1 : elems * d;
-        sized &= elems >= 0;
+      if (graph_outputs.count(out) || inf == infos.end() || !inf->second.known) {
+        sized = false;
+        break;
       }
+      const Tensor& t = b.tensor(tensor_id(out));  // typed and shaped from `infos`
+      sized &= t.NumElements() >= 0 && DTypeBits(t.dtype) > 0;
     }
     if (!sized) continue;
     for (const auto& out : node.output()) {
