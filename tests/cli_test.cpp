@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cost/calibration.h"
+#include "learn/trainer.h"
 #include "test_util.h"
 
 namespace respect {
@@ -325,6 +326,19 @@ TEST(Cli, TrainResumeEvalAndScheduleRl) {
   auto ej = nlohmann::json::parse(e.out);
   EXPECT_EQ(ej["synthetic"]["masked"]["topological"].get<double>(), 1.0);
   EXPECT_GE(ej["synthetic"]["unmasked"]["recall"].get<double>(), 0.0);
+  // Reference orders: ASAP level alone (hops 0) up to every descendant (hops -1), the last the
+  // same mismatch the library computes for the exact height.
+  const auto& refs = ej["synthetic"]["references"];
+  ASSERT_EQ(refs.size(), 5u);
+  EXPECT_EQ(refs[0]["hops"].get<int>(), 0);
+  EXPECT_EQ(refs[4]["hops"].get<int>(), -1);
+  // (eval caps the evaluation graphs' in-degree at the policy's max_parents, 3 here)
+  auto eval_graphs = MakeLabelledGraphs({50, 3, 16, 40, 0.0, 5.0, 2}, 3, 35, LabelSource::kList, 1);
+  ASSERT_TRUE(eval_graphs.ok());
+  EXPECT_DOUBLE_EQ(refs[0]["mismatch"].get<double>(), EvaluateReferenceOrder(*eval_graphs, 0, false).mismatch);
+  EXPECT_DOUBLE_EQ(refs[4]["mismatch"].get<double>(),
+                   EvaluateReferenceOrder(*eval_graphs, 1 << 30, false).mismatch);
+  EXPECT_GT(refs[0]["mismatch"].get<double>(), refs[4]["mismatch"].get<double>());
   {
     std::ofstream c(config);
     c << R"({"epochs": 1, "learning_rat": 0.1})";

@@ -147,6 +147,59 @@ TEST(ImitationTask, BackwardLabelsAreTheForwardOnesReversed) {
   EXPECT_EQ(back->labels, LabelSource::kListBackward);
 }
 
+// Reference orders: k hops of descendants. Hand-worked on 0->1->2->4 plus 0->3 (3 an early
+// sink): ASAP levels 0, 1, 2, 1, 3; heights 3, 2, 1, 0, 0. With the ASAP level alone node 3
+// looks as tall as node 1 (deepest level 3 - level 1 = 2); one hop shows it has no child.
+TEST(ImitationTask, ReferenceOrdersSeeDescendantsHopByHop) {
+  auto g = MakeDag(5, {{0, 1}, {1, 2}, {2, 4}, {0, 3}});
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(HeightEstimateOrder(*g, 0, false), (std::vector<int>{0, 1, 3, 2, 4}));
+  EXPECT_EQ(HeightEstimateOrder(*g, 1, false), (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(HeightEstimateOrder(*g, 1, true), (std::vector<int>{4, 3, 2, 1, 0}));
+  EXPECT_EQ(HeightEstimateOrder(*g, 1000, false), (std::vector<int>{0, 1, 2, 3, 4}));
+
+  // Without a capacity limit the list labels are exactly the heights, so every descendant gives
+  // mismatch 0 in both orientations; fewer hops never do better on the evaluation graphs.
+  SyntheticDagOptions eval{50, 6, 16, 40, 0.0, 5.0, 2};
+  for (LabelSource source : {LabelSource::kList, LabelSource::kListBackward}) {
+    const bool sinks_first = source == LabelSource::kListBackward;
+    auto unlimited = MakeLabelledGraphs(eval, 20, 1e9, source, 1);
+    ASSERT_TRUE(unlimited.ok());
+    for (const auto& lg : *unlimited) {
+      std::vector<int> order = HeightEstimateOrder(lg.dag.graph, 1 << 30, sinks_first);
+      EXPECT_EQ(LabelMismatch(lg.labels, order), 0);
+      if (sinks_first) std::reverse(order.begin(), order.end());
+      EXPECT_TRUE(IsTopologicalOrder(lg.dag.graph, order));
+    }
+    auto graphs = MakeLabelledGraphs(eval, 100, 35, source, 1);
+    ASSERT_TRUE(graphs.ok());
+    double previous = 1e9;
+    for (int hops : {0, 1, 2, 3, 1 << 30}) {
+      const EvalMetrics m = EvaluateReferenceOrder(*graphs, hops, sinks_first);
+      EXPECT_LT(m.mismatch, previous) << "hops " << hops;
+      // Estimates fall along every edge: tallest first is topological, shortest first reversed.
+      EXPECT_DOUBLE_EQ(m.topological, sinks_first ? 0.0 : 1.0);
+      previous = m.mismatch;
+    }
+    EXPECT_LT(previous, 1.0);  // capacity 35 rarely splits a step
+  }
+}
+
+// The finding README's "Why the faithful policy plateaus" rests on: the shipped faithful policy
+// (the paper's row) scores what the ASAP level alone scores, while the policy whose row adds the
+// ALAP level beats what two hops of descendants give.
+TEST(ImitationTask, TheFaithfulPolicyScoresWhatTheAsapLevelAloneScores) {
+  auto faithful = Policy::Load(std::string(RESPECT_SOURCE_DIR) + "/policies/respect-faithful.pt");
+  auto alap = Policy::Load(std::string(RESPECT_SOURCE_DIR) + "/policies/respect.pt");
+  ASSERT_TRUE(faithful.ok() && alap.ok());
+  auto graphs = MakeLabelledGraphs({50, 6, 16, 40, 0.0, 5.0, 2}, 100, 35, LabelSource::kList, 1);
+  ASSERT_TRUE(graphs.ok());
+  const double asap_only = EvaluateReferenceOrder(*graphs, 0, false).mismatch;
+  const double two_hops = EvaluateReferenceOrder(*graphs, 2, false).mismatch;
+  EXPECT_NEAR(EvaluatePolicy(*faithful, *graphs, true).mismatch, asap_only, 2.0);
+  EXPECT_LT(EvaluatePolicy(*alap, *graphs, true).mismatch, two_hops);
+}
+
 TEST(ExactLabels, OptimalWhereTheListSchedulerIsNot) {
   int list_worse = 0;
   for (uint64_t seed = 1; seed <= 40; ++seed) {

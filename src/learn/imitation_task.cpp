@@ -96,4 +96,31 @@ double PairRecall(const std::vector<int>& labels, const std::vector<int>& order)
   return total == 0 ? 1.0 : static_cast<double>(good) / static_cast<double>(total);
 }
 
+std::vector<int> HeightEstimateOrder(const Graph& g, int hops, bool sinks_first) {
+  const int n = g.num_ops();
+  const std::vector<int> asap = AsapLevels(g);
+  int deepest = 0;
+  for (int l : asap) deepest = std::max(deepest, l);
+  std::vector<int> height(n), next(n);
+  for (int v = 0; v < n; ++v) height[v] = deepest - asap[v];
+  // Each round lets every node read one more edge down; after depth rounds nothing changes.
+  const int rounds = std::min(std::max(hops, 0), deepest + 1);
+  for (int k = 0; k < rounds; ++k) {
+    for (int v = 0; v < n; ++v) {
+      int h = 0;
+      for (int c : g.succs(v)) h = std::max(h, height[c] + 1);
+      next[v] = h;
+    }
+    height.swap(next);
+  }
+  std::vector<int> order(n);
+  for (int v = 0; v < n; ++v) order[v] = v;
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    if (height[a] != height[b]) return sinks_first ? height[a] < height[b] : height[a] > height[b];
+    if (asap[a] != asap[b]) return sinks_first ? asap[a] > asap[b] : asap[a] < asap[b];
+    return a < b;
+  });
+  return order;
+}
+
 }  // namespace respect

@@ -59,4 +59,17 @@ int LabelMismatch(const std::vector<int>& labels, const std::vector<int>& order)
 // (1 when the order is sorted by label). 1 when no pair has different labels.
 double PairRecall(const std::vector<int>& labels, const std::vector<int>& order);
 
+// Reference orders: what a scheduler that sees a fixed part of the graph emits, to read a
+// policy's mismatch against (respect eval prints them beside the policy). The list labels follow
+// a node's height (longest path to a sink: the reverse scheduler places it there), so each
+// reference estimates the height from the node's descendants up to `hops` edges down:
+//   hops = 0: the ASAP level alone, all the paper's row states about a node: height ~ D - level,
+//             D the deepest level (exact when every node has a child on the next level);
+//   hops = k: 0 for a sink, else 1 + the largest hops-(k-1) estimate among its children (so a
+//             node's k-hop estimate reads only the rows of its descendants up to k edges away);
+//   hops >= the graph's depth: the exact height.
+// The order is tallest first (forward labels) or, with sinks_first, shortest first (the authors'
+// orientation); ties by ASAP level (earlier first, or later first with sinks_first), then id.
+std::vector<int> HeightEstimateOrder(const Graph& g, int hops, bool sinks_first);
+
 }  // namespace respect

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 #include <unordered_map>
 #include <random>
@@ -248,13 +249,12 @@ double PairedTTestPValue(const std::vector<double>& a, const std::vector<double>
   return t > 0 ? tail : 1 - tail;
 }
 
-EvalMetrics EvaluatePolicy(const Policy& policy, const std::vector<LabelledGraph>& graphs, bool precedence_mask) {
+EvalMetrics EvaluateOrders(const std::vector<LabelledGraph>& graphs,
+                           const std::function<std::vector<int>(const LabelledGraph&)>& order_of) {
   EvalMetrics m;
   if (graphs.empty()) return m;
-  policy.state().net->eval();
-  // The greedy order exactly as `rl` decodes it (row shuffle, loop decoder where it applies).
   for (const LabelledGraph& lg : graphs) {
-    const std::vector<int> order = policy.Orders(lg.dag.graph, lg.dag.weight, {precedence_mask, 0, 1}).front();
+    const std::vector<int> order = order_of(lg);
     m.mismatch += LabelMismatch(lg.labels, order);
     m.recall += PairRecall(lg.labels, order);
     m.reward += LabelReward(lg.labels, order);
@@ -266,6 +266,20 @@ EvalMetrics EvaluatePolicy(const Policy& policy, const std::vector<LabelledGraph
   m.reward /= n;
   m.topological /= n;
   return m;
+}
+
+EvalMetrics EvaluatePolicy(const Policy& policy, const std::vector<LabelledGraph>& graphs, bool precedence_mask) {
+  policy.state().net->eval();
+  // The greedy order exactly as `rl` decodes it (row shuffle, loop decoder where it applies).
+  return EvaluateOrders(graphs, [&](const LabelledGraph& lg) {
+    return policy.Orders(lg.dag.graph, lg.dag.weight, {precedence_mask, 0, 1}).front();
+  });
+}
+
+EvalMetrics EvaluateReferenceOrder(const std::vector<LabelledGraph>& graphs, int hops, bool sinks_first) {
+  return EvaluateOrders(graphs, [&](const LabelledGraph& lg) {
+    return HeightEstimateOrder(lg.dag.graph, hops, sinks_first);
+  });
 }
 
 // ---- training --------------------------------------------------------------------------------

@@ -127,5 +127,11 @@ double PairedTTestPValue(const std::vector<double>& a, const std::vector<double>
 // Greedy decoding through Policy::Orders, the path `rl` uses.
 EvalMetrics EvaluatePolicy(const Policy& policy, const std::vector<LabelledGraph>& graphs,
                            bool precedence_mask);
+// The same metrics for any rule that orders a graph.
+EvalMetrics EvaluateOrders(const std::vector<LabelledGraph>& graphs,
+                           const std::function<std::vector<int>(const LabelledGraph&)>& order_of);
+// The same metrics for a reference order (HeightEstimateOrder, imitation_task.h): the mismatch a
+// scheduler that sees the node's descendants up to `hops` edges down reaches on these graphs.
+EvalMetrics EvaluateReferenceOrder(const std::vector<LabelledGraph>& graphs, int hops, bool sinks_first);
 
 }  // namespace respect
