@@ -321,6 +321,20 @@ TEST(Cli, TrainResumeEvalAndScheduleRl) {
   ASSERT_EQ(more.code, 0) << more.err;
   std::ifstream h(dir + "/history.json");
   EXPECT_EQ(nlohmann::json::parse(h).size(), 2u);
+  // --curve redraws the picture from history.json with the reference lines, and fails in one line
+  // where there is no history.
+  std::filesystem::remove(dir + "/training-curve.svg");
+  CliRun curve = Respect("train --config " + config + " --out " + dir + " --curve");
+  ASSERT_EQ(curve.code, 0) << curve.err;
+  {
+    std::ifstream svg(dir + "/training-curve.svg");
+    const std::string text((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("ASAP level alone"), std::string::npos);
+    EXPECT_NE(text.find("exact height"), std::string::npos);
+  }
+  CliRun no_history = Respect("train --config " + config + " --out " + dir + "/none --curve");
+  EXPECT_EQ(no_history.code, 2);
+  EXPECT_EQ(std::count(no_history.err.begin(), no_history.err.end(), '\n'), 1) << no_history.err;
   CliRun e = Respect("eval --policy " + dir + "/policy.pt --graphs 3 --models none --json");
   ASSERT_EQ(e.code, 0) << e.err;
   auto ej = nlohmann::json::parse(e.out);

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "report/training_curve.h"
 #include "test_util.h"
 
 namespace respect {
@@ -201,6 +202,25 @@ TEST(Report, ExpandChainsDrawsEveryOperator) {
   EXPECT_EQ(count(sb), 75u);  // ResNet-50 fused: 75 operators
   EXPECT_LT(count(sa), 60u);
   for (int k = 0; k < 4; ++k) EXPECT_NE(sa.find(fmt::format("stage {}", k)), std::string::npos);
+}
+
+// The training curve: well-formed, labels escaped, each reference line at its height (a larger
+// mismatch is drawn higher), and an axis that never goes below zero.
+TEST(Report, TrainingCurveDrawsReferenceLines) {
+  const std::vector<CurvePoint> points = {{1, 0.80, 0.79, 12, 20}, {2, 0.85, 0.82, 10, 18}, {3, 0.9, 0.85, 8, 16}};
+  const std::string svg = TrainingCurveSvg(points, "run <a>", {{"ASAP <level>", 30}, {"exact", 0.5}});
+  EXPECT_EQ(XmlProblem(svg), "");
+  EXPECT_NE(svg.find("ASAP &lt;level&gt; 30.00"), std::string::npos);
+  EXPECT_NE(svg.find("exact 0.50"), std::string::npos);
+  std::vector<double> ys;
+  for (size_t at = svg.find("stroke-dasharray"); at != std::string::npos; at = svg.find("stroke-dasharray", at + 1)) {
+    const size_t y = svg.rfind("y1='", at);
+    ys.push_back(std::stod(svg.substr(y + 4)));
+  }
+  ASSERT_EQ(ys.size(), 2u);
+  EXPECT_LT(ys[0], ys[1]);
+  EXPECT_EQ(svg.find("end'>-"), std::string::npos);  // no negative tick label
+  EXPECT_EQ(TrainingCurveSvg(points, "plain").find("stroke-dasharray"), std::string::npos);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
 
 #include <fmt/format.h>
@@ -16,10 +17,52 @@
 
 namespace respect::cli {
 
+namespace {
+
+// Reference lines for the curve's mismatch panel: what the ASAP level alone, one hop of
+// descendants and the exact height score on the run's evaluation graphs (list labels only:
+// exact labels would mean solving the evaluation set again).
+std::vector<CurveReference> EvalReferences(const TrainConfig& config) {
+  if (config.labels == LabelSource::kExact) return {};
+  auto graphs = MakeLabelledGraphs(config.eval, config.eval_graphs, config.capacity, config.labels,
+                                   config.exact_time_limit_s);
+  if (!graphs) return {};
+  const bool sinks_first = config.labels == LabelSource::kListBackward;
+  return {{"ASAP level alone", EvaluateReferenceOrder(*graphs, 0, sinks_first).mismatch},
+          {"+ children (1 hop)", EvaluateReferenceOrder(*graphs, 1, sinks_first).mismatch},
+          {"exact height", EvaluateReferenceOrder(*graphs, std::numeric_limits<int>::max(), sinks_first).mismatch}};
+}
+
+Result<std::vector<CurvePoint>> CurvePointsFromHistory(const std::string& out) {
+  auto text = ReadFileBytes((std::filesystem::path(out) / "history.json").string());
+  if (!text) return Error{text.error().message};
+  auto hist = nlohmann::json::parse(*text, nullptr, false);
+  if (hist.is_discarded() || !hist.is_array() || hist.empty())
+    return Error{fmt::format("{}/history.json: no epochs recorded", out)};
+  std::vector<CurvePoint> points;
+  for (const auto& h : hist) {
+    if (!h.is_object() || !h.contains("epoch") || !h.contains("eval_mismatch"))
+      return Error{fmt::format("{}/history.json: not a training history", out)};
+    points.push_back({h["epoch"].get<int>(), h.value("train_reward", 0.0), h.value("eval_reward", 0.0),
+                      h.value("train_mismatch", 0.0), h["eval_mismatch"].get<double>()});
+  }
+  return points;
+}
+
+Result<std::string> WriteCurve(const std::string& out, const TrainConfig& config,
+                               const std::vector<CurvePoint>& points) {
+  const std::string svg = (std::filesystem::path(out) / "training-curve.svg").string();
+  if (auto st = WriteFileAtomic(svg, TrainingCurveSvg(points, "respect train: " + out, EvalReferences(config))); !st)
+    return Error{st.error().message};
+  return svg;
+}
+
+}  // namespace
+
 Runner AddTrain(CLI::App& app) {
   struct Options {
     std::string config, out = "train-out";
-    bool resume = false, print_config = false, quiet = false;
+    bool resume = false, print_config = false, quiet = false, curve = false;
     int epochs = 0;
     TrainDistribution dist;
     int nproc = 0;
@@ -34,6 +77,8 @@ Runner AddTrain(CLI::App& app) {
   app.add_option("--epochs", o->epochs, "override the config's epoch count (e.g. to extend a run)");
   app.add_flag("--print-config", o->print_config, "print the effective config (defaults + --config) and exit");
   app.add_flag("--quiet,-q", o->quiet, "no progress on stderr");
+  app.add_flag("--curve", o->curve, "redraw OUT/training-curve.svg from OUT/history.json and exit (for a run "
+                                    "in progress or stopped; the same --config draws its reference lines)");
   app.add_option("--world-size", o->dist.world_size, "data-parallel training: the number of worker processes "
                                                       "(on one or several machines)")
       ->check(CLI::Range(1, 4096))->capture_default_str();
@@ -63,7 +108,8 @@ Runner AddTrain(CLI::App& app) {
       "Examples:\n  respect train --print-config > my.json\n"
       "  respect train --config policies/respect-train.json --out runs/respect --nproc 2\n"
       "  respect train --config policies/respect-train.json --out runs/respect\n"
-      "  respect train --config policies/respect-train.json --out runs/respect --resume");
+      "  respect train --config policies/respect-train.json --out runs/respect --resume\n"
+      "  respect train --config policies/respect-train.json --out runs/respect --curve");
   return [o] {
     TrainConfig config;
     if (!o->config.empty()) {
@@ -78,6 +124,16 @@ Runner AddTrain(CLI::App& app) {
     if (o->epochs > 0) config.epochs = o->epochs;
     if (o->print_config) {
       std::printf("%s\n", TrainConfigToJson(config).dump(2).c_str());
+      return 0;
+    }
+    if (o->curve) {
+      auto points = CurvePointsFromHistory(o->out);
+      if (!points) return Fail(points.error().message);
+      auto svg = WriteCurve(o->out, config, *points);
+      if (!svg) return Fail(svg.error().message);
+      const CurvePoint& last = points->back();
+      std::printf("%s: %zu epochs, last %d: eval mismatch %.2f, reward %.4f\n", svg->c_str(), points->size(),
+                  last.epoch, last.eval_mismatch, last.eval_reward);
       return 0;
     }
     const bool tty = isatty(STDERR_FILENO);
@@ -145,21 +201,12 @@ Runner AddTrain(CLI::App& app) {
       }
       if (tty && !o->quiet) fmt::print(stderr, "\n");
       if (code != 0) return Fail(fmt::format("--nproc {}: a worker failed (see above)", o->nproc));
-      auto text = ReadFileBytes((std::filesystem::path(o->out) / "history.json").string());
-      if (!text) return Fail(text.error().message);
-      auto hist = nlohmann::json::parse(*text, nullptr, false);
-      if (hist.is_discarded() || !hist.is_array() || hist.empty()) return Fail("--nproc: no history written");
-      std::vector<CurvePoint> points;
-      for (const auto& h : hist)
-        points.push_back({h["epoch"].get<int>(), h["train_reward"].get<double>(), h["eval_reward"].get<double>(),
-                          h["train_mismatch"].get<double>(), h["eval_mismatch"].get<double>()});
-      const std::string svg = (std::filesystem::path(o->out) / "training-curve.svg").string();
-      if (auto st = WriteFileAtomic(svg, TrainingCurveSvg(points, "respect train: " + o->out)); !st)
-        return Fail(st.error().message);
-      const auto& last = hist.back();
-      std::printf("trained %d epochs on %d workers: eval mismatch %.2f of %d, recall %.4f, reward %.4f\n",
-                  last["epoch"].get<int>(), o->nproc, last["eval_mismatch"].get<double>(), config.eval.num_nodes,
-                  last["eval_recall"].get<double>(), last["eval_reward"].get<double>());
+      auto points = CurvePointsFromHistory(o->out);
+      if (!points) return Fail(points.error().message);
+      if (auto svg = WriteCurve(o->out, config, *points); !svg) return Fail(svg.error().message);
+      const CurvePoint& last = points->back();
+      std::printf("trained %d epochs on %d workers: eval mismatch %.2f of %d, reward %.4f\n", last.epoch,
+                  o->nproc, last.eval_mismatch, config.eval.num_nodes, last.eval_reward);
       std::printf("policy: %s/policy.pt\n", o->out.c_str());
       return 0;
     }
@@ -170,15 +217,14 @@ Runner AddTrain(CLI::App& app) {
     std::vector<CurvePoint> points;
     for (const auto& s : *history)
       points.push_back({s.epoch, s.train_reward, s.eval_reward, s.train_mismatch, s.eval_mismatch});
-    const std::string svg = (std::filesystem::path(o->out) / "training-curve.svg").string();
-    if (auto st = WriteFileAtomic(svg, TrainingCurveSvg(points, "respect train: " + o->out)); !st)
-      return Fail(st.error().message);
+    auto svg = WriteCurve(o->out, config, points);
+    if (!svg) return Fail(svg.error().message);
     if (!history->empty()) {
       const EpochStats& s = history->back();
       std::printf("trained %d epochs: eval mismatch %.2f of %d, recall %.4f, reward %.4f\n", s.epoch,
                   s.eval_mismatch, config.eval.num_nodes, s.eval_recall, s.eval_reward);
     }
-    std::printf("policy: %s/policy.pt   curve: %s\n", o->out.c_str(), svg.c_str());
+    std::printf("policy: %s/policy.pt   curve: %s\n", o->out.c_str(), svg->c_str());
     return 0;
   };
 }
