@@ -38,9 +38,15 @@ TEST(Calibration, ShippedProfileIsTheCalibrationOutput) {
   ASSERT_TRUE(shipped.ok());
   auto mask = SelectFreeConstants(*shipped, CoralCalibrationRows());
   ASSERT_TRUE(mask.ok()) << mask.error().message;
-  auto r = Calibrate(*shipped, CoralCalibrationRows(), CoralValidationRows(), *mask);
+  auto r = Calibrate(*shipped, CoralCalibrationRows(), CoralValidationRows(), *mask, CoralTableSource());
   ASSERT_TRUE(r.ok()) << r.error().message;
   const DeviceProfile& p = r->profile;
+  // Every note the fit writes is the shipped one (fitted constants cite the table, the others
+  // say why they stay at their bounds).
+  for (const auto& [key, note] : p.sources) {
+    if (note.rfind("fitted by", 0) != 0 && note.rfind("held at", 0) != 0) continue;
+    EXPECT_EQ(note, shipped->sources.at(key)) << key;
+  }
   EXPECT_NEAR(p.util_conv, shipped->util_conv, 1e-9 * shipped->util_conv);
   EXPECT_NEAR(p.util_depthwise, shipped->util_depthwise, 1e-9 * shipped->util_depthwise);
   EXPECT_NEAR(p.vector_elems_per_cycle, shipped->vector_elems_per_cycle, 1e-9 * shipped->vector_elems_per_cycle);

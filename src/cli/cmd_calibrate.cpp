@@ -82,7 +82,7 @@ Runner AddCalibrate(CLI::App& app) {
       if (!selected) return Fail(selected.error().message);
       mask = *selected;
     }
-    auto r = Calibrate(*base, rows, holdout, mask);
+    auto r = Calibrate(*base, rows, holdout, mask, o->rows.empty() ? CoralTableSource() : "");
     if (!r) return Fail(r.error().message);
     nlohmann::json free_json = nlohmann::json::array();
     for (size_t i = 0; i < names.size(); ++i)

@@ -166,7 +166,8 @@ std::vector<double> Features(const StageCost& s, const DeviceProfile& p) {
 namespace {
 
 Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
-                              const std::vector<CalibrationRow>& validation, unsigned free_mask) {
+                              const std::vector<CalibrationRow>& validation, unsigned free_mask,
+                              const std::string& rows_source) {
   if (rows.size() < 3) return Error{"calibration needs at least 3 rows"};
   // Lower bounds: utilisation <= 1, at most one element per MAC column per cycle, and no more
   // than USB 3.0's 500 MB/s after 8b/10b coding.
@@ -216,14 +217,9 @@ Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<Calib
     if (c[0] > 0) p.cpu_macs_per_s = 1 / c[0];
     p.cpu_op_overhead_s = 0;
   }
-  bool coral_table = rows.size() == CoralCalibrationRows().size();
-  for (size_t i = 0; coral_table && i < rows.size(); ++i)
-    coral_table = rows[i].model == CoralCalibrationRows()[i].model && rows[i].tpu_ms == CoralCalibrationRows()[i].tpu_ms;
   const std::string fit =
-      coral_table ? fmt::format("fitted by `respect calibrate` to {} rows of Coral's benchmark table "
-                                "(coral.ai/docs/edgetpu/benchmarks: ANCHORS.md's seven and EfficientNet-EdgeTpu-S/M)",
-                                rows.size())
-                  : fmt::format("fitted by `respect calibrate --rows` to {} measured rows", rows.size());
+      rows_source.empty() ? fmt::format("fitted by `respect calibrate --rows` to {} measured rows", rows.size())
+                          : fmt::format("fitted by `respect calibrate` to {} rows of {}", rows.size(), rows_source);
   // Each constant's note says whether it was fitted or held at its physical bound, and why.
   const char* bound[kNumCols] = {
       "no fixed host cost per invoke", "no fixed cost per operator",
@@ -279,9 +275,15 @@ const std::vector<std::string>& CalibrationConstants() {
   return names;
 }
 
+std::string CoralTableSource() {
+  return "Coral's benchmark table (coral.ai/docs/edgetpu/benchmarks: ANCHORS.md's seven and "
+         "EfficientNet-EdgeTpu-S/M)";
+}
+
 Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
-                                    const std::vector<CalibrationRow>& validation, unsigned free_mask) {
-  auto r = Fit(base, rows, validation, free_mask);
+                                    const std::vector<CalibrationRow>& validation, unsigned free_mask,
+                                    const std::string& rows_source) {
+  auto r = Fit(base, rows, validation, free_mask, rows_source);
   if (!r) return r;
   // Leave-one-out: each row predicted by the constants fitted to the others.
   if (rows.size() >= 4) {
@@ -290,7 +292,7 @@ Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector
       std::vector<CalibrationRow> rest;
       for (size_t k = 0; k < rows.size(); ++k)
         if (k != i) rest.push_back(rows[k]);
-      auto loo = Fit(base, rest, {rows[i]}, free_mask);
+      auto loo = Fit(base, rest, {rows[i]}, free_mask, rows_source);
       if (!loo) return loo.error();
       r->fitted[i].loo_error_pct = loo->validation[0].error_pct;
       abs_errors.push_back(std::abs(loo->validation[0].error_pct));

@@ -65,10 +65,15 @@ inline constexpr unsigned kAllCalibrationConstants = 63;
 
 // Fits `base`'s free constants (bit i of free_mask: CalibrationConstants()[i]) to `rows`, then
 // predicts `validation` with the result, and cross-validates the fit (each row predicted from
-// the others, with the same free constants).
+// the others, with the same free constants). `rows_source` says where the rows come from, for
+// the fitted profile's per-constant notes (CoralTableSource() for the built-in rows); empty:
+// "N measured rows".
 Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
                                     const std::vector<CalibrationRow>& validation,
-                                    unsigned free_mask = kAllCalibrationConstants);
+                                    unsigned free_mask = kAllCalibrationConstants,
+                                    const std::string& rows_source = "");
+// The built-in rows' source, as the shipped profiles cite it.
+std::string CoralTableSource();
 
 // Every non-empty subset of the constants (bit i: CalibrationConstants()[i]) fitted to `rows`
 // and cross-validated, best first: lowest leave-one-out median |error|, then the lowest maximum,
