@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@
 
 #include "learn/pointer_net.h"
 #include "learn/policy.h"
+#include "learn/trainer.h"
 #include "test_util.h"
 
 namespace respect {
@@ -44,9 +46,10 @@ std::string TinyConfig(const std::string& dir, int epochs, int train_graphs, boo
   return path;
 }
 
-// Starts `respect ARGS` as its own process (stderr to err_file); returns the pid.
-pid_t Spawn(const std::string& args, const std::string& err_file) {
-  const std::string cmd = fmt::format("exec {} {} >/dev/null 2>{}", RESPECT_BINARY, args, err_file);
+// Starts `respect ARGS` as its own process (stderr to err_file), with `env` ("NAME=value ...")
+// added to its environment; returns the pid.
+pid_t Spawn(const std::string& args, const std::string& err_file, const std::string& env = "") {
+  const std::string cmd = fmt::format("exec env {} {} {} >/dev/null 2>{}", env, RESPECT_BINARY, args, err_file);
   const pid_t pid = fork();
   if (pid == 0) {
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
@@ -110,6 +113,23 @@ TEST_P(DistributedEquality, TwoWorkersEqualOneProcessWithTheSameShards) {
   for (const auto& item : ba)
     EXPECT_LE((item.value().to(torch::kDouble) - bb[item.key()].to(torch::kDouble)).abs().max().item<double>(), 1e-6)
         << item.key();
+  if (!fresh) {
+    // Launched as torchrun or a SLURM script would: no flags, the group from the environment.
+    std::vector<pid_t> env_workers;
+    for (int rank = 0; rank < 2; ++rank)
+      env_workers.push_back(Spawn(fmt::format("train -q --config {} --out {}/env", config, dir),
+                                  fmt::format("{}/env{}.err", dir, rank),
+                                  fmt::format("WORLD_SIZE=2 RANK={} MASTER_ADDR=127.0.0.1 MASTER_PORT={}", rank,
+                                              Port() + 3)));
+    for (int rank = 0; rank < 2; ++rank)
+      ASSERT_EQ(WaitFor(env_workers[rank], 120), 0) << Slurp(fmt::format("{}/env{}.err", dir, rank));
+    auto c = nlohmann::json::parse(Slurp(dir + "/env/history.json"));
+    ASSERT_EQ(c.size(), b.size());
+    for (size_t e = 0; e < c.size(); ++e) {
+      EXPECT_EQ(c[e]["loss"], b[e]["loss"]);
+      EXPECT_GT(c[e]["comm_seconds"].get<double>(), 0.0);  // it did run as a group of two
+    }
+  }
   if (fresh) {  // a new set each epoch: other graphs than the fixed set's
     const std::string fixed_dir = dir + "/fixed";
     const pid_t f = Spawn(fmt::format("train -q --config {} --out {}", TinyConfig(dir, 2, 128, false), fixed_dir),
@@ -124,6 +144,51 @@ TEST_P(DistributedEquality, TwoWorkersEqualOneProcessWithTheSameShards) {
 
 INSTANTIATE_TEST_SUITE_P(Distributed, DistributedEquality, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "FreshGraphsEachEpoch" : "OneFixedSet"; });
+
+// The launchers' variables fill what the flags leave unset; malformed ones are errors naming them.
+TEST(Distributed, LauncherEnvironmentFillsWhatTheFlagsLeaveUnset) {
+  std::map<std::string, std::string> env = {{"WORLD_SIZE", "4"}, {"RANK", "3"}, {"MASTER_ADDR", "node7"},
+                                            {"MASTER_PORT", "4242"}};
+  auto getenv = [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  TrainDistribution d;
+  ASSERT_TRUE(ApplyLauncherEnvironment(&d, {}, getenv).ok());
+  EXPECT_EQ(d.world_size, 4);
+  EXPECT_EQ(d.rank, 3);
+  EXPECT_EQ(d.master, "node7:4242");
+  TrainDistribution flags;  // --world-size 8 --rank 1 --master a:1 given: the flags win
+  flags.world_size = 8;
+  flags.rank = 1;
+  flags.master = "a:1";
+  ASSERT_TRUE(ApplyLauncherEnvironment(&flags, {true, true, true}, getenv).ok());
+  EXPECT_EQ(flags.world_size, 8);
+  EXPECT_EQ(flags.rank, 1);
+  EXPECT_EQ(flags.master, "a:1");
+  env = {{"MASTER_PORT", "31000"}};  // only the port: the default host keeps
+  TrainDistribution port_only;
+  ASSERT_TRUE(ApplyLauncherEnvironment(&port_only, {}, getenv).ok());
+  EXPECT_EQ(port_only.master, "127.0.0.1:31000");
+  EXPECT_EQ(port_only.world_size, 1);
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"WORLD_SIZE", "two"}, {"WORLD_SIZE", "0"}, {"RANK", "-1"}, {"MASTER_PORT", "70000"}, {"RANK", "5x"}}) {
+    env = {{name, value}};
+    TrainDistribution bad;
+    auto st = ApplyLauncherEnvironment(&bad, {}, getenv);
+    ASSERT_FALSE(st.ok()) << name << "=" << value;
+    EXPECT_NE(st.error().message.find(name), std::string::npos) << st.error().message;
+  }
+  env = {{"WORLD_SIZE", "2"}, {"RANK", "2"}};
+  TrainDistribution outside;
+  EXPECT_FALSE(ApplyLauncherEnvironment(&outside, {}, getenv).ok());
+  // Through the CLI: one line, exit code 2.
+  const std::string err = ::testing::TempDir() + "/respect_env_bad.err";
+  EXPECT_EQ(WaitFor(Spawn("train -q --out /nonexistent/run", err, "WORLD_SIZE=many"), 30), 2);
+  const std::string text = Slurp(err);
+  EXPECT_NE(text.find("WORLD_SIZE"), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+}
 
 TEST(Distributed, ALostWorkerStopsTheOthersWithAnError) {
   const std::string dir = ::testing::TempDir() + "/respect_dist_fault";

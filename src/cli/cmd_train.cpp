@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -79,13 +80,13 @@ Runner AddTrain(CLI::App& app) {
   app.add_flag("--quiet,-q", o->quiet, "no progress on stderr");
   app.add_flag("--curve", o->curve, "redraw OUT/training-curve.svg from OUT/history.json and exit (for a run "
                                     "in progress or stopped; the same --config draws its reference lines)");
-  app.add_option("--world-size", o->dist.world_size, "data-parallel training: the number of worker processes "
+  CLI::Option* world_size_opt = app.add_option("--world-size", o->dist.world_size, "data-parallel training: the number of worker processes "
                                                       "(on one or several machines)")
       ->check(CLI::Range(1, 4096))->capture_default_str();
-  app.add_option("--rank", o->dist.rank, "this worker's rank in [0, world-size); rank 0 serves the rendezvous "
+  CLI::Option* rank_opt = app.add_option("--rank", o->dist.rank, "this worker's rank in [0, world-size); rank 0 serves the rendezvous "
                                          "and writes the files")
       ->capture_default_str();
-  app.add_option("--master", o->dist.master, "HOST:PORT of rank 0 (every worker passes the same)")
+  CLI::Option* master_opt = app.add_option("--master", o->dist.master, "HOST:PORT of rank 0 (every worker passes the same)")
       ->capture_default_str();
   app.add_option("--dist-timeout", o->dist.timeout_s, "seconds to wait for the group to form and for each "
                                                       "collective; a lost worker fails the others after this")
@@ -104,13 +105,19 @@ Runner AddTrain(CLI::App& app) {
       "Data-parallel: --nproc N starts N local workers; on several machines run one `respect train` per\n"
       "worker with the same --config, --out, --world-size and --master HOST:PORT (rank 0's address, a free\n"
       "port) and its own --rank. \"shards\" in the config fixes how each batch is split, so a run gives the\n"
-      "same result on any number of workers.\n"
+      "same result on any number of workers. Launchers' variables work too: WORLD_SIZE, RANK, MASTER_ADDR\n"
+      "and MASTER_PORT fill whatever the flags leave unset (torchrun, SLURM job scripts).\n"
       "Examples:\n  respect train --print-config > my.json\n"
       "  respect train --config policies/respect-train.json --out runs/respect --nproc 2\n"
       "  respect train --config policies/respect-train.json --out runs/respect\n"
       "  respect train --config policies/respect-train.json --out runs/respect --resume\n"
       "  respect train --config policies/respect-train.json --out runs/respect --curve");
-  return [o] {
+  return [o, world_size_opt, rank_opt, master_opt] {
+    if (o->nproc <= 1) {
+      const DistributionGiven given{world_size_opt->count() > 0, rank_opt->count() > 0, master_opt->count() > 0};
+      if (auto st = ApplyLauncherEnvironment(&o->dist, given, [](const char* n) { return std::getenv(n); }); !st)
+        return Fail(st.error().message);
+    }
     TrainConfig config;
     if (!o->config.empty()) {
       auto text = ReadFileBytes(o->config, 1 << 20);

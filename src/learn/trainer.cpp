@@ -1,8 +1,10 @@
 #include "learn/trainer.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <numeric>
@@ -247,6 +249,39 @@ double PairedTTestPValue(const std::vector<double>& a, const std::vector<double>
   const double t = mean / std::sqrt(var / static_cast<double>(n)), df = static_cast<double>(n - 1);
   const double tail = 0.5 * IncompleteBeta(df / 2, 0.5, df / (df + t * t));  // P(T > |t|)
   return t > 0 ? tail : 1 - tail;
+}
+
+Status ApplyLauncherEnvironment(TrainDistribution* d, const DistributionGiven& given,
+                                const std::function<const char*(const char*)>& getenv) {
+  auto integer = [&](const char* name, int lo, int hi, int* out) -> Status {
+    const char* v = getenv(name);
+    if (v == nullptr || *v == '\0') return Status::Ok();
+    char* end = nullptr;
+    errno = 0;
+    const long x = std::strtol(v, &end, 10);
+    if (errno != 0 || *end != '\0' || x < lo || x > hi)
+      return Error{fmt::format("environment {}='{}': not an integer in [{}, {}]", name, v, lo, hi)};
+    *out = static_cast<int>(x);
+    return Status::Ok();
+  };
+  if (!given.world_size)
+    if (auto st = integer("WORLD_SIZE", 1, 4096, &d->world_size); !st) return st;
+  if (!given.rank)
+    if (auto st = integer("RANK", 0, 4095, &d->rank); !st) return st;
+  if (!given.master) {
+    const char* addr = getenv("MASTER_ADDR");
+    int port = -1;
+    if (auto st = integer("MASTER_PORT", 1, 65535, &port); !st) return st;
+    const bool has_addr = addr != nullptr && *addr != '\0';
+    if (has_addr || port > 0) {
+      const auto colon = d->master.rfind(':');
+      const std::string host = has_addr ? std::string(addr) : d->master.substr(0, colon);
+      d->master = fmt::format("{}:{}", host, port > 0 ? std::to_string(port) : d->master.substr(colon + 1));
+    }
+  }
+  if (d->rank >= d->world_size)
+    return Error{fmt::format("rank {} is outside a group of {} (world size)", d->rank, d->world_size)};
+  return Status::Ok();
 }
 
 EvalMetrics EvaluateOrders(const std::vector<LabelledGraph>& graphs,

@@ -70,6 +70,15 @@ struct TrainDistribution {
   double timeout_s = 60;                    // rendezvous and each collective
 };
 
+// The launchers' environment (torchrun, SLURM job scripts, Kubernetes operators): WORLD_SIZE,
+// RANK, MASTER_ADDR and MASTER_PORT fill the fields the command line left unset (`given`). A
+// variable that is set but malformed is an error naming it; `getenv` is replaceable for tests.
+struct DistributionGiven {
+  bool world_size = false, rank = false, master = false;
+};
+Status ApplyLauncherEnvironment(TrainDistribution* d, const DistributionGiven& given,
+                                const std::function<const char*(const char*)>& getenv);
+
 nlohmann::json TrainConfigToJson(const TrainConfig& c);
 // Missing keys keep their defaults; unknown keys and bad values are errors.
 Result<TrainConfig> TrainConfigFromJson(const nlohmann::json& j);
