@@ -68,6 +68,14 @@ TEST(Embedding, SourcesHighInDegreeAndSingleNode) {
   EXPECT_EQ(alap[4 * (w + 1) + w], 4.0f);
   EXPECT_EQ(alap[0 * (w + 1) + w], 1.0f);
   EXPECT_EQ(alap[8 * (w + 1) + w], 5.0f);
+  // With the earliest child's level (after the ALAP level when both are on): node 0's children
+  // are 1 (level 2) and 8 (level 5) -> 2; node 2's only child 3 (level 4); node 8 is a sink -> 0.
+  const std::vector<float> child = EmbedGraph(*g, weight, {3, false, true, true});
+  ASSERT_EQ(child.size(), 9u * (w + 2));
+  EXPECT_EQ(child[0 * (w + 2) + w + 1], 2.0f);
+  EXPECT_EQ(child[2 * (w + 2) + w + 1], 4.0f);
+  EXPECT_EQ(child[8 * (w + 2) + w + 1], 0.0f);
+  EXPECT_EQ(child[4 * (w + 2) + w], 4.0f);  // the ALAP column stays where it was
   // A single node.
   auto one = MakeDag(1, {});
   ASSERT_TRUE(one.ok());
@@ -242,6 +250,18 @@ PolicyConfig SmallConfig(const std::string& enc, const std::string& dec) {
   c.hidden = 16;
   c.decoder_heads = 2;
   return c;
+}
+
+// child_feature round-trips, and is left out of the JSON when off, so checkpoints written before
+// it existed compare equal on --resume.
+TEST(Policy, ChildFeatureRoundTripsAndIsAbsentWhenOff) {
+  PolicyConfig c;
+  EXPECT_FALSE(PolicyConfigToJson(c).contains("child_feature"));
+  c.child_feature = true;
+  auto back = PolicyConfigFromJson(PolicyConfigToJson(c));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->child_feature);
+  EXPECT_EQ(EmbeddingWidth(back->embedding()), 2 * c.max_parents + 4);
 }
 
 TEST(Policy, MaskedDecodingIsAlwaysTopological) {

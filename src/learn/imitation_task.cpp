@@ -33,7 +33,13 @@ std::vector<float> EmbedGraph(const Graph& g, const std::vector<double>& weight_
     }
     row[1 + 2 * d] = (static_cast<float>(v) + id_shift) * id_scale;
     row[2 + 2 * d] = static_cast<float>(weight_mib[v]);
-    if (options.alap) row[3 + 2 * d] = static_cast<float>(alap[v] + 1) * level_scale;
+    int col = 3 + 2 * d;
+    if (options.alap) row[col++] = static_cast<float>(alap[v] + 1) * level_scale;
+    if (options.first_child) {
+      int first = -1;
+      for (int c : g.succs(v)) first = first < 0 ? asap[c] : std::min(first, asap[c]);
+      row[col++] = static_cast<float>(first + 1) * level_scale;  // a sink: 0
+    }
   }
   return rows;
 }

@@ -20,9 +20,12 @@ struct EmbeddingOptions {
   int max_parents = 6;     // d: parent slots per node; the row has 2d+3 numbers
   bool normalize = false;  // false: the paper's raw numbers; true: scale-free (see below)
   bool alap = false;       // append the ALAP level (one more number; not in the paper)
+  bool first_child = false;  // append the earliest child's ASAP level (one hop of descendants)
 };
 
-inline int EmbeddingWidth(const EmbeddingOptions& o) { return 2 * o.max_parents + 3 + (o.alap ? 1 : 0); }
+inline int EmbeddingWidth(const EmbeddingOptions& o) {
+  return 2 * o.max_parents + 3 + (o.alap ? 1 : 0) + (o.first_child ? 1 : 0);
+}
 
 // One row per operator (row v = operator v), each
 //   [ASAP level, d parent levels, d parent ids, node id, weight]
@@ -37,6 +40,9 @@ inline int EmbeddingWidth(const EmbeddingOptions& o) { return 2 * o.max_parents 
 // descendants (the reverse scheduler places a node by its longest path to a sink, which is
 // what the ALAP level measures); without it the network must rediscover descendants by
 // matching ids across shuffled rows.
+// first_child = true appends the ASAP level (1-based, scaled likewise) of the node's earliest
+// child, 0 for a sink: exactly one hop of descendants, what HeightEstimateOrder(g, 1, ...) reads
+// (an experiment's switch: does a policy given one hop reach the one-hop reference?).
 // normalize = true divides levels by the graph's deepest level and ids (+1) by the node count,
 // so a 782-node graph looks like the 30-node training graphs (raw levels and ids grow with the
 // graph, far outside what the network saw in training). Weights stay in MiB either way.

@@ -14,12 +14,20 @@
 namespace respect {
 
 nlohmann::json PolicyConfigToJson(const PolicyConfig& c) {
-  return {{"encoder", c.encoder},           {"decoder", c.decoder},
-          {"hidden", c.hidden},             {"max_parents", c.max_parents},
-          {"normalize_features", c.normalize_features}, {"alap_feature", c.alap_feature},
-          {"tanh_clip", c.tanh_clip},       {"glimpses", c.glimpses},
-          {"encoder_layers", c.encoder_layers}, {"encoder_heads", c.encoder_heads},
-          {"decoder_layers", c.decoder_layers}, {"decoder_heads", c.decoder_heads}};
+  nlohmann::json j = {{"encoder", c.encoder},
+                      {"decoder", c.decoder},
+                      {"hidden", c.hidden},
+                      {"max_parents", c.max_parents},
+                      {"normalize_features", c.normalize_features},
+                      {"alap_feature", c.alap_feature},
+                      {"tanh_clip", c.tanh_clip},
+                      {"glimpses", c.glimpses},
+                      {"encoder_layers", c.encoder_layers},
+                      {"encoder_heads", c.encoder_heads},
+                      {"decoder_layers", c.decoder_layers},
+                      {"decoder_heads", c.decoder_heads}};
+  if (c.child_feature) j["child_feature"] = true;  // absent when off: older checkpoints still resume
+  return j;
 }
 
 Result<PolicyConfig> PolicyConfigFromJson(const nlohmann::json& j) {
@@ -34,6 +42,7 @@ Result<PolicyConfig> PolicyConfigFromJson(const nlohmann::json& j) {
       else if (k == "max_parents") c.max_parents = it->get<int>();
       else if (k == "normalize_features") c.normalize_features = it->get<bool>();
       else if (k == "alap_feature") c.alap_feature = it->get<bool>();
+      else if (k == "child_feature") c.child_feature = it->get<bool>();
       else if (k == "tanh_clip") c.tanh_clip = it->get<double>();
       else if (k == "glimpses") c.glimpses = it->get<int>();
       else if (k == "encoder_layers") c.encoder_layers = it->get<int>();

@@ -18,12 +18,13 @@ struct PolicyConfig {
   int max_parents = 6;           // d of the embedding (the paper trains with d = 6)
   bool normalize_features = false;
   bool alap_feature = false;     // append the ALAP level to each row (EmbeddingOptions::alap)
+  bool child_feature = false;    // append the earliest child's level (EmbeddingOptions::first_child)
   double tanh_clip = 10;         // C of the pointer
   int glimpses = 1;
   // Transformer sizes (the paper: encoder 1 layer and 1 head, decoder 2 and 2).
   int encoder_layers = 1, encoder_heads = 1, decoder_layers = 2, decoder_heads = 2;
 
-  EmbeddingOptions embedding() const { return {max_parents, normalize_features, alap_feature}; }
+  EmbeddingOptions embedding() const { return {max_parents, normalize_features, alap_feature, child_feature}; }
 };
 
 nlohmann::json PolicyConfigToJson(const PolicyConfig& c);
