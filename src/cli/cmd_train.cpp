@@ -50,10 +50,10 @@ Result<std::vector<CurvePoint>> CurvePointsFromHistory(const std::string& out) {
   return points;
 }
 
-Result<std::string> WriteCurve(const std::string& out, const TrainConfig& config,
-                               const std::vector<CurvePoint>& points) {
+Result<std::string> WriteCurve(const std::string& out, const std::vector<CurvePoint>& points,
+                               const std::vector<CurveReference>& references) {
   const std::string svg = (std::filesystem::path(out) / "training-curve.svg").string();
-  if (auto st = WriteFileAtomic(svg, TrainingCurveSvg(points, "respect train: " + out, EvalReferences(config))); !st)
+  if (auto st = WriteFileAtomic(svg, TrainingCurveSvg(points, "respect train: " + out, references)); !st)
     return Error{st.error().message};
   return svg;
 }
@@ -136,7 +136,7 @@ Runner AddTrain(CLI::App& app) {
     if (o->curve) {
       auto points = CurvePointsFromHistory(o->out);
       if (!points) return Fail(points.error().message);
-      auto svg = WriteCurve(o->out, config, *points);
+      auto svg = WriteCurve(o->out, *points, EvalReferences(config));
       if (!svg) return Fail(svg.error().message);
       const CurvePoint& last = points->back();
       std::printf("%s: %zu epochs, last %d: eval mismatch %.2f, reward %.4f\n", svg->c_str(), points->size(),
@@ -144,7 +144,20 @@ Runner AddTrain(CLI::App& app) {
       return 0;
     }
     const bool tty = isatty(STDERR_FILENO);
+    // The reference lines, computed once (rank 0 redraws the curve after every epoch).
+    std::vector<CurveReference> references;
+    bool have_references = false;
+    auto curve_references = [&]() -> const std::vector<CurveReference>& {
+      if (!have_references) references = EvalReferences(config), have_references = true;
+      return references;
+    };
     auto progress = [&](const TrainProgress& p) {
+      if (p.phase == "epoch" && o->dist.rank == 0) {
+        // The picture follows the run: history.json is saved before this phase is reported. A
+        // failure here is not the run's: the curve is redrawn at the end, and by --curve.
+        if (auto points = CurvePointsFromHistory(o->out); points)
+          (void)WriteCurve(o->out, *points, curve_references());
+      }
       if (o->quiet) return;
       if (p.phase == "labels") {
         fmt::print(stderr, "train: {} training graphs{}, drawn and labelled as batches need them; evaluation and "
@@ -210,7 +223,7 @@ Runner AddTrain(CLI::App& app) {
       if (code != 0) return Fail(fmt::format("--nproc {}: a worker failed (see above)", o->nproc));
       auto points = CurvePointsFromHistory(o->out);
       if (!points) return Fail(points.error().message);
-      if (auto svg = WriteCurve(o->out, config, *points); !svg) return Fail(svg.error().message);
+      if (auto svg = WriteCurve(o->out, *points, curve_references()); !svg) return Fail(svg.error().message);
       const CurvePoint& last = points->back();
       std::printf("trained %d epochs on %d workers: eval mismatch %.2f of %d, reward %.4f\n", last.epoch,
                   o->nproc, last.eval_mismatch, config.eval.num_nodes, last.eval_reward);
@@ -224,7 +237,7 @@ Runner AddTrain(CLI::App& app) {
     std::vector<CurvePoint> points;
     for (const auto& s : *history)
       points.push_back({s.epoch, s.train_reward, s.eval_reward, s.train_mismatch, s.eval_mismatch});
-    auto svg = WriteCurve(o->out, config, points);
+    auto svg = WriteCurve(o->out, points, curve_references());
     if (!svg) return Fail(svg.error().message);
     if (!history->empty()) {
       const EpochStats& s = history->back();
