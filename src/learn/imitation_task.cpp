@@ -109,8 +109,19 @@ std::vector<int> HeightEstimateOrder(const Graph& g, int hops, bool sinks_first)
   for (int l : asap) deepest = std::max(deepest, l);
   std::vector<int> height(n), next(n);
   for (int v = 0; v < n; ++v) height[v] = deepest - asap[v];
-  // Each round lets every node read one more edge down; after depth rounds nothing changes.
-  const int rounds = std::min(std::max(hops, 0), deepest + 1);
+  if (hops > deepest) {
+    // No path is longer than `deepest` edges, so the estimate is the exact height: one pass from
+    // the deepest level up (a node's children are on deeper levels) instead of `deepest` rounds.
+    std::vector<int> by_level(n);
+    for (int v = 0; v < n; ++v) by_level[v] = v;
+    std::sort(by_level.begin(), by_level.end(), [&](int a, int b) { return asap[a] > asap[b]; });
+    for (int v : by_level) {
+      height[v] = 0;
+      for (int c : g.succs(v)) height[v] = std::max(height[v], height[c] + 1);
+    }
+  }
+  // Each round lets every node read one more edge down.
+  const int rounds = hops > deepest ? 0 : std::max(hops, 0);
   for (int k = 0; k < rounds; ++k) {
     for (int v = 0; v < n; ++v) {
       int h = 0;
