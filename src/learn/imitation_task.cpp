@@ -110,15 +110,10 @@ std::vector<int> HeightEstimateOrder(const Graph& g, int hops, bool sinks_first)
   std::vector<int> height(n), next(n);
   for (int v = 0; v < n; ++v) height[v] = deepest - asap[v];
   if (hops > deepest) {
-    // No path is longer than `deepest` edges, so the estimate is the exact height: one pass from
-    // the deepest level up (a node's children are on deeper levels) instead of `deepest` rounds.
-    std::vector<int> by_level(n);
-    for (int v = 0; v < n; ++v) by_level[v] = v;
-    std::sort(by_level.begin(), by_level.end(), [&](int a, int b) { return asap[a] > asap[b]; });
-    for (int v : by_level) {
-      height[v] = 0;
-      for (int c : g.succs(v)) height[v] = std::max(height[v], height[c] + 1);
-    }
+    // No path is longer than `deepest` edges, so the estimate is the exact height, which the
+    // ALAP level already states (a node's ALAP level is the deepest level minus its height).
+    const std::vector<int> alap = AlapLevels(g);
+    for (int v = 0; v < n; ++v) height[v] = deepest - alap[v];
   }
   // Each round lets every node read one more edge down.
   const int rounds = hops > deepest ? 0 : std::max(hops, 0);

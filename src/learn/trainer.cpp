@@ -274,9 +274,10 @@ Status ApplyLauncherEnvironment(TrainDistribution* d, const DistributionGiven& g
     if (auto st = integer("MASTER_PORT", 1, 65535, &port); !st) return st;
     const bool has_addr = addr != nullptr && *addr != '\0';
     if (has_addr || port > 0) {
-      const auto colon = d->master.rfind(':');
-      const std::string host = has_addr ? std::string(addr) : d->master.substr(0, colon);
-      d->master = fmt::format("{}:{}", host, port > 0 ? std::to_string(port) : d->master.substr(colon + 1));
+      auto current = learn::ParseMaster(d->master);  // the default: what a variable does not set
+      if (!current) return current.error();
+      d->master = fmt::format("{}:{}", has_addr ? std::string(addr) : current->first,
+                              port > 0 ? port : current->second);
     }
   }
   if (d->rank >= d->world_size)
