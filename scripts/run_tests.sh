@@ -29,6 +29,13 @@ if [ ! -d tests/node/node_modules/onnxruntime-node ]; then
   echo "run_tests: npm install --ignore-scripts onnxruntime-node (tests/node)" >&2
   (cd tests/node && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
+# Test-only: TensorFlow Lite's WebAssembly build (npm's @litertjs/core, version pinned in
+# tools/litert/package.json) runs exported .tflite pipelines against the whole model
+# (tests/litert_test.cpp; `respect export --check` uses the same runner).
+if [ ! -f tools/litert/node_modules/@litertjs/core/wasm/litert_wasm_compat_internal.js ]; then
+  echo "run_tests: npm install --ignore-scripts @litertjs/core (tools/litert)" >&2
+  (cd tools/litert && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
 
 echo "== importer robustness under ASan + UBSan" >&2
 cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRESPECT_SANITIZE=ON > /dev/null

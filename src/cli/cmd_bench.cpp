@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "bench/paper_suite.h"
+#include "bench/export_suite.h"
 #include "bench/memory_suite.h"
 #include "bench/rlilp_suite.h"
 #include "cli/commands.h"
@@ -186,6 +187,36 @@ int RunMemory(const Options& o) {
   return 0;
 }
 
+template <typename Options>
+int RunExportCheck(const Options& o, bool stages_given, bool time_given) {
+  ExportSuiteOptions so;
+  so.models = o.models;
+  so.device = o.device;
+  if (stages_given) so.stages = o.stages;
+  // This suite's default: 10 s per scheduling run (the shared default is the ilp's 20 s).
+  if (time_given) so.time_limit_s = o.time_limit;
+  if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
+  auto r = RunExportSuite(so);
+  if (!r) return Fail(r.error().message);
+  std::string command = "respect bench --suite export";
+  if (o.device != "usb") command += " --device " + o.device;
+  if (stages_given) command += fmt::format(" --stages {}", fmt::join(so.stages, " "));
+  if (time_given) command += fmt::format(" --time-limit {}", so.time_limit_s);
+  if (!o.models.empty()) command += fmt::format(" --models {}", fmt::join(o.models, " "));
+  const nlohmann::json j = ExportSuiteJson(*r);
+  const std::string md = ExportSuiteMarkdown(*r, command);
+  if (!o.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
+    if (auto st = WriteFileAtomic(o.out + "/bench-export.json", j.dump(2) + "\n"); !st) return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-export.md", md); !st) return Fail(st.error().message);
+  }
+  if (o.json) std::printf("%s\n", j.dump(2).c_str());
+  else std::printf("%s", md.c_str());
+  return r->identical == r->pipelines ? 0 : 1;
+}
+
 }  // namespace
 
 Runner AddBench(CLI::App& app) {
@@ -208,17 +239,21 @@ Runner AddBench(CLI::App& app) {
                                       "paper's models); scale (every method on 1k-10k-operator random "
                                       "DAGs: time, memory, gap); rl-ilp (cold ilp against rl-ilp: "
                                       "values, proofs, time to the proven optimum); memory (peak activation "
-                                      "memory of each operator-ordering method on real models)")
-      ->required()->check(CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp", "memory"}));
+                                      "memory of each operator-ordering method on real models); export (every "
+                                      "exported .tflite pipeline run in TensorFlow Lite against the whole model, "
+                                      "bit for bit; needs Node.js and tools/litert installed)")
+      ->required()->check(CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp", "memory", "export"}));
   app.add_option("--policy", o->policy, "rl-speed: policy file (default: the shipped one)");
   app.add_option("--out", o->out, "directory for bench-paper.md, bench-paper.json and one "
                                   "bench-paper-kK.svg chart per K (written atomically)");
   app.add_option("--device", o->device, "device profile for the throughput part")->capture_default_str();
-  app.add_option("--time-limit", o->time_limit, "wall-clock seconds per ilp solve")
-      ->check(CLI::Range(0.01, 86400.0))->capture_default_str();
-  app.add_option("--stages,-k", o->stages, "pipeline sizes")->capture_default_str();
+  CLI::Option* time_opt = app.add_option("--time-limit", o->time_limit, "wall-clock seconds per ilp solve")
+                              ->check(CLI::Range(0.01, 86400.0))->capture_default_str();
+  CLI::Option* stages_opt = app.add_option("--stages,-k", o->stages, "pipeline sizes (export: default 2 3 4 5 6)")
+                                ->capture_default_str();
   app.add_option("--models", o->models, "zoo models (default: the paper's ten); memory: model files or zoo names "
-                                        "(default: inception_v3, inception_resnet_v2 and every shared model)");
+                                        "(default: inception_v3, inception_resnet_v2 and every shared model); "
+                                        "export: .tflite files (default: every one under ../shared/models)");
   app.add_option("--graphs", o->graphs, "directory of the RESPECT authors' graph dumps; '' skips "
                                         "the published-partition comparison")->capture_default_str();
   app.add_option("--graph-names", o->graph_names, "only these dumps (file stems), e.g. resnet50");
@@ -237,9 +272,10 @@ Runner AddBench(CLI::App& app) {
              "  respect bench --suite scale --out docs/bench   (--time-limit 10: about 15 minutes)\n"
              "  respect bench --suite rl-ilp --out docs/bench   (60 s per method and instance: up to 40 minutes)\n"
              "  respect bench --suite memory --out docs/bench   (seconds)\n"
+             "  respect bench --suite export --out docs/bench   (every shared .tflite model, K = 2..6: minutes)\n"
              "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten models)\n"
              "  respect bench --suite paper --models resnet50 -k 4 --graphs ''   (seconds)");
-  return [o] {
+  return [o, stages_opt, time_opt] {
     for (int K : o->stages)
       if (K < 1) return Fail(fmt::format("--stages: {} is not a pipeline size", K));
     if (o->suite == "rl-speed") {
@@ -258,6 +294,7 @@ Runner AddBench(CLI::App& app) {
     if (o->suite == "scale") return RunScale(*o);
     if (o->suite == "rl-ilp") return RunRlIlp(*o);
     if (o->suite == "memory") return RunMemory(*o);
+    if (o->suite == "export") return RunExportCheck(*o, stages_opt->count() > 0, time_opt->count() > 0);
     PaperSuiteOptions po;
     po.device = o->device;
     po.time_limit_s = o->time_limit;

@@ -27,6 +27,7 @@ Runner AddSchedule(CLI::App& app) {
     int64_t lattice_cap = 500'000;
     double time_limit = 30, lambda = 1.0;
     bool json = false, align_children = false, quiet = false, expand_chains = false;
+    ExportCheckOptions check;
   };
   auto o = std::make_shared<Options>();
   std::string methods;
@@ -74,6 +75,7 @@ Runner AddSchedule(CLI::App& app) {
   app.add_option("--export", o->export_dir,
                  "write the pipeline as one model file per stage into DIR (<stem>_segment_<i>_of_<K>.<ext> and "
                  "pipeline.json; .tflite and .onnx models only; see `respect export --help`)");
+  AddExportCheckOptions(app, o->check);
   app.add_flag("--json", o->json, "print one JSON object: model, method, objective, stages, "
                                   "assignment, order, stage_costs[], period_ms, latency_ms, "
                                   "throughput_ips, objective_value, lower_bound, proven_optimal, gap, "
@@ -91,6 +93,9 @@ Runner AddSchedule(CLI::App& app) {
              "  respect schedule zoo:inception_resnet_v2 -k 6 --report report.html\n"
              "  respect simulate zoo:inception_v4 --schedule plan.json");
   return [o] {
+    if (o->check.enabled && o->export_dir.empty()) return Fail("--check checks an exported pipeline: add --export DIR");
+    if (int rc = PrepareExportCheck(o->model, o->check); rc != 0) return rc;
+    o->check.to_stderr = o->json;
     auto loaded = LoadModelOnDevice(o->model, o->device);
     if (!loaded) return Fail(loaded.error().message);
     const Graph* g = &loaded->graph;
@@ -161,6 +166,11 @@ Runner AddSchedule(CLI::App& app) {
       if (auto st = WriteFileAtomic(o->out, j.dump(2) + "\n"); !st) return Fail(st.error().message);
     if (!o->export_dir.empty())
       if (int rc = ExportSegments(o->model, *g, *device, res->schedule, o->export_dir, o->quiet); rc != 0) return rc;
+    // --check runs after the schedule is printed, so its lines follow the table.
+    auto finish = [&] {
+      std::fflush(stdout);
+      return o->check.enabled ? CheckExportedPipeline(o->model, o->export_dir, o->check) : 0;
+    };
     if (!o->svg.empty()) {
       StagePictureOptions po;
       po.collapse_chains = !o->expand_chains;
@@ -191,7 +201,7 @@ Runner AddSchedule(CLI::App& app) {
     }
     if (o->json) {
       std::printf("%s\n", j.dump(2).c_str());
-      return 0;
+      return finish();
     }
     const char* unit = req.objective == Objective::kPaper ? "" : " ms";
     const double scale = req.objective == Objective::kPaper ? 1 : 1e3;
@@ -208,7 +218,7 @@ Runner AddSchedule(CLI::App& app) {
                 res->objective_value * scale, unit, res->lower_bound * scale, unit, 100 * res->gap,
                 res->proven_optimal ? "proven optimal" : "not proven optimal", res->solve_seconds,
                 res->note.c_str());
-    return 0;
+    return finish();
   };
 }
 

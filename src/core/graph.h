@@ -65,6 +65,10 @@ struct Operator {
   int64_t macs = 0;
   int64_t custom_data_bytes = 0;         // opaque payload of custom ops (Edge TPU executable)
   int64_t output_bytes = 0;              // bytes of its output tensors
+  // Position in the source file's operator list (.tflite) or node list (.onnx); -1 when the
+  // graph was not read from a model file. Files may hold more operators than the graph: the
+  // importers fold operators computed from constants alone into parameters.
+  int source_index = -1;
 };
 
 class Graph {

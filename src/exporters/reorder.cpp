@@ -29,21 +29,31 @@ Status ReorderTflite(const std::string& in_path, const Graph& g, const std::vect
   const auto* model = tflite_subset::GetModel(data);
   if (!model->subgraphs() || model->subgraphs()->size() == 0) return Error{fmt::format("{}: no subgraph", in_path)};
   const auto* ops = model->subgraphs()->Get(0)->operators();
-  if (!ops || static_cast<int>(ops->size()) != g.num_ops())
-    return Error{fmt::format("{}: the file's operators do not match the graph ({} vs {})", in_path,
-                             ops ? ops->size() : 0, g.num_ops())};
+  const int nf = ops ? static_cast<int>(ops->size()) : 0;
+  // The file's operators in their new order: those the importer folded into constants first (in
+  // their order: they read constants alone), then the graph's in `order`.
+  std::vector<int> file_order, is_graph_op(nf, 0);
+  for (int v = 0; v < g.num_ops(); ++v) {
+    const int f = g.ops[v].source_index;
+    if (f < 0 || f >= nf || is_graph_op[f])
+      return Error{fmt::format("{}: the file's operators do not match the graph", in_path)};
+    is_graph_op[f] = 1;
+  }
+  for (int f = 0; f < nf; ++f)
+    if (!is_graph_op[f]) file_order.push_back(f);
+  for (int v : order) file_order.push_back(g.ops[v].source_index);
   // Slot i sits at file position base + 4 i and holds the distance to its operator table.
   const size_t base = static_cast<size_t>(reinterpret_cast<const uint8_t*>(ops->Data()) - data);
-  std::vector<uint64_t> target(g.num_ops());
-  for (int i = 0; i < g.num_ops(); ++i) {
+  std::vector<uint64_t> target(nf);
+  for (int i = 0; i < nf; ++i) {
     uint32_t rel = 0;
     std::memcpy(&rel, data + base + 4 * static_cast<size_t>(i), 4);
     rel = flatbuffers::EndianScalar(rel);
     target[i] = base + 4 * static_cast<uint64_t>(i) + rel;
   }
-  for (int i = 0; i < g.num_ops(); ++i) {
+  for (int i = 0; i < nf; ++i) {
     const uint64_t slot = base + 4 * static_cast<uint64_t>(i);
-    const uint64_t to = target[order[i]];
+    const uint64_t to = target[file_order[i]];
     // Offsets are unsigned: every table lies after the vector that points at it.
     if (to <= slot) return Error{fmt::format("{}: unexpected operator layout (a table before its vector)", in_path)};
     const uint32_t rel = flatbuffers::EndianScalar(static_cast<uint32_t>(to - slot));

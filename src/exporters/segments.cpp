@@ -169,6 +169,7 @@ Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph&
                   {"stages", k},
                   {"inputs", model_in},
                   {"outputs", model_out},
+                  {"signature", ext == "tflite" ? TfliteSignatureJson(*bytes) : nlohmann::json(nullptr)},
                   {"segments", segs},
                   {"rules", "segments run in order, one device each; tensors pass by name; every output of a "
                             "non-final segment is an input of a later one; segment 0's inputs are the model's "

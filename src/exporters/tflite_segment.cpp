@@ -104,6 +104,60 @@ flatbuffers::Offset<flatbuffers::Vector<T>> CopyVector(flatbuffers::FlatBufferBu
   return fbb.CreateVector(v->data(), v->size());
 }
 
+// One sparse index vector (CSR segments or indices), rebuilt from the schema subset.
+Result<std::pair<fb::SparseIndexVector, flatbuffers::Offset<void>>> CopyIndexVector(
+    flatbuffers::FlatBufferBuilder& fbb, fb::SparseIndexVector type, const void* value) {
+  if (type == fb::SparseIndexVector_NONE) return std::pair{type, flatbuffers::Offset<void>(0)};
+  if (!value) return Error{"sparse index vector without a table"};
+  switch (type) {
+    case fb::SparseIndexVector_Int32Vector: {
+      auto v = CopyVector(fbb, static_cast<const fb::Int32Vector*>(value)->values());
+      return std::pair{type, fb::CreateInt32Vector(fbb, v).Union()};
+    }
+    case fb::SparseIndexVector_Uint16Vector: {
+      const auto* src = static_cast<const fb::Uint16Vector*>(value)->values();
+      if (src) fbb.ForceVectorAlignment(src->size(), sizeof(uint16_t), 4);
+      auto v = CopyVector(fbb, src);
+      return std::pair{type, fb::CreateUint16Vector(fbb, v).Union()};
+    }
+    case fb::SparseIndexVector_Uint8Vector: {
+      const auto* src = static_cast<const fb::Uint8Vector*>(value)->values();
+      if (src) fbb.ForceVectorAlignment(src->size(), sizeof(uint8_t), 4);
+      auto v = CopyVector(fbb, src);
+      return std::pair{type, fb::CreateUint8Vector(fbb, v).Union()};
+    }
+    default: return Error{fmt::format("sparse index vector of unknown type {}", static_cast<int>(type))};
+  }
+}
+
+// A sparse constant's sparsity parameters, field by field (every field the format declares).
+Result<flatbuffers::Offset<fb::SparsityParameters>> CopySparsity(flatbuffers::FlatBufferBuilder& fbb,
+                                                                 const fb::SparsityParameters* sp) {
+  if (!sp) return Error{"sparsity parameters without a table"};
+  if (int s = FirstSetFrom(reinterpret_cast<const Table*>(sp), 3); s >= 0)
+    return Error{fmt::format("its sparsity parameters set field {}, which the segment writer does not know", s)};
+  std::vector<flatbuffers::Offset<fb::DimensionMetadata>> dims;
+  if (sp->dim_metadata())
+    for (const fb::DimensionMetadata* d : *sp->dim_metadata()) {
+      if (int s = FirstSetFrom(reinterpret_cast<const Table*>(d), 6); s >= 0)
+        return Error{fmt::format("its sparse dimension metadata sets field {}, which the segment writer does not know", s)};
+      auto seg = CopyIndexVector(fbb, d->array_segments_type(), d->array_segments());
+      if (!seg) return seg.error();
+      auto idx = CopyIndexVector(fbb, d->array_indices_type(), d->array_indices());
+      if (!idx) return idx.error();
+      dims.push_back(fb::CreateDimensionMetadata(fbb, d->format(), d->dense_size(), seg->first, seg->second,
+                                                 idx->first, idx->second));
+    }
+  auto order = CopyVector(fbb, sp->traversal_order());
+  auto blocks = CopyVector(fbb, sp->block_map());
+  auto dims_vec = sp->dim_metadata() ? fbb.CreateVector(dims) : 0;
+  fb::SparsityParametersBuilder b(fbb);
+  if (sp->traversal_order()) b.add_traversal_order(order);
+  if (sp->block_map()) b.add_block_map(blocks);
+  if (sp->dim_metadata()) b.add_dim_metadata(dims_vec);
+  return b.Finish();
+}
+
 }  // namespace
 
 Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g, const SegmentPlan& seg) {
@@ -121,11 +175,55 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
   const auto* fops = sg->operators();
   const auto* codes = model->operator_codes();
   const auto* buffers = model->buffers();
-  if (!ftensors || !fops || !codes || static_cast<int>(fops->size()) != g.num_ops() ||
-      ftensors->size() != g.tensors.size())
+  if (!ftensors || !fops || !codes || ftensors->size() != g.tensors.size())
     return Error{"the file does not match its import"};
   const int nt = static_cast<int>(ftensors->size());
-  auto op_label = [&](int v) { return fmt::format("operator '{}' ({})", g.ops[v].name, g.ops[v].type); };
+  const int nf = static_cast<int>(fops->size());
+  // The file's operators: the graph's (by source_index) and those the importer folded into
+  // constants (computed from constants alone: a DEQUANTIZE of fp16 weights).
+  std::vector<int> graph_op_of(nf, -1);
+  for (int v = 0; v < g.num_ops(); ++v) {
+    const int f = g.ops[v].source_index;
+    if (f < 0 || f >= nf || graph_op_of[f] >= 0) return Error{"the file does not match its import"};
+    graph_op_of[f] = v;
+  }
+  auto op_label = [&](int f) {
+    const int v = graph_op_of[f];
+    return v >= 0 ? fmt::format("operator '{}' ({})", g.ops[v].name, g.ops[v].type)
+                  : fmt::format("operator {} of the file (folded into a constant)", f);
+  };
+  std::vector<int> file_producer(nt, -1);
+  for (int f = 0; f < nf; ++f)
+    if (const auto* outs = fops->Get(f)->outputs())
+      for (int32_t t : *outs)
+        if (t >= 0 && t < nt) file_producer[t] = f;
+
+  // The segment's file operators: the folded operators its operators read from, transitively (each
+  // segment that reads a folded constant carries its own copy), in the file's order, then its own
+  // operators in execution order.
+  std::vector<char> carried_op(nf, 0);
+  std::vector<int> pending;
+  auto want_producers = [&](int f) {
+    if (const auto* ins = fops->Get(f)->inputs())
+      for (int32_t t : *ins) {
+        if (t < 0 || t >= nt) continue;
+        const int p = file_producer[t];
+        if (p >= 0 && graph_op_of[p] < 0 && !carried_op[p]) {
+          carried_op[p] = 1;
+          pending.push_back(p);
+        }
+      }
+  };
+  for (int v : seg.ops) want_producers(g.ops[v].source_index);
+  while (!pending.empty()) {
+    const int f = pending.back();
+    pending.pop_back();
+    want_producers(f);
+  }
+  std::vector<int> file_ops;
+  for (int f = 0; f < nf; ++f)
+    if (carried_op[f]) file_ops.push_back(f);
+  for (int v : seg.ops) file_ops.push_back(g.ops[v].source_index);
 
   // The segment's tensors, in the file's order.
   std::vector<char> used(nt, 0);
@@ -134,8 +232,8 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
     if (t >= 0) used[t] = 1;
     return {};
   };
-  for (int v : seg.ops) {
-    const fb::Operator* fop = fops->Get(v);
+  for (int f : file_ops) {
+    const fb::Operator* fop = fops->Get(f);
     for (const auto* list : {fop->inputs(), fop->outputs(), fop->intermediates()})
       if (list)
         for (int32_t t : *list)
@@ -208,7 +306,12 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
     const fb::Tensor* ft = ftensors->Get(t);
     const Table* raw = reinterpret_cast<const Table*>(ft);
     const std::string label = fmt::format("tensor '{}'", g.tensors[t].name);
-    if (Present(raw, 6)) return Error{label + ": sparse tensors cannot be written into segments yet"};
+    flatbuffers::Offset<fb::SparsityParameters> sparsity = 0;
+    if (Present(raw, 6)) {
+      auto sp = CopySparsity(fbb, ft->sparsity());
+      if (!sp) return Error{label + ": " + sp.error().message};
+      sparsity = *sp;
+    }
     if (int s = FirstSetFrom(raw, 9); s >= 0)
       return Error{fmt::format("{}: sets field {} of Tensor, which the segment writer does not know", label, s)};
     flatbuffers::Offset<fb::QuantizationParameters> quant = 0;
@@ -241,15 +344,16 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
     if (ft->quantization()) tb.add_quantization(quant);
     if (Present(raw, 5)) tb.add_is_variable(ft->is_variable());
     if (ft->shape_signature()) tb.add_shape_signature(signature);
+    if (Present(raw, 6)) tb.add_sparsity(sparsity);
     if (Present(raw, 8)) tb.add_has_rank(ft->has_rank());
     tensor_tables.push_back(tb.Finish());
   }
 
   // Operator codes the segment uses, in the file's order.
   std::vector<int> new_code(codes->size(), -1);
-  for (int v : seg.ops) {
-    const uint32_t c = fops->Get(v)->opcode_index();
-    if (c >= codes->size()) return Error{fmt::format("{}: invalid opcode index {}", op_label(v), c)};
+  for (int f : file_ops) {
+    const uint32_t c = fops->Get(f)->opcode_index();
+    if (c >= codes->size()) return Error{fmt::format("{}: invalid opcode index {}", op_label(f), c)};
     new_code[c] = 0;
   }
   std::vector<flatbuffers::Offset<fb::OperatorCode>> code_tables;
@@ -277,7 +381,7 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
     return out;
   };
   std::vector<flatbuffers::Offset<fb::Operator>> op_tables;
-  for (int v : seg.ops) {
+  for (int v : file_ops) {
     const fb::Operator* fop = fops->Get(v);
     const Table* raw = reinterpret_cast<const Table*>(fop);
     if (int s = FirstSetFrom(raw, 9); s >= 0)
@@ -363,6 +467,31 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
   if (!meta.empty()) mb.add_metadata(meta_vec);
   fb::FinishModelBuffer(fbb, mb.Finish());
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+nlohmann::json TfliteSignatureJson(const std::string& bytes) {
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  flatbuffers::Verifier verifier(data, bytes.size());
+  if (!fb::VerifyModelBuffer(verifier)) return nullptr;
+  const fb::Model* model = fb::GetModel(data);
+  if (!model->signature_defs() || !model->subgraphs() || model->subgraphs()->size() == 0) return nullptr;
+  const auto* tensors = model->subgraphs()->Get(0)->tensors();
+  for (const fb::SignatureDef* sig : *model->signature_defs()) {
+    if (sig->subgraph_index() != 0 || !tensors) continue;
+    nlohmann::json j = {{"key", sig->signature_key() ? sig->signature_key()->str() : ""},
+                        {"inputs", nlohmann::json::object()},
+                        {"outputs", nlohmann::json::object()}};
+    for (auto [list, field] : {std::pair{sig->inputs(), "inputs"}, std::pair{sig->outputs(), "outputs"}}) {
+      if (!list) continue;
+      for (const fb::TensorMap* m : *list) {
+        if (!m->name() || m->tensor_index() >= tensors->size()) return nullptr;
+        const auto* t = tensors->Get(m->tensor_index());
+        j[field][m->name()->str()] = t->name() ? t->name()->str() : "";
+      }
+    }
+    return j;
+  }
+  return nullptr;
 }
 
 }  // namespace respect

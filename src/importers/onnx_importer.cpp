@@ -205,6 +205,7 @@ Result<Graph> Convert(const std::string& name, onnx::ModelProto& model) {
     const auto& node = graph.node(i);
     Operator op;
     op.type = node.op_type();
+    op.source_index = i;
     op.op_class = ClassifyOpType(op.type);
     std::string base = !node.name().empty() ? node.name()
                        : node.output_size() > 0 && !node.output(0).empty()

@@ -87,6 +87,31 @@ void SetCostAttrs(const std::string& type, const fb::Operator& fop, Operator& op
   }
 }
 
+// Is `op` computed from constants alone, so that its outputs are constants too (a DEQUANTIZE of
+// fp16 or int8 weights, a TRANSPOSE or RESHAPE of a weight, a DENSIFY of a sparse weight)? Such a
+// tensor is not an activation to pass between TPUs: it is folded into a parameter of its readers.
+// Not folded: custom operators, operators with state or randomness, control flow, operators
+// reading a variable tensor or without inputs, and operators writing a model output.
+bool FoldsIntoConstant(const Operator& op, const std::set<int>& graph_outputs,
+                       const flatbuffers::Vector<flatbuffers::Offset<fb::Tensor>>* ftensors, const GraphBuilder& b) {
+  static const std::set<std::string> kStateful = {
+      "MULTINOMIAL", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE", "WHILE", "IF", "CALL",
+      "HASHTABLE", "HASHTABLE_FIND", "HASHTABLE_IMPORT", "HASHTABLE_SIZE", "STABLEHLO_RNG_BIT_GENERATOR"};
+  if (op.op_class == OpClass::kCustom || kStateful.count(op.type) || op.type.rfind("RANDOM", 0) == 0 ||
+      op.type.rfind("BUILTIN_", 0) == 0)
+    return false;
+  int present = 0;
+  for (int t : op.inputs) {
+    if (t < 0) continue;
+    if (!b.tensor(t).is_constant || ftensors->Get(t)->is_variable()) return false;
+    ++present;
+  }
+  if (present == 0) return false;
+  for (int t : op.outputs)
+    if (graph_outputs.count(t) || ftensors->Get(t)->is_variable()) return false;
+  return true;
+}
+
 }  // namespace
 
 Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, size_t size) {
@@ -156,6 +181,10 @@ Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, s
       b.AddOutput(*r);
     }
 
+  std::set<int> graph_outputs;
+  if (sg->outputs())
+    for (int32_t t : *sg->outputs()) graph_outputs.insert(t);
+
   std::unordered_map<std::string, int> name_uses;
   for (int i = 0; i < static_cast<int>(fops->size()); ++i) {
     const fb::Operator* fop = fops->Get(i);
@@ -186,6 +215,24 @@ Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, s
         op.outputs.push_back(*r);
       }
     if (op.outputs.empty()) return fail(fmt::format("operator {} ({}) has no output", i, op.type));
+    if (FoldsIntoConstant(op, graph_outputs, ftensors, b)) {
+      // Its outputs are parameters of their readers: each segment that reads one carries this
+      // operator and its constants (exporters/tflite_segment.cpp). A folded output stands for the
+      // stored bytes it is computed from (an fp16 weight and its DEQUANTIZE: the fp16 bytes).
+      std::set<int> sources;
+      for (int t : op.inputs)
+        if (t >= 0) sources.insert(t);
+      int64_t stored = 0;
+      for (int t : sources) stored += b.tensor(t).bytes;
+      for (int t : op.outputs) {
+        Tensor& out = b.tensor(t);
+        if (out.is_constant) return fail(fmt::format("operator {} ({}) writes constant tensor '{}'", i, op.type, out.name));
+        out.is_constant = true;
+        out.bytes = stored;
+      }
+      continue;
+    }
+    op.source_index = i;
     // TFLite operators carry no names; the first output tensor's name identifies them.
     std::string base = b.tensor(op.outputs[0]).name;
     const int uses = name_uses[base]++;
