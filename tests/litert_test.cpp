@@ -56,6 +56,7 @@ TEST(LiteRt, SharedModelsRunAsBitIdenticalPipelines) {
   o.random_schedules = 1;
   o.one_method_per_k = true;
   o.time_limit_s = 5;
+  o.repeat = 1;
   o.runner_dir = fs::path(Runner()).parent_path().string();
   if (o.runner_dir.empty()) return;
   auto r = RunExportSuite(o);

@@ -172,7 +172,7 @@ Result<ExportSuiteResult> RunExportSuite(const ExportSuiteOptions& o) {
       }
     }
     say(fmt::format("{}: running {} pipelines", path, dirs.size()));
-    auto ran = RunTflitePipelines(*runner, path, dirs, static_cast<int>(o.seed));
+    auto ran = RunTflitePipelines(*runner, path, dirs, static_cast<int>(o.seed), o.repeat);
     if (!ran) return ran.error();
     m.whole_ms = ran->whole_ms;
     for (size_t i = 0; i < dirs.size() && i < ran->pipelines.size(); ++i) {
@@ -228,6 +228,7 @@ std::string ExportSuiteMarkdown(const ExportSuiteResult& r, const std::string& c
   md += fmt::format("**{} of {} pipelines bit-identical** over {} models run; {} models skipped.\n\n", r.identical,
                     r.pipelines, std::count_if(r.models.begin(), r.models.end(), [](const auto& m) { return m.runs_whole; }),
                     std::count_if(r.models.begin(), r.models.end(), [](const auto& m) { return !m.runs_whole; }));
+  md += fmt::format("Invoke times: best of {} on this machine's CPU (not Edge TPU predictions).\n\n", r.options.repeat);
   md += "| model | ops | whole ms | K | pipelines | bit-identical | methods | slowest segment ms (CPU) |\n";
   md += "|---|---:|---:|---:|---:|---:|---|---:|\n";
   for (const auto& m : r.models) {

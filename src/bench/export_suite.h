@@ -46,6 +46,7 @@ struct ExportSuiteOptions {
   // Unit-test size: per K only one of the methods (and random schedules), in turn.
   bool one_method_per_k = false;
   uint64_t seed = 1;
+  int repeat = 3;            // invokes per model and segment; the best time is reported
   double time_limit_s = 10;  // per scheduling run
   std::string device = "usb";
   std::string runner_dir;  // empty: FindLiteRtRunner's search
