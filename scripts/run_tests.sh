@@ -6,6 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
+# Test-only: networkx, so the Python module's from_networkx is tested (python/tests).
+if ! dpkg-query -W -f='${Status}' python3-networkx 2>/dev/null | grep -q "install ok installed"; then
+  echo "run_tests: installing python3-networkx (Python module tests)" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends python3-networkx
+fi
+
 # Test-only: a real browser renders the HTML reports (tests/report_test.cpp).
 if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
   echo "run_tests: installing chromium (headless rendering of the HTML reports)" >&2

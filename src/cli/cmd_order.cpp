@@ -67,24 +67,7 @@ Runner AddOrder(CLI::App& app) {
     r.lattice_cap = o->lattice_cap;
     auto res = RunOrderer(*g, r);
     if (!res) return Fail(fmt::format("{}: {}", o->model, res.error().message));
-    nlohmann::json j;
-    j["model"] = g->name;
-    j["method"] = res->method;
-    j["conventions"] = ConventionsText(r.memory);
-    j["inplace"] = o->inplace;
-    j["peak_bytes"] = res->profile.peak;
-    j["lower_bound_bytes"] = res->lower_bound;
-    j["gap"] = res->gap;
-    j["proven_optimal"] = res->proven_optimal;
-    j["peak_step"] = res->profile.peak_step;
-    nlohmann::json live = nlohmann::json::array(), order = nlohmann::json::array();
-    for (int t : res->profile.live_at_peak) live.push_back({{"tensor", g->tensors[t].name}, {"bytes", g->tensors[t].bytes}});
-    for (int v : res->order) order.push_back(g->ops[v].name);
-    j["live_at_peak"] = live;
-    j["order"] = order;
-    j["footprint_bytes"] = res->profile.footprint;
-    j["solve_seconds"] = res->seconds;
-    j["note"] = res->note;
+    const nlohmann::json j = OrderResultJson(*g, r, *res);
     if (!o->out.empty()) {
       const std::string ext = std::filesystem::path(o->out).extension().string();
       if (ext == ".tflite" || ext == ".onnx") {

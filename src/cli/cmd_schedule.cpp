@@ -13,6 +13,7 @@
 #include "report/html_report.h"
 #include "report/stage_picture.h"
 #include "report/pipeline_report.h"
+#include "report/schedule_json.h"
 #include "schedulers/rl_ilp.h"
 #include "schedulers/scheduler.h"
 
@@ -124,44 +125,14 @@ Runner AddSchedule(CLI::App& app) {
       };
     }
     CostModel model(*g, *device);
-    auto res = RunScheduler(o->method, model, req);
-    if (!res) return Fail(fmt::format("{}: {}", o->model, res.error().message));
-    const PipelineCost cost = EvaluateSchedule(model, res->schedule);
+    auto outcome = ScheduleWithBaseline(o->method, model, req);
+    if (!outcome) return Fail(fmt::format("{}: {}", o->model, outcome.error().message));
+    const ScheduleResult* res = &outcome->result;
+    const PipelineCost& cost = outcome->cost;
     // The baseline every report compares against.
-    double compiler_period = 0;
-    std::optional<PipelineCost> compiler_cost;
-    if (auto base = RunScheduler("compiler", model, {o->stages, Objective::kThroughput}); base) {
-      compiler_cost = EvaluateSchedule(model, base->schedule);
-      compiler_period = compiler_cost->period_s;
-    }
-
-    nlohmann::json j;
-    j["model"] = g->name;
-    j["device"] = device->name;
-    j["method"] = res->method;
-    j["objective"] = ObjectiveName(req.objective);
-    j["stages"] = res->schedule.num_stages;
-    j["assignment"] = AssignmentToJson(*g, res->schedule);
-    j["order"] = OrderToJson(*g, res->schedule);
-    const nlohmann::json pc = PipelineCostJson(cost);
-    j["stage_costs"] = pc["stages"];
-    for (const char* k : {"period_ms", "latency_ms", "throughput_ips", "bottleneck_stage"}) j[k] = pc[k];
-    j["objective_value"] = res->objective_value;
-    j["lower_bound"] = res->lower_bound;
-    j["proven_optimal"] = res->proven_optimal;
-    j["gap"] = res->gap;
-    j["solve_seconds"] = res->solve_seconds;
-    j["compiler_period_ms"] = compiler_period * 1e3;
-    j["speedup_vs_compiler"] = cost.period_s > 0 ? compiler_period / cost.period_s : 0;
-    j["empty_stages"] = EmptyStages(res->schedule);
-    j["note"] = res->note;
-    if (!res->phases.empty()) {
-      nlohmann::json phases = nlohmann::json::array();
-      for (const PhaseReport& p : res->phases)
-        phases.push_back({{"name", p.name}, {"seconds", p.seconds}, {"value", p.value}, {"bound", p.bound},
-                          {"status", p.status}});
-      j["phases"] = phases;
-    }
+    const std::optional<PipelineCost>& compiler_cost = outcome->compiler;
+    const double compiler_period = compiler_cost ? compiler_cost->period_s : 0;
+    const nlohmann::json j = ScheduleOutcomeJson(*g, *device, req.objective, *outcome);
     if (!o->out.empty())
       if (auto st = WriteFileAtomic(o->out, j.dump(2) + "\n"); !st) return Fail(st.error().message);
     if (!o->export_dir.empty())

@@ -220,4 +220,26 @@ std::string MemoryReductionChartSvg(const MemorySuiteResult& r) {
   return svg;
 }
 
+nlohmann::json OrderResultJson(const Graph& g, const OrderRequest& request, const OrderResult& r) {
+  nlohmann::json j;
+  j["model"] = g.name;
+  j["method"] = r.method;
+  j["conventions"] = ConventionsText(request.memory);
+  j["inplace"] = request.memory.inplace;
+  j["peak_bytes"] = r.profile.peak;
+  j["lower_bound_bytes"] = r.lower_bound;
+  j["gap"] = r.gap;
+  j["proven_optimal"] = r.proven_optimal;
+  j["peak_step"] = r.profile.peak_step;
+  nlohmann::json live = nlohmann::json::array(), order = nlohmann::json::array();
+  for (int t : r.profile.live_at_peak) live.push_back({{"tensor", g.tensors[t].name}, {"bytes", g.tensors[t].bytes}});
+  for (int v : r.order) order.push_back(g.ops[v].name);
+  j["live_at_peak"] = live;
+  j["order"] = order;
+  j["footprint_bytes"] = r.profile.footprint;
+  j["solve_seconds"] = r.seconds;
+  j["note"] = r.note;
+  return j;
+}
+
 }  // namespace respect

@@ -277,7 +277,7 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
   }
   const auto t0 = Clock::now();
   ProgressHandler progress(o.progress, scale, offset, t0);
-  const MilpSolution sol = SolveMilp(b, o.time_limit_s, start, &progress);
+  const MilpSolution sol = SolveMilp(b, o.time_limit_s, start, &progress, {}, o.cancel.get());
   result.proven_infeasible = sol.proven_infeasible;
   result.bound = sol.bound / scale + offset;
   if (sol.found) {

@@ -24,7 +24,9 @@
 // solver believes, callers score the returned schedule with the evaluator.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,8 @@ struct IlpOptions {
   std::vector<int> window_lo, window_hi;
   // Called about once a second with (incumbent or +inf, best bound, elapsed seconds).
   std::function<void(double, double, double)> progress;
+  // Stops the solve early when it becomes true (ScheduleRequest::cancel).
+  std::shared_ptr<const std::atomic<bool>> cancel;
 };
 
 struct IlpResult {

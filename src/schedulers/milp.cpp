@@ -175,7 +175,7 @@ bool Deserialize(const std::string& buf, MilpSolution& s) {
 // (whose progress lines go to stderr) and sends the solution back through a pipe.
 MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
                        const std::vector<std::pair<std::string, double>>& start, CbcEventHandler* handler,
-                       const std::vector<std::string>& cbc_args) {
+                       const std::vector<std::string>& cbc_args, const std::atomic<bool>* cancel) {
   int fds[2];
   if (pipe(fds) != 0) return SolveInProcess(b, time_limit_s, start, handler, cbc_args);
   std::fflush(stdout);
@@ -207,16 +207,21 @@ MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
                         std::chrono::milliseconds(static_cast<int64_t>(1000 * (time_limit_s + MilpGraceSeconds(time_limit_s))));
   std::string buf;
   char chunk[1 << 16];
-  bool killed = false;
+  bool killed = false, cancelled = false;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (cancel && cancel->load()) {
+      kill(pid, SIGKILL);
+      cancelled = true;
+      break;
+    }
     if (left.count() <= 0) {
       kill(pid, SIGKILL);
       killed = true;
       break;
     }
     pollfd pfd{fds[0], POLLIN, 0};
-    const int ready = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    const int ready = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), cancel ? 100 : 1000)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) continue;
     const ssize_t r = read(fds[0], chunk, sizeof chunk);
@@ -229,9 +234,11 @@ MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
   while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
   }
   MilpSolution out;
-  if (!killed && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && Deserialize(buf, out)) return out;
+  if (!killed && !cancelled && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && Deserialize(buf, out)) return out;
   out = MilpSolution{};
-  if (killed)
+  if (cancelled)
+    out.status = "cancelled";
+  else if (killed)
     out.status = fmt::format("did not stop at its {:.3g} s limit (stuck in preprocessing or the root LP); "
                              "stopped, no solution from it", time_limit_s);
   else if (WIFSIGNALED(wstatus))

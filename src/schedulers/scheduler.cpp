@@ -251,6 +251,7 @@ IlpOptions IlpOptionsFor(const ScheduleRequest& r) {
   o.align_children = r.align_children;
   o.progress = r.progress;
   o.time_limit_s = std::max(0.1, SecondsLeft(r));
+  o.cancel = r.cancel;
   return o;
 }
 

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,11 +50,15 @@ struct ScheduleRequest {
   // When the method must return (RunScheduler sets it from time_limit_s when unset; nested
   // methods share their caller's). Work that cannot finish by then is cut short or skipped.
   std::chrono::steady_clock::time_point deadline{};
+  // Set by the caller to stop the method early (the Python module on Ctrl-C): it then counts as
+  // past its deadline wherever the method checks (PastDeadline, SecondsLeft).
+  std::shared_ptr<const std::atomic<bool>> cancel;
 };
 
 using Deadline = std::chrono::steady_clock::time_point;
+inline bool Cancelled(const ScheduleRequest& r) { return r.cancel && r.cancel->load(); }
 inline bool PastDeadline(const ScheduleRequest& r) {
-  return r.deadline != Deadline{} && std::chrono::steady_clock::now() > r.deadline;
+  return Cancelled(r) || (r.deadline != Deadline{} && std::chrono::steady_clock::now() > r.deadline);
 }
 
 // One phase of a multi-phase method (rl-ilp: rl, window, certify), for reports and scripts.
@@ -91,6 +97,7 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
 
 // Seconds left before the request's deadline (RunScheduler sets it from --time-limit).
 inline double SecondsLeft(const ScheduleRequest& r) {
+  if (Cancelled(r)) return 0;
   return std::max(0.0, std::chrono::duration<double>(r.deadline - Deadline::clock::now()).count());
 }
 
