@@ -300,6 +300,22 @@ TEST(Cli, BenchScaleSuiteSmall) {
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
+// A suite's own defaults never eat an explicit value that equals the shared default (--time-limit
+// 20, --stages 4 5 6): CLI11 says whether the option was given.
+TEST(Cli, BenchSuiteDefaultsDoNotEatExplicitValues) {
+  const std::string dags = " --dag-dir " + SharedPath("data/dag_benchmarks") + " --dags rand_graph_sparse_1000_1";
+  CliRun given = Respect("bench --suite scale --methods compiler -q --json --time-limit 20 --stages 4 5 6" + dags);
+  ASSERT_EQ(given.code, 0) << given.err;
+  auto j = nlohmann::json::parse(given.out);
+  EXPECT_EQ(j["time_limit_s"], 20);
+  EXPECT_EQ(j["stages"], nlohmann::json::array({4, 5, 6}));
+  CliRun defaults = Respect("bench --suite scale --methods compiler -q --json" + dags);
+  ASSERT_EQ(defaults.code, 0) << defaults.err;
+  j = nlohmann::json::parse(defaults.out);
+  EXPECT_EQ(j["time_limit_s"], 10);  // the scale suite's own default
+  EXPECT_EQ(j["stages"], nlohmann::json::array({4, 6, 10}));
+}
+
 // train -> resume -> eval on a tiny config, then the shipped policy through `schedule`.
 TEST(Cli, TrainResumeEvalAndScheduleRl) {
   const std::string dir = TempPath("train"), config = TempPath("train.json");

@@ -225,7 +225,6 @@ namespace respect {
 namespace {
 
 TEST(Schedulers, EveryMethodReturnsAValidScheduleOnRandomGraphs) {
-  RegisterRlScheduler();  // rl and rl-ilp too
   for (uint32_t seed = 1; seed <= 10; ++seed) {
     Graph g = RandomNet(12 + seed, seed);
     CostModel m(g, SmallCacheUsb());

@@ -204,7 +204,8 @@ TEST(Exact, MethodIsProvenAndNeverWorseThanTheOthers) {
         auto exact = RunScheduler("exact", m, r);
         ASSERT_TRUE(exact.ok()) << exact.error().message;
         EXPECT_TRUE(exact->proven_optimal) << exact->note;
-        EXPECT_NE(exact->note.find("downsets"), std::string::npos);
+        EXPECT_EQ(exact->engine, "lattice");
+        EXPECT_FALSE(exact->handed_over);
         for (const char* other : {"compiler", "profiling", "list", "dp"}) {
           auto h = RunScheduler(other, m, r);
           if (!h.ok()) continue;
@@ -246,7 +247,8 @@ TEST(Exact, NeverWorseThanDpOrIlpOnSharedModels) {
       // Narrow graphs are proven by the lattice DP; wide ones (many independent weight
       // dequantisations, for example) go to the ilp, with the same time limit.
       // (the ilp, given 1.5 s, may also refuse to build a model it cannot solve in time)
-      EXPECT_EQ(exact->note.find("lattice DP over") != std::string::npos, narrow) << exact->note;
+      EXPECT_EQ(exact->engine == "lattice", narrow) << exact->note;
+      EXPECT_EQ(exact->handed_over, !narrow) << exact->note;
       if (!narrow) break;
       EXPECT_TRUE(exact->proven_optimal) << entry.path() << " K=" << K << ": " << exact->note;
       proven_by_lattice += K == 2;
@@ -363,11 +365,12 @@ TEST(Exact, CapAndTimeLimitGiveValidUnprovenSchedules) {
   auto capped = RunScheduler("exact", m, r);
   ASSERT_TRUE(capped.ok()) << capped.error().message;
   EXPECT_TRUE(ValidateSchedule(*g, capped->schedule).ok());
-  EXPECT_NE(capped->note.find("2^14 downsets (width 14), more than 1000"), std::string::npos) << capped->note;
-  EXPECT_NE(capped->note.find("handed over to the ilp"), std::string::npos) << capped->note;
+  EXPECT_TRUE(capped->handed_over) << capped->note;
+  EXPECT_EQ(capped->engine, "ilp") << capped->note;
   auto a = RunScheduler("auto", m, r);
   ASSERT_TRUE(a.ok());
-  EXPECT_EQ(a->note.rfind("ilp", 0), 0u) << a->note;
+  EXPECT_TRUE(a->handed_over) << a->note;
+  EXPECT_EQ(a->engine, "ilp") << a->note;
 
   // The DP itself out of time.
   DownsetLattice L = DownsetLattice::Enumerate(*g);
@@ -387,7 +390,7 @@ TEST(Exact, CapAndTimeLimitGiveValidUnprovenSchedules) {
   ASSERT_TRUE(timed.ok()) << timed.error().message;
   EXPECT_TRUE(ValidateSchedule(*g, timed->schedule).ok());
   if (!timed->proven_optimal) {
-    EXPECT_NE(timed->note.find("not proven"), std::string::npos) << timed->note;
+    EXPECT_TRUE(timed->cut_short) << timed->note;
   }
 }
 

@@ -420,7 +420,6 @@ TEST(RlScheduler, NearestTopologicalOrderRepairsOnlyWhatIsBroken) {
 // of cutting the order and both decodings. Validity does not depend on training, so a small
 // untrained policy keeps this fast; the shipped policy is exercised by the CLI tests.
 TEST(RlScheduler, ValidScheduleOnEverySharedModel) {
-  RegisterRlScheduler();
   auto p = Policy::Create(SmallConfig("lstm", "lstm"), 5);
   ASSERT_TRUE(p.ok());
   const std::string dir = TempDir("rl");

@@ -415,7 +415,8 @@ TEST(Memory, RealModelsAndErrors) {
   r.lattice_cap = 2;
   auto capped = RunOrderer(*g, r);
   ASSERT_TRUE(capped.ok());
-  EXPECT_NE(capped->note.find("dp stopped"), std::string::npos) << capped->note;
+  EXPECT_TRUE(capped->search_stopped) << capped->note;
+  EXPECT_FALSE(capped->proven_optimal);
 }
 
 

@@ -4,6 +4,7 @@
 
 #include "core/analysis.h"
 #include "schedulers/compiler_partitioner.h"
+#include "schedulers/scheduler.h"
 #include "schedulers/schedule.h"
 #include "test_util.h"
 
@@ -116,6 +117,43 @@ TEST(CompilerPartitioner, ImpossibleRequestsAreClearErrors) {
   auto e = CompilerPartition(*g, 4);
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.error().message.find("4 stages for 3 operators"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace respect
+
+namespace respect {
+namespace {
+
+// The incumbent portfolio is a field of the request: every registered heuristic by default (rl
+// included: the test main registers it before any test, as the CLI does), or the names given;
+// an unknown name is an error, never silently skipped. Results name what ran (engine).
+TEST(Registry, PortfolioIsExplicitAndResultsSayWhatRan) {
+  auto defaults = PortfolioOf(ScheduleRequest(3));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(*defaults, (std::vector<std::string>{"compiler", "profiling", "list", "dp", "rl"}));
+  Graph g = RandomNet(40, 3, false);
+  CostModel m(g, SmallCacheUsb());
+  ScheduleRequest r(3);
+  r.time_limit_s = 10;
+  r.portfolio = {"compiler"};
+  auto only_compiler = RunScheduler("exact", m, r);
+  ASSERT_TRUE(only_compiler.ok()) << only_compiler.error().message;
+  EXPECT_EQ(only_compiler->engine, "lattice");
+  EXPECT_TRUE(only_compiler->proven_optimal);
+  r.portfolio = {};
+  auto all = RunScheduler("exact", m, r);
+  ASSERT_TRUE(all.ok());
+  EXPECT_NEAR(all->objective_value, only_compiler->objective_value, 1e-12);  // both proven
+  r.portfolio = {"compiler", "no-such-method"};
+  auto bad = RunScheduler("exact", m, r);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("no-such-method"), std::string::npos);
+  r.portfolio = {};
+  auto dp = RunScheduler("dp", m, r);
+  ASSERT_TRUE(dp.ok());
+  EXPECT_EQ(dp->engine, "dp");
+  EXPECT_FALSE(dp->handed_over);
 }
 
 }  // namespace

@@ -17,7 +17,6 @@ double Seconds(std::chrono::steady_clock::time_point t0) {
 }
 
 TEST(TimeLimit, EveryMethodReturnsInTimeOnA2000OperatorGraph) {
-  RegisterRlScheduler();
   Graph g = RandomNet(2000, 7, /*with_fallback=*/false);
   CostModel m(g, SmallCacheUsb());
   for (Objective o : {Objective::kThroughput, Objective::kPaper}) {
@@ -50,8 +49,8 @@ TEST(TimeLimit, ExactKeepsTheBestHeuristicWhenTheIlpRefuses) {
   r.time_limit_s = 1;
   auto res = RunScheduler("auto", m, r);
   ASSERT_TRUE(res.ok()) << res.error().message;
-  EXPECT_NE(res->note.find("not built"), std::string::npos) << res->note;
-  EXPECT_NE(res->note.find("returned the best heuristic"), std::string::npos) << res->note;
+  EXPECT_TRUE(res->handed_over) << res->note;        // the ilp was asked ...
+  EXPECT_EQ(res->engine, "heuristic") << res->note;  // ... refused, and the best heuristic came back
   EXPECT_FALSE(res->proven_optimal);
   // With time for it, a small graph's ilp is built and solved.
   Graph small = RandomNet(12, 8, false);

@@ -26,6 +26,7 @@ BenchRun FromResult(const CostModel& m, const ScheduleResult& r) {
   run.max_stage_bytes = MaxStageParamBytes(m.graph(), r.schedule);
   run.crossings = BoundaryCrossings(m.graph(), r.schedule);
   run.note = r.note;
+  run.handed_over = r.handed_over;
   return run;
 }
 

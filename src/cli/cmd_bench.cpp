@@ -78,8 +78,8 @@ int RunScale(const Options& o) {
   so.methods = o.methods;
   so.device = o.device;
   // This suite's defaults: 10 s per run, K = 4, 6, 10 (the shared --stages default is the paper's).
-  so.time_limit_s = o.time_limit == 20 ? 10 : o.time_limit;
-  if (o.stages != std::vector<int>{4, 5, 6}) so.stages = o.stages;
+  so.time_limit_s = o.time_given ? o.time_limit : 10;
+  if (o.stages_given) so.stages = o.stages;
   if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
   for (const auto& m : so.methods) {
     bool known = false;
@@ -119,7 +119,7 @@ int RunRlIlp(const Options& o) {
   so.device = o.device;
   so.window = o.window;
   // This suite's default: 60 s per method and instance (the shared default is the ilp's 20 s).
-  so.time_limit_s = o.time_limit == 20 ? 60 : o.time_limit;
+  so.time_limit_s = o.time_given ? o.time_limit : 60;
   if (!o.instances.empty()) {
     const auto all = DefaultRlIlpInstances(so.graphs_dir, so.dag_dir);
     for (const auto& want : o.instances) {
@@ -164,7 +164,7 @@ int RunMemory(const Options& o) {
     if (m.find(':') == std::string::npos && m.find('/') == std::string::npos && m.find('.') == std::string::npos)
       m = "zoo:" + m;  // bare zoo names, as the paper suite takes them
   // This suite's default: 10 s per method (the shared default is the ilp's 20 s).
-  so.time_limit_s = o.time_limit == 20 ? 10 : o.time_limit;
+  so.time_limit_s = o.time_given ? o.time_limit : 10;
   if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
   auto r = RunMemorySuite(so);
   if (!r) return Fail(r.error().message);
@@ -188,20 +188,20 @@ int RunMemory(const Options& o) {
 }
 
 template <typename Options>
-int RunExportCheck(const Options& o, bool stages_given, bool time_given) {
+int RunExportCheck(const Options& o) {
   ExportSuiteOptions so;
   so.models = o.models;
   so.device = o.device;
-  if (stages_given) so.stages = o.stages;
+  if (o.stages_given) so.stages = o.stages;
   // This suite's default: 10 s per scheduling run (the shared default is the ilp's 20 s).
-  if (time_given) so.time_limit_s = o.time_limit;
+  if (o.time_given) so.time_limit_s = o.time_limit;
   if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
   auto r = RunExportSuite(so);
   if (!r) return Fail(r.error().message);
   std::string command = "respect bench --suite export";
   if (o.device != "usb") command += " --device " + o.device;
-  if (stages_given) command += fmt::format(" --stages {}", fmt::join(so.stages, " "));
-  if (time_given) command += fmt::format(" --time-limit {}", so.time_limit_s);
+  if (o.stages_given) command += fmt::format(" --stages {}", fmt::join(so.stages, " "));
+  if (o.time_given) command += fmt::format(" --time-limit {}", so.time_limit_s);
   if (!o.models.empty()) command += fmt::format(" --models {}", fmt::join(o.models, " "));
   const nlohmann::json j = ExportSuiteJson(*r);
   const std::string md = ExportSuiteMarkdown(*r, command);
@@ -231,6 +231,9 @@ Runner AddBench(CLI::App& app) {
     std::vector<std::string> dags, methods = {"compiler", "dp", "rl", "exact"};
     std::vector<std::string> instances;
     int window = -1;
+    // Whether --time-limit / --stages were given (CLI11 counts them): each suite has its own defaults,
+    // and an explicit value equal to the shared default must not be taken for "not given".
+    bool time_given = false, stages_given = false;
   };
   auto o = std::make_shared<Options>();
   app.add_option("--suite", o->suite, "which benchmark: paper (the RESPECT paper's models and the "
@@ -276,6 +279,8 @@ Runner AddBench(CLI::App& app) {
              "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten models)\n"
              "  respect bench --suite paper --models resnet50 -k 4 --graphs ''   (seconds)");
   return [o, stages_opt, time_opt] {
+    o->time_given = time_opt->count() > 0;
+    o->stages_given = stages_opt->count() > 0;
     for (int K : o->stages)
       if (K < 1) return Fail(fmt::format("--stages: {} is not a pipeline size", K));
     if (o->suite == "rl-speed") {
@@ -294,7 +299,7 @@ Runner AddBench(CLI::App& app) {
     if (o->suite == "scale") return RunScale(*o);
     if (o->suite == "rl-ilp") return RunRlIlp(*o);
     if (o->suite == "memory") return RunMemory(*o);
-    if (o->suite == "export") return RunExportCheck(*o, stages_opt->count() > 0, time_opt->count() > 0);
+    if (o->suite == "export") return RunExportCheck(*o);
     PaperSuiteOptions po;
     po.device = o->device;
     po.time_limit_s = o->time_limit;
@@ -312,8 +317,8 @@ Runner AddBench(CLI::App& app) {
     if (!r) return Fail(r.error().message);
     std::string command = "respect bench --suite paper";
     if (o->device != "usb") command += " --device " + o->device;
-    if (o->time_limit != 20) command += fmt::format(" --time-limit {}", o->time_limit);
-    if (o->stages != std::vector<int>{4, 5, 6}) command += fmt::format(" --stages {}", fmt::join(o->stages, " "));
+    if (o->time_given) command += fmt::format(" --time-limit {}", o->time_limit);
+    if (o->stages_given) command += fmt::format(" --stages {}", fmt::join(o->stages, " "));
     if (!o->models.empty()) command += fmt::format(" --models {}", fmt::join(o->models, " "));
     if (o->graphs != Options{}.graphs) command += fmt::format(" --graphs '{}'", o->graphs);
     if (!o->graph_names.empty()) command += fmt::format(" --graph-names {}", fmt::join(o->graph_names, " "));

@@ -131,7 +131,7 @@ Result<ScheduleResult> RunRl(const CostModel& m, const ScheduleRequest& r) {
 
 void RegisterRlScheduler() {
   RegisterScheduler({"rl", "RESPECT's learned pointer-network policy; its order cut optimally (or --rl-stages paper)",
-                     RunRl});
+                     RunRl, /*heuristic=*/true});
 }
 
 }  // namespace respect

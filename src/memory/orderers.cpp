@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <limits>
 #include <optional>
 
@@ -24,6 +25,7 @@ struct Found {
   std::string note;
   bool proven = false;
   int64_t bound = 0;  // a lower bound the method proved (0: none beyond the evaluator's)
+  bool search_stopped = false;  // an exact search stopped early (the cap or the time limit)
 };
 
 Result<Found> Given(const MemoryModel& mm, const OrderRequest&) {
@@ -210,6 +212,7 @@ Result<Found> Dp(const MemoryModel& mm, const OrderRequest& r, Clock::time_point
   if (!L.complete()) {
     heuristic->note += fmt::format("; dp stopped: the search reached {} (raise --lattice-cap or the time limit)",
                                    L.incomplete_reason());
+    heuristic->search_stopped = true;
     return heuristic;
   }
   const std::string searched = fmt::format("dp searched {} downsets ({} pruned or narrowed)", L.size(), L.pruned());
@@ -266,21 +269,65 @@ Result<Found> FusionIlp(const MemoryModel& mm, Found start, Clock::time_point de
   return out;
 }
 
+
+// The orderers, one table: name, what it does (the CLI's help), and how it runs. `t0` is when
+// the request started, `deadline` when it must return.
+struct OrdererInfo {
+  const char* name;
+  const char* description;
+  std::function<Result<Found>(const MemoryModel&, const OrderRequest&, Clock::time_point t0, Clock::time_point deadline)>
+      run;
+};
+
+const std::vector<OrdererInfo>& Orderers() {
+  static const std::vector<OrdererInfo> table = {
+      {"given", "the order stored in the model file",
+       [](const MemoryModel& mm, const OrderRequest& r, auto, auto) { return Given(mm, r); }},
+      {"rpo", "reverse post-order of a depth-first search",
+       [](const MemoryModel& mm, const OrderRequest& r, auto, auto) { return Rpo(mm, r); }},
+      {"greedy", "smallest step footprint / least memory growth first (the better of the two)",
+       [](const MemoryModel& mm, const OrderRequest& r, auto, auto) { return Greedy(mm, r); }},
+      {"dp", "exact DP over the downset lattice, proven optimal where it fits --lattice-cap",
+       [](const MemoryModel& mm, const OrderRequest& r, auto, Clock::time_point deadline) { return Dp(mm, r, deadline); }},
+      {"fusion-ilp",
+       "the seed's method: optimum-preserving fusion, then an ILP (CBC) over the fused graph with each group's "
+       "step pruned to its window, warm-started from the best heuristic",
+       [](const MemoryModel& mm, const OrderRequest& r, auto, Clock::time_point deadline) -> Result<Found> {
+         int64_t unused = 0;
+         auto h = BestHeuristic(mm, r, &unused);
+         if (!h) return Error{"fusion-ilp: " + h.error().message};
+         return FusionIlp(mm, std::move(*h), deadline);
+       }},
+      {"auto", "dp with half the time; where it cannot finish, fusion-ilp from its best order",
+       [](const MemoryModel& mm, const OrderRequest& r, Clock::time_point t0,
+          Clock::time_point deadline) -> Result<Found> {
+         auto f = Dp(mm, r, t0 + (deadline - t0) / 2);
+         if (f && !f->proven) {
+           const bool stopped = f->search_stopped;
+           f = FusionIlp(mm, std::move(*f), deadline);
+           if (f) f->search_stopped = stopped && !f->proven;
+         }
+         return f;
+       }},
+  };
+  return table;
+}
+
 }  // namespace
 
 const std::vector<std::string>& OrderMethods() {
-  static const std::vector<std::string> methods = {"given", "rpo", "greedy", "dp", "fusion-ilp", "auto"};
+  static const std::vector<std::string> methods = [] {
+    std::vector<std::string> names;
+    for (const auto& o : Orderers()) names.push_back(o.name);
+    return names;
+  }();
   return methods;
 }
 
 std::string OrderMethodsHelp() {
-  return "\n  given   the order stored in the model file"
-         "\n  rpo     reverse post-order of a depth-first search"
-         "\n  greedy  smallest step footprint / least memory growth first (the better of the two)"
-         "\n  dp      exact DP over the downset lattice, proven optimal where it fits --lattice-cap"
-         "\n  fusion-ilp  the seed's method: optimum-preserving fusion, then an ILP (CBC) over the fused"
-         "\n          graph with each group's step pruned to its window, warm-started from the best heuristic"
-         "\n  auto    dp with half the time; where it cannot finish, fusion-ilp from its best order";
+  std::string help;
+  for (const auto& o : Orderers()) help += fmt::format("\n  {:<7} {}", o.name, o.description);
+  return help;
 }
 
 Result<OrderResult> RunOrderer(const Graph& g, const OrderRequest& r) {
@@ -293,25 +340,15 @@ Result<OrderResult> RunOrderer(const Graph& g, const OrderRequest& r) {
     return Error{"the graph records no activation tensor sizes (GML graphs and the RESPECT authors' dumps carry "
                  "only parameter bytes): there is no memory to order by"};
   MemoryModel mm(g, r.memory);
-  Result<Found> f = Error{""};
-  if (r.method == "given") f = Given(mm, r);
-  else if (r.method == "rpo") f = Rpo(mm, r);
-  else if (r.method == "greedy") f = Greedy(mm, r);
-  else if (r.method == "dp") f = Dp(mm, r, deadline);
-  else if (r.method == "fusion-ilp") {
-    int64_t unused = 0;
-    auto h = BestHeuristic(mm, r, &unused);
-    if (!h) return Error{"fusion-ilp: " + h.error().message};
-    f = FusionIlp(mm, std::move(*h), deadline);
-  } else if (r.method == "auto") {
-    f = Dp(mm, r, t0 + (deadline - t0) / 2);
-    if (f && !f->proven) f = FusionIlp(mm, std::move(*f), deadline);
-  }
-  else {
+  const OrdererInfo* info = nullptr;
+  for (const auto& o : Orderers())
+    if (r.method == o.name) info = &o;
+  if (!info) {
     std::string names;
     for (const auto& m : OrderMethods()) names += (names.empty() ? "" : ", ") + m;
     return Error{fmt::format("unknown ordering method '{}' (available: {})", r.method, names)};
   }
+  Result<Found> f = info->run(mm, r, t0, deadline);
   if (!f) return Error{fmt::format("{}: {}", r.method, f.error().message)};
   auto p = mm.Profile(f->order);
   if (!p) return Error{fmt::format("{} produced an invalid order: {}", r.method, p.error().message)};
@@ -324,6 +361,7 @@ Result<OrderResult> RunOrderer(const Graph& g, const OrderRequest& r) {
   out.proven_optimal = out.lower_bound >= out.profile.peak;
   out.gap = out.profile.peak > 0 ? static_cast<double>(out.profile.peak - out.lower_bound) / out.profile.peak : 0;
   out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  out.search_stopped = f->search_stopped;
   out.note = std::move(f->note);
   return out;
 }

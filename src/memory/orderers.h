@@ -41,7 +41,8 @@ struct OrderResult {
   bool proven_optimal = false;
   double gap = 1;            // (peak - bound) / peak
   double seconds = 0;
-  std::string note;
+  bool search_stopped = false;  // an exact search (dp) stopped early: the cap or the time limit
+  std::string note;             // for people
 };
 
 const std::vector<std::string>& OrderMethods();

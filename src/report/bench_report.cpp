@@ -165,7 +165,7 @@ std::string PaperSuiteMarkdown(const PaperSuiteResult& r, const std::string& com
     }
     std::string proven_by = "no";
     if (exact && exact->proven_optimal) {
-      const bool lattice_dp = exact->note.find("handed over to the ilp") == std::string::npos;
+      const bool lattice_dp = !exact->handed_over;
       proven_by = lattice_dp ? "lattice" : "ilp";
       (lattice_dp ? by_lattice : by_ilp) += 1;
     }
@@ -270,6 +270,7 @@ nlohmann::json ScaleSuiteJson(const ScaleSuiteResult& r) {
     graphs.push_back({{"graph", g.name}, {"nodes", g.nodes}, {"edges", g.edges}, {"runs", runs}});
   }
   return {{"suite", "scale"}, {"device", r.options.device}, {"time_limit_s", r.options.time_limit_s},
+          {"stages", r.options.stages},
           {"paper_lambda", r.options.paper_lambda}, {"graphs", graphs}};
 }
 

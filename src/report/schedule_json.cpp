@@ -39,6 +39,9 @@ nlohmann::json ScheduleOutcomeJson(const Graph& g, const DeviceProfile& device, 
   j["compiler_period_ms"] = compiler_period * 1e3;
   j["speedup_vs_compiler"] = s.cost.period_s > 0 ? compiler_period / s.cost.period_s : 0;
   j["empty_stages"] = EmptyStages(res.schedule);
+  j["engine"] = res.engine;
+  j["handed_over"] = res.handed_over;
+  j["cut_short"] = res.cut_short;
   j["note"] = res.note;
   if (!res.phases.empty()) {
     nlohmann::json phases = nlohmann::json::array();

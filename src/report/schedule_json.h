@@ -26,7 +26,8 @@ Result<ScheduleOutcome> ScheduleWithBaseline(const std::string& method, const Co
 
 // {model, device, method, objective, stages, assignment, order, stage_costs[], period_ms,
 // latency_ms, throughput_ips, bottleneck_stage, objective_value, lower_bound, proven_optimal,
-// gap, solve_seconds, compiler_period_ms, speedup_vs_compiler, empty_stages, note, phases[]}.
+// gap, solve_seconds, compiler_period_ms, speedup_vs_compiler, empty_stages, engine, handed_over,
+// cut_short, note, phases[]}.
 nlohmann::json ScheduleOutcomeJson(const Graph& g, const DeviceProfile& device, Objective objective,
                                    const ScheduleOutcome& s);
 

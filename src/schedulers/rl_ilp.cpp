@@ -40,9 +40,12 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   ScheduleResult out;
   out.phases.push_back({"rl", Since(t), rl->objective_value, 0, rl->note});
   ScheduleResult best = *rl;  // the incumbent: rl's schedule, in rl's own order
-  auto finish = [&](std::string note) {
+  // engine: what produced the answer: "lattice" (it certified), "ilp" (the window or the full
+  // ilp ran), "rl" (the learned schedule, returned as it was).
+  auto finish = [&](std::string note, const char* engine = "ilp") {
     best.phases = std::move(out.phases);
     best.note = std::move(note);
+    best.engine = engine;
     return std::move(best);
   };
   const std::string rl_note = fmt::format("rl {:.3g} s", rl->solve_seconds);
@@ -74,12 +77,13 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
                                             ex->order_free ? "optimal over every valid schedule, any order inside "
                                                              "each stage"
                                                            : "optimal over every valid schedule whose stages run "
-                                                             "in execution order"));
+                                                             "in execution order"),
+                      "lattice");
       }
     }
   }
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty())
-    return finish(rl_note + "; " + refused + "; returned the learned schedule (" + rl->note + ")");
+    return finish(rl_note + "; " + refused + "; returned the learned schedule (" + rl->note + ")", "rl");
 
   // 2. The window around it, warm-started from it.
   const std::vector<int>& s = rl->schedule.stage_of;
@@ -97,7 +101,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   auto w = SolveIlp(m, win);
   if (!w) {
     out.phases.push_back({"window", Since(t), 0, 0, w.error().message});
-    return finish(rl_note + "; window ilp: " + w.error().message + "; returned the learned schedule");
+    return finish(rl_note + "; window ilp: " + w.error().message + "; returned the learned schedule", "rl");
   }
   double w_value = std::numeric_limits<double>::infinity();
   if (w->found) w_value = ObjectiveValue(m, w->schedule, r.objective, r.paper_lambda);

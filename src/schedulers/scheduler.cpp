@@ -60,11 +60,9 @@ Result<ScheduleResult> RunDp(const CostModel& m, const ScheduleRequest& r) {
 // where it is registered), the incumbent of the ilp and of exact.
 std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRequest& r) {
   std::optional<ScheduleResult> best;
-  // The learned scheduler joins where it is registered (it lives in the LibTorch library).
-  bool with_rl = false;
-  for (const auto& s : Schedulers()) with_rl |= s.name == "rl";
-  for (const char* method : {"compiler", "profiling", "list", "dp", "rl"}) {
-    if (std::string(method) == "rl" && !with_rl) continue;
+  auto portfolio = PortfolioOf(r);
+  if (!portfolio) return best;  // RunScheduler checked it before the method ran
+  for (const std::string& method : *portfolio) {
     // Past the deadline only Coral's partition (linear time) still runs: something valid.
     if (best && PastDeadline(r)) break;
     auto res = RunScheduler(method, m, r);
@@ -84,6 +82,8 @@ Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std
   auto ilp = SolveIlp(m, o);
   if (!ilp) return ilp.error();
   ScheduleResult out;
+  out.engine = "ilp";
+  out.cut_short = !ilp->proven_optimal && PastDeadline(r);
   const std::string model_note = fmt::format(
       "CBC {}; model {} rows x {} cols ({} integer){}", ilp->status, ilp->rows, ilp->cols, ilp->integers,
       ilp->model_exact ? "" : "; heuristic: the model approximates host fallback or shared constants");
@@ -136,6 +136,8 @@ Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r, c
   const std::string what = fmt::format("lattice DP over {} downsets (width {}), {} stage costs", lattice.size(),
                                        lattice.max_ready(), ex->pairs);
   ScheduleResult out;
+  out.engine = "lattice";
+  out.cut_short = !ex->complete && PastDeadline(r);
   if (ex->found) {
     out.schedule = std::move(ex->schedule);
     out.note = what;
@@ -175,6 +177,7 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
   auto ilp = IlpFrom(m, r, best);
   if (ilp) {
     ilp->note = why + "; handed over to the ilp: " + ilp->note;
+    ilp->handed_over = true;
     return ilp;
   }
   if (!best) return Error{why + "; no method produced a schedule"};
@@ -182,6 +185,9 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
                best->method + ": " + best->note + ")";
   best->lower_bound = 0;
   best->proven_optimal = false;
+  best->engine = "heuristic";
+  best->handed_over = true;
+  best->cut_short = PastDeadline(r);
   return std::move(*best);
 }
 
@@ -190,7 +196,7 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
 Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
   auto res = RunExact(m, r);
   if (!res) return res;
-  res->note = (res->note.find("handed over to the ilp") != std::string::npos ? "ilp: " : "exact: ") + res->note;
+  res->note = (res->handed_over ? "ilp: " : "exact: ") + res->note;
   return res;
 }
 
@@ -199,10 +205,10 @@ Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
 namespace {
 std::vector<SchedulerInfo>& Table() {
   static std::vector<SchedulerInfo> table = {
-      {"compiler", "Coral's parameter-count partitioner: the edgetpu_compiler --num_segments baseline", RunCompiler},
-      {"profiling", "Coral's profiling partitioner (binary search on a target latency), cost model as the profiler", RunProfiling},
-      {"list", "RESPECT's list scheduler turned into K stages (the authors' capacity bisection)", RunList},
-      {"dp", "exact best cuts of several topological orders under the cost model", RunDp},
+      {"compiler", "Coral's parameter-count partitioner: the edgetpu_compiler --num_segments baseline", RunCompiler, true},
+      {"profiling", "Coral's profiling partitioner (binary search on a target latency), cost model as the profiler", RunProfiling, true},
+      {"list", "RESPECT's list scheduler turned into K stages (the authors' capacity bisection)", RunList, true},
+      {"dp", "exact best cuts of several topological orders under the cost model", RunDp, true},
       {"ilp", "exact mixed-integer model solved by COIN-OR CBC, warm-started from the best heuristic", RunIlp},
       {"exact", "dynamic programming over the lattice of downsets, proven optimal over every valid schedule; the ilp where the lattice exceeds --lattice-cap", RunExact},
       {"rl-ilp", "the learned schedule narrows and warm-starts the ilp (--window), which then certifies it for the full problem", RunRlIlp},
@@ -213,6 +219,21 @@ std::vector<SchedulerInfo>& Table() {
 }  // namespace
 
 const std::vector<SchedulerInfo>& Schedulers() { return Table(); }
+
+Result<std::vector<std::string>> PortfolioOf(const ScheduleRequest& r) {
+  std::vector<std::string> names;
+  if (r.portfolio.empty()) {
+    for (const auto& s : Schedulers())
+      if (s.heuristic) names.push_back(s.name);
+    return names;
+  }
+  for (const std::string& name : r.portfolio) {
+    const auto& t = Schedulers();
+    if (std::none_of(t.begin(), t.end(), [&](const SchedulerInfo& s) { return s.name == name; }))
+      return Error{fmt::format("portfolio: no method named '{}' is registered", name)};
+  }
+  return r.portfolio;
+}
 
 void RegisterScheduler(SchedulerInfo info) {
   for (auto& s : Table())
@@ -335,6 +356,7 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
                                  op.name)};
   if (r.stages > n)
     return Error{fmt::format("{} stages for {} operators: at most one stage per operator", r.stages, n)};
+  if (auto portfolio = PortfolioOf(r); !portfolio) return portfolio.error();
   const auto t0 = std::chrono::steady_clock::now();
   ScheduleRequest req = r;
   if (req.deadline == Deadline{})
@@ -344,6 +366,7 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
   if (!res) return Error{fmt::format("{}: {}", method, res.error().message)};
   res->solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res->method = method;
+  if (res->engine.empty()) res->engine = method;
   if (auto st = ValidateSchedule(m.graph(), res->schedule, {r.align_children}); !st)
     return Error{fmt::format("{} produced an invalid schedule: {}", method, st.error().message)};
   res->objective_value = ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda);

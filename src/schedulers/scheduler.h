@@ -47,6 +47,10 @@ struct ScheduleRequest {
   // rl-ilp: each operator may move at most this many stages from the learned schedule's in the
   // window solve (-1: the default, kDefaultRlIlpWindow).
   int rl_window = -1;
+  // The heuristics whose best schedule starts ilp, exact and auto (their incumbent), by name;
+  // empty: every registered heuristic (SchedulerInfo::heuristic), rl included where registered.
+  // A name that is not registered is an error, never silently skipped.
+  std::vector<std::string> portfolio;
   // When the method must return (RunScheduler sets it from time_limit_s when unset; nested
   // methods share their caller's). Work that cannot finish by then is cut short or skipped.
   std::chrono::steady_clock::time_point deadline{};
@@ -78,19 +82,30 @@ struct ScheduleResult {
   bool proven_optimal = false;
   double gap = 1;              // (value - bound) / value
   double solve_seconds = 0;
-  std::string note;            // e.g. which order dp chose
+  std::string note;            // for people: e.g. which order dp chose (code reads the fields below)
   std::vector<PhaseReport> phases;  // multi-phase methods only
+  // What the method did. engine: "lattice" (the downset-lattice DP ran), "ilp" (CBC ran),
+  // "heuristic" (neither could: the best heuristic was returned), or the method's own name.
+  std::string engine;
+  bool handed_over = false;  // exact/auto: the lattice exceeded --lattice-cap, so the ilp ran
+  bool cut_short = false;    // the time limit (or a cancel) stopped its search before it finished
 };
 
 struct SchedulerInfo {
   std::string name, description;
   std::function<Result<ScheduleResult>(const CostModel&, const ScheduleRequest&)> run;
+  bool heuristic = false;  // a member of the default incumbent portfolio (ScheduleRequest::portfolio)
 };
 
+// The table of methods. Built once: this library's methods, then those a program registers
+// before its first solve (rl, whose network needs LibTorch: the CLI's main, the Python module
+// and the test main call RegisterRlScheduler first), so a call's result never depends on what
+// ran before it in the process.
 const std::vector<SchedulerInfo>& Schedulers();
-// Adds (or replaces, by name) a method, for those that live outside this library (rl, whose
-// network needs LibTorch: see learn/rl_scheduler.h).
+// Adds (or replaces, by name) a method, for those that live outside this library.
 void RegisterScheduler(SchedulerInfo info);
+// The portfolio a request asks for: its names (checked), or every registered heuristic.
+Result<std::vector<std::string>> PortfolioOf(const ScheduleRequest& r);
 // Runs a method by name: checks the request, times the run, validates the schedule and fills
 // objective_value, lower_bound and gap from the evaluator.
 Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m, const ScheduleRequest& r);
