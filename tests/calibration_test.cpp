@@ -11,7 +11,7 @@
 
 #include "cost/calibration.h"
 #include "cost/device_profile.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 
 namespace respect {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "core/analysis.h"
 #include "core/downset_lattice.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "schedulers/dp_cuts.h"
 #include "schedulers/exact_lattice.h"
 #include "schedulers/scheduler.h"

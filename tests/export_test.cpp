@@ -21,7 +21,7 @@
 #include "cost/segment_scan.h"
 #include "exporters/segment_plan.h"
 #include "exporters/segments.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "test_util.h"
 #include "tflite_subset_generated.h"
 

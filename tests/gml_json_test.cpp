@@ -6,7 +6,7 @@
 #include "core/analysis.h"
 #include "core/file_io.h"
 #include "importers/importers.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "test_util.h"
 
 namespace respect {

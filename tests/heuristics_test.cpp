@@ -2,7 +2,7 @@
 // Coral's profiling partitioner on real models.
 #include <gtest/gtest.h>
 
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "schedulers/compiler_partitioner.h"
 #include "schedulers/objective.h"
 #include "schedulers/order_to_stages.h"

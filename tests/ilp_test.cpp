@@ -5,7 +5,7 @@
 #include <functional>
 #include <limits>
 
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "schedulers/ilp.h"
 #include "schedulers/scheduler.h"
 #include "test_util.h"

@@ -11,7 +11,7 @@
 #include "core/analysis.h"
 #include "core/file_io.h"
 #include "cost/cost_model.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "learn/exact_labels.h"
 #include "learn/imitation_task.h"
 #include "learn/policy.h"

@@ -17,7 +17,7 @@
 #include "bench/export_suite.h"
 #include "core/file_io.h"
 #include "exporters/segments.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "runtime/litert_runner.h"
 #include "schedulers/schedule.h"
 #include "test_util.h"

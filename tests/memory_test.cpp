@@ -16,7 +16,7 @@
 
 #include "core/analysis.h"
 #include "exporters/reorder.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "memory/fusion.h"
 #include "memory/fusion_ilp.h"
 #include "memory/memory_model.h"

@@ -2,6 +2,7 @@
 
 #include "core/analysis.h"
 #include "importers/importers.h"
+#include "schedulers/list_scheduler.h"
 #include "synth/synthetic_dag.h"
 
 namespace respect {

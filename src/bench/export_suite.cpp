@@ -11,7 +11,7 @@
 #include "cost/cost_model.h"
 #include "cost/device_profile.h"
 #include "exporters/segments.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "report/pipeline_report.h"
 #include "runtime/litert_runner.h"
 #include "schedulers/objective.h"

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "memory/orderers.h"
 
 namespace respect {

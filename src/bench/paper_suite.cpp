@@ -9,7 +9,7 @@
 #include "cost/cost_model.h"
 #include "cost/device_profile.h"
 #include "importers/importers.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "schedulers/objective.h"
 #include "schedulers/scheduler.h"
 

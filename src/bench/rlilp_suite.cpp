@@ -8,7 +8,7 @@
 
 #include "cost/cost_model.h"
 #include "cost/device_profile.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "schedulers/ilp.h"
 
 namespace respect {

@@ -9,17 +9,18 @@
 
 #include "bench/paper_suite.h"
 #include "bench/export_suite.h"
+#include "bench/memory_report.h"
 #include "bench/memory_suite.h"
 #include "bench/rlilp_suite.h"
 #include "cli/commands.h"
 #include "core/file_io.h"
 #include "cost/cost_model.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "learn/imitation_task.h"
 #include "learn/policy.h"
-#include "report/bench_report.h"
+#include "bench/bench_report.h"
 #include "report/memory_report.h"
-#include "report/rlilp_report.h"
+#include "bench/rlilp_report.h"
 #include "schedulers/scheduler.h"
 
 namespace respect::cli {

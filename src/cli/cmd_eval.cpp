@@ -6,10 +6,11 @@
 
 #include <fmt/format.h>
 
+#include "schedulers/list_scheduler.h"
 #include "bench/paper_suite.h"
 #include "cli/commands.h"
 #include "cost/device_profile.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "learn/imitation_task.h"
 #include "learn/policy.h"
 #include "learn/trainer.h"

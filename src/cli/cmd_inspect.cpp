@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "core/file_io.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "report/graph_report.h"
 #include "report/graphviz_export.h"
 

@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "core/file_io.h"
 #include "exporters/reorder.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "memory/orderers.h"
 #include "report/memory_report.h"
 

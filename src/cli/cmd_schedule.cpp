@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "core/file_io.h"
 #include "cost/cost_model.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "report/graphviz_export.h"
 #include "report/html_report.h"
 #include "report/stage_picture.h"

@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "cost/cost_model.h"
 #include "cost/pipeline_sim.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "report/pipeline_report.h"
 #include "core/file_io.h"
 #include "report/html_report.h"

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 #include "learn/rl_scheduler.h"
 
 namespace respect::cli {

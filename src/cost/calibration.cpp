@@ -9,7 +9,7 @@
 
 #include "cost/cost_model.h"
 #include "core/file_io.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 
 namespace respect {
 

@@ -12,7 +12,7 @@
 #include "exporters/onnx_segment.h"
 #include "exporters/segment_plan.h"
 #include "exporters/tflite_segment.h"
-#include "importers/model_source.h"
+#include "models/model_source.h"
 
 namespace respect {
 

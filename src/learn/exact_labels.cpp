@@ -7,7 +7,7 @@
 
 #include "core/analysis.h"
 #include "learn/imitation_task.h"
-#include "schedulers/milp.h"
+#include "solver/milp.h"
 
 namespace respect {
 

@@ -1,3 +1,4 @@
+#include "schedulers/list_scheduler.h"
 #include "learn/imitation_task.h"
 
 #include <algorithm>

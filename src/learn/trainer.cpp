@@ -1,3 +1,4 @@
+#include "schedulers/list_scheduler.h"
 #include "learn/trainer.h"
 
 #include <algorithm>

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "schedulers/milp.h"
+#include "solver/milp.h"
 
 namespace respect {
 

@@ -12,7 +12,7 @@
 #include "core/downset_lattice.h"
 #include "memory/fusion.h"
 #include "memory/fusion_ilp.h"
-#include "schedulers/milp.h"
+#include "solver/milp.h"
 
 namespace respect {
 

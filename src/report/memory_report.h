@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench/memory_suite.h"
 #include "memory/orderers.h"
 
 namespace respect {
@@ -18,11 +17,5 @@ std::string MemoryCurveSvg(const Graph& g, const OrderResult& r, const std::stri
 // conventions, inplace, peak_bytes, lower_bound_bytes, gap, proven_optimal, peak_step,
 // live_at_peak[], order[], footprint_bytes, solve_seconds, note.
 nlohmann::json OrderResultJson(const Graph& g, const OrderRequest& request, const OrderResult& r);
-
-// `respect bench --suite memory`: JSON, Markdown (one table per convention) and a chart of each
-// method's peak relative to the stored order, per model.
-nlohmann::json MemorySuiteJson(const MemorySuiteResult& r);
-std::string MemorySuiteMarkdown(const MemorySuiteResult& r, const std::string& command, const std::string& chart);
-std::string MemoryReductionChartSvg(const MemorySuiteResult& r);
 
 }  // namespace respect

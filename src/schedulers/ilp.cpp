@@ -11,7 +11,7 @@
 #include <CbcModel.hpp>
 #include <fmt/format.h>
 
-#include "schedulers/milp.h"
+#include "solver/milp.h"
 
 namespace respect {
 namespace {

@@ -1,3 +1,4 @@
+#include "schedulers/list_scheduler.h"
 #include "schedulers/order_to_stages.h"
 
 #include <algorithm>
@@ -6,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "core/analysis.h"
-#include "synth/synthetic_dag.h"
 
 namespace respect {
 namespace {

@@ -45,12 +45,4 @@ struct SyntheticDag {
 Result<SyntheticDagOptions> ParseSyntheticSpec(const std::string& spec);
 Result<SyntheticDag> GenerateSyntheticDag(const SyntheticDagOptions& options);
 
-// RESPECT's label generator: a greedy reverse list scheduler. Priority = ASAP level. Each step
-// takes the nodes whose successors are all scheduled, deepest first (ties: smaller id), and drops
-// the lowest-priority ones until the step's weight is <= capacity (a node heavier than the
-// capacity is scheduled alone so the schedule always progresses). Returns each node's 1-based
-// step; step 1 holds the sinks.
-std::vector<int> ListScheduleLabels(const Graph& g, const std::vector<double>& weight,
-                                    double capacity);
-
 }  // namespace respect

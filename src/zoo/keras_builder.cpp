@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "importers/tflite_ops.h"
+#include "core/op_classes.h"
 
 namespace respect {
 namespace {

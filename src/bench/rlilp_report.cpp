@@ -1,4 +1,4 @@
-#include "report/rlilp_report.h"
+#include "bench/rlilp_report.h"
 
 #include <algorithm>
 #include <cmath>

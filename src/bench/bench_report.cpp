@@ -1,4 +1,4 @@
-#include "report/bench_report.h"
+#include "bench/bench_report.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "schedulers/milp.h"
+#include "solver/milp.h"
 
 #include <poll.h>
 #include <sys/wait.h>

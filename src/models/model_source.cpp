@@ -1,4 +1,4 @@
-#include "importers/model_source.h"
+#include "models/model_source.h"
 
 #include <fmt/format.h>
 
