@@ -5,33 +5,33 @@
 // (schedule, order, export checks, policy evaluation) release the GIL and run on a worker
 // thread; Ctrl-C in the main thread raises KeyboardInterrupt at once and asks the solve to stop
 // (it ends at its next check, at the latest at its time limit, without touching Python).
+#include <fmt/format.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <future>
 #include <memory>
-#include <thread>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
+#include <thread>
 
 #include "core/file_io.h"
 #include "core/graph.h"
+#include "core/op_classes.h"
 #include "cost/cost_model.h"
 #include "cost/device_profile.h"
 #include "cost/pipeline_sim.h"
 #include "exporters/segments.h"
 #include "importers/importers.h"
-#include "models/model_source.h"
-#include "core/op_classes.h"
 #include "learn/imitation_task.h"
 #include "learn/policy.h"
 #include "learn/policy_config.h"
 #include "learn/rl_scheduler.h"
 #include "learn/trainer.h"
 #include "memory/orderers.h"
+#include "models/model_source.h"
 #include "report/graph_report.h"
 #include "report/memory_report.h"
 #include "report/pipeline_report.h"
@@ -65,7 +65,8 @@ void Check(const Status& s) {
 // Runs `work` on a worker thread with the GIL released; Ctrl-C (in the main thread) sets `cancel`
 // and raises KeyboardInterrupt without waiting for the worker, which owns what it uses.
 template <typename T>
-T Interruptible(std::function<T()> work, const std::shared_ptr<std::atomic<bool>>& cancel = nullptr) {
+T Interruptible(std::function<T()> work,
+                const std::shared_ptr<std::atomic<bool>>& cancel = nullptr) {
   auto task = std::make_shared<std::packaged_task<T()>>(std::move(work));
   std::future<T> done = task->get_future();
   std::thread worker([task] { (*task)(); });
@@ -78,7 +79,17 @@ T Interruptible(std::function<T()> work, const std::shared_ptr<std::atomic<bool>
     if (ready) break;
     if (PyErr_CheckSignals() != 0) {
       if (cancel) cancel->store(true);
-      worker.detach();
+      // Give the solve a moment to stop (the ilp kills CBC within 0.1 s); past that it is left
+      // to finish on its own, owning what it uses.
+      bool stopped;
+      {
+        py::gil_scoped_release release;
+        stopped = done.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+      }
+      if (stopped)
+        worker.join();
+      else
+        worker.detach();
       throw py::error_already_set();
     }
   }
@@ -102,20 +113,25 @@ std::shared_ptr<const Graph> Share(Graph g) { return std::make_shared<const Grap
 
 PyGraph Load(const py::object& spec, const std::string& format) {
   if (py::isinstance<py::bytes>(spec) || py::isinstance<py::bytearray>(spec)) {
-    const std::string bytes = py::module_::import("builtins").attr("bytes")(spec).cast<std::string>();
+    const std::string bytes =
+        py::module_::import("builtins").attr("bytes")(spec).cast<std::string>();
     std::string fmt_name = format;
     if (fmt_name.empty()) {
-      if (bytes.size() >= 8 && bytes.compare(4, 4, "TFL3") == 0) fmt_name = "tflite";
+      if (bytes.size() >= 8 && bytes.compare(4, 4, "TFL3") == 0)
+        fmt_name = "tflite";
       else if (!bytes.empty() && bytes.find_first_not_of(" \t\r\n") != std::string::npos &&
                bytes[bytes.find_first_not_of(" \t\r\n")] == '{')
         fmt_name = "json";
       else if (bytes.find("graph") != std::string::npos && bytes.find('[') != std::string::npos &&
-               bytes.find("node") != std::string::npos && bytes.size() < (1u << 30) && bytes.find('\0') == std::string::npos)
+               bytes.find("node") != std::string::npos && bytes.size() < (1u << 30) &&
+               bytes.find('\0') == std::string::npos)
         fmt_name = "gml";
-      else fmt_name = "onnx";
+      else
+        fmt_name = "onnx";
     }
     if (fmt_name == "tflite")
-      return {Share(Unwrap(ImportTfliteBuffer("<bytes>", reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())))};
+      return {Share(Unwrap(ImportTfliteBuffer(
+          "<bytes>", reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())))};
     if (fmt_name == "onnx") return {Share(Unwrap(ImportOnnxBuffer("<bytes>", bytes)))};
     if (fmt_name == "json") return {Share(Unwrap(ImportJsonGraphText("<bytes>", bytes)))};
     if (fmt_name == "gml") return {Share(Unwrap(ImportGmlText("<bytes>", bytes)))};
@@ -133,14 +149,16 @@ PyGraph FromLists(const std::string& name, const py::list& operators, const py::
     if (!d.contains("name")) throw py::value_error("every operator needs a \"name\"");
     Operator op;
     op.name = d["name"].cast<std::string>();
-    if (ids.count(op.name)) throw py::value_error(fmt::format("operator '{}' appears twice", op.name));
+    if (ids.count(op.name))
+      throw py::value_error(fmt::format("operator '{}' appears twice", op.name));
     op.type = d.contains("type") ? d["type"].cast<std::string>() : "layer";
     op.op_class = ClassifyOpType(op.type);
     const int64_t params = d.contains("param_bytes") ? d["param_bytes"].cast<int64_t>() : 0;
     const int64_t out_bytes = d.contains("output_bytes") ? d["output_bytes"].cast<int64_t>() : 0;
     op.macs = d.contains("macs") ? d["macs"].cast<int64_t>() : 0;
     if (params < 0 || out_bytes < 0 || op.macs < 0)
-      throw py::value_error(fmt::format("operator '{}': sizes and MACs must not be negative", op.name));
+      throw py::value_error(
+          fmt::format("operator '{}': sizes and MACs must not be negative", op.name));
     Tensor out;
     out.name = op.name + ":0";
     out.dtype = DType::kUInt8;
@@ -157,11 +175,14 @@ PyGraph FromLists(const std::string& name, const py::list& operators, const py::
     auto find = [&](const py::object& o) {
       if (py::isinstance<py::int_>(o)) {
         const int i = o.cast<int>();
-        if (i < 0 || i >= static_cast<int>(ids.size())) throw py::value_error(fmt::format("edge to operator {}: no such index", i));
+        if (i < 0 || i >= static_cast<int>(ids.size()))
+          throw py::value_error(fmt::format("edge to operator {}: no such index", i));
         return i;
       }
       auto it = ids.find(py::str(o).cast<std::string>());
-      if (it == ids.end()) throw py::value_error(fmt::format("edge names an unknown operator '{}'", py::str(o).cast<std::string>()));
+      if (it == ids.end())
+        throw py::value_error(
+            fmt::format("edge names an unknown operator '{}'", py::str(o).cast<std::string>()));
       return it->second;
     };
     const int u = find(pair.first), v = find(pair.second);
@@ -184,7 +205,8 @@ DeviceProfile DeviceOf(const py::object& device) {
 }
 
 Schedule ScheduleOf(const Graph& g, const py::object& assignment, int stages) {
-  if (py::hasattr(assignment, "_respect_schedule")) return assignment.attr("_respect_schedule")().cast<Schedule>();
+  if (py::hasattr(assignment, "_respect_schedule"))
+    return assignment.attr("_respect_schedule")().cast<Schedule>();
   if (py::isinstance<py::dict>(assignment)) {
     json j = {{"assignment", FromPython(assignment)}};
     if (stages > 0) j["stages"] = stages;
@@ -194,11 +216,13 @@ Schedule ScheduleOf(const Graph& g, const py::object& assignment, int stages) {
   try {
     stage_of = assignment.cast<std::vector<int>>();
   } catch (const py::cast_error&) {
-    throw py::value_error("assignment: a list of stage indices (one per operator, in graph.operators order), a "
-                          "dict of operator name to stage, or a Schedule");
+    throw py::value_error(
+        "assignment: a list of stage indices (one per operator, in graph.operators order), a "
+        "dict of operator name to stage, or a Schedule");
   }
   if (static_cast<int>(stage_of.size()) != g.num_ops())
-    throw py::value_error(fmt::format("assignment: {} stages given for {} operators", stage_of.size(), g.num_ops()));
+    throw py::value_error(
+        fmt::format("assignment: {} stages given for {} operators", stage_of.size(), g.num_ops()));
   int k = stages;
   for (int s : stage_of) k = std::max(k, s + 1);
   return Schedule(k, std::move(stage_of));
@@ -212,9 +236,9 @@ struct PySchedule {
   json Json() const { return ScheduleOutcomeJson(*g, device, objective, outcome); }
 };
 
-ScheduleRequest MakeRequest(int stages, const std::string& objective, double time_limit, double paper_lambda,
-                            bool align_children, int64_t lattice_cap, const std::string& policy, int rl_samples,
-                            uint64_t seed) {
+ScheduleRequest MakeRequest(int stages, const std::string& objective, double time_limit,
+                            double paper_lambda, bool align_children, int64_t lattice_cap,
+                            const std::string& policy, int rl_samples, uint64_t seed) {
   if (stages < 1) throw py::value_error(fmt::format("stages: {} is not a pipeline size", stages));
   if (!(time_limit > 0)) throw py::value_error("time_limit must be positive (seconds)");
   ScheduleRequest req;
@@ -230,11 +254,12 @@ ScheduleRequest MakeRequest(int stages, const std::string& objective, double tim
   return req;
 }
 
-PySchedule DoSchedule(const PyGraph& graph, int stages, const std::string& method, const std::string& objective,
-                      double time_limit, const py::object& device, double paper_lambda, bool align_children,
-                      int64_t lattice_cap, const std::string& policy, int rl_samples, uint64_t seed) {
-  ScheduleRequest req = MakeRequest(stages, objective, time_limit, paper_lambda, align_children, lattice_cap, policy,
-                                    rl_samples, seed);
+PySchedule DoSchedule(const PyGraph& graph, int stages, const std::string& method,
+                      const std::string& objective, double time_limit, const py::object& device,
+                      double paper_lambda, bool align_children, int64_t lattice_cap,
+                      const std::string& policy, int rl_samples, uint64_t seed) {
+  ScheduleRequest req = MakeRequest(stages, objective, time_limit, paper_lambda, align_children,
+                                    lattice_cap, policy, rl_samples, seed);
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   req.cancel = cancel;
   const DeviceProfile d = DeviceOf(device);
@@ -249,17 +274,20 @@ PySchedule DoSchedule(const PyGraph& graph, int stages, const std::string& metho
   return {g, d, req.objective, std::move(*outcome)};
 }
 
-py::dict Evaluate(const PyGraph& graph, const py::object& assignment, const py::object& device, int stages) {
+py::dict Evaluate(const PyGraph& graph, const py::object& assignment, const py::object& device,
+                  int stages) {
   const Schedule s = ScheduleOf(*graph.g, assignment, stages);
   Check(ValidateSchedule(*graph.g, s));
   const CostModel model(*graph.g, DeviceOf(device));
   return ToPython(PipelineCostJson(EvaluateSchedule(model, s)));
 }
 
-py::dict Simulate(const PyGraph& graph, const py::object& assignment, const py::object& device, int inferences) {
+py::dict Simulate(const PyGraph& graph, const py::object& assignment, const py::object& device,
+                  int inferences) {
   if (inferences < 1) throw py::value_error("inferences must be at least 1");
   const Graph& g = *graph.g;
-  const Schedule s = assignment.is_none() ? Schedule(1, std::vector<int>(g.num_ops(), 0)) : ScheduleOf(g, assignment, 0);
+  const Schedule s = assignment.is_none() ? Schedule(1, std::vector<int>(g.num_ops(), 0))
+                                          : ScheduleOf(g, assignment, 0);
   Check(ValidateSchedule(g, s));
   const DeviceProfile d = DeviceOf(device);
   const CostModel model(g, d);
@@ -279,9 +307,10 @@ py::dict Simulate(const PyGraph& graph, const py::object& assignment, const py::
   return ToPython(j);
 }
 
-py::dict Order(const PyGraph& graph, const std::string& method, bool inplace, double time_limit, int64_t lattice_cap,
-               const std::string& out) {
-  if (graph.g->num_ops() == 0) throw py::value_error(fmt::format("{}: the graph has no operators", graph.g->name));
+py::dict Order(const PyGraph& graph, const std::string& method, bool inplace, double time_limit,
+               int64_t lattice_cap, const std::string& out) {
+  if (graph.g->num_ops() == 0)
+    throw py::value_error(fmt::format("{}: the graph has no operators", graph.g->name));
   OrderRequest r;
   r.method = method;
   r.memory.inplace = inplace;
@@ -293,13 +322,14 @@ py::dict Order(const PyGraph& graph, const std::string& method, bool inplace, do
   return ToPython(OrderResultJson(*g, r, *res));
 }
 
-py::dict Export(const std::string& model_path, const py::object& schedule, const std::string& out_dir,
-                const py::object& device, bool check, int seed) {
+py::dict Export(const std::string& model_path, const py::object& schedule,
+                const std::string& out_dir, const py::object& device, bool check, int seed) {
   const PyGraph graph = Load(py::str(model_path), "");
   const Schedule s = ScheduleOf(*graph.g, schedule, 0);
   std::string runner;
   if (check) {
-    if (FileExtension(model_path) != "tflite") throw py::value_error("check runs .tflite pipelines (TensorFlow Lite)");
+    if (FileExtension(model_path) != "tflite")
+      throw py::value_error("check runs .tflite pipelines (TensorFlow Lite)");
     runner = Unwrap(FindLiteRtRunner());
   }
   const CostModel model(*graph.g, DeviceOf(device));
@@ -345,18 +375,25 @@ py::dict EvalPolicy(const PyPolicy& pol, int graphs, uint64_t seed, const std::s
   if (graphs < 1) throw py::value_error("graphs must be at least 1");
   const LabelSource source = labels == "exact"           ? LabelSource::kExact
                              : labels == "list-backward" ? LabelSource::kListBackward
-                             : labels == "list"          ? LabelSource::kList
-                                                         : throw py::value_error("labels: list, list-backward or exact");
+                             : labels == "list"
+                                 ? LabelSource::kList
+                                 : throw py::value_error("labels: list, list-backward or exact");
   auto policy = pol.policy;
   auto j = Interruptible<Result<json>>([policy, graphs, seed, source]() -> Result<json> {
     SyntheticDagOptions eval_options{50, 6, 16, 40, 0.0, 5.0, seed};
-    if (eval_options.in_degree > policy->config().max_parents) eval_options.in_degree = policy->config().max_parents;
+    if (eval_options.in_degree > policy->config().max_parents)
+      eval_options.in_degree = policy->config().max_parents;
     auto set = MakeLabelledGraphs(eval_options, graphs, 35.0, source, 10.0);
     if (!set) return set.error();
     auto metrics = [](const EvalMetrics& m) {
-      return json{{"mismatch", m.mismatch}, {"recall", m.recall}, {"reward", m.reward}, {"topological", m.topological}};
+      return json{{"mismatch", m.mismatch},
+                  {"recall", m.recall},
+                  {"reward", m.reward},
+                  {"topological", m.topological}};
     };
-    return json{{"graphs", graphs}, {"nodes", 50}, {"seed", seed},
+    return json{{"graphs", graphs},
+                {"nodes", 50},
+                {"seed", seed},
                 {"masked", metrics(EvaluatePolicy(*policy, *set, true))},
                 {"unmasked", metrics(EvaluatePolicy(*policy, *set, false))}};
   });
@@ -373,8 +410,10 @@ std::vector<std::string> PolicyOrder(const PyPolicy& pol, const PyGraph& graph) 
 }
 
 std::string Repr(const PyGraph& g) {
-  return fmt::format("<respect.Graph '{}': {} operators, {} edges, {:.2f} MiB parameters, {:.1f} M MACs>", g.g->name,
-                     g.g->num_ops(), g.g->num_edges(), g.g->TotalParamBytes() / 1048576.0, g.g->TotalMacs() / 1e6);
+  return fmt::format(
+      "<respect.Graph '{}': {} operators, {} edges, {:.2f} MiB parameters, {:.1f} M MACs>",
+      g.g->name, g.g->num_ops(), g.g->num_edges(), g.g->TotalParamBytes() / 1048576.0,
+      g.g->TotalMacs() / 1e6);
 }
 
 }  // namespace
@@ -382,65 +421,79 @@ std::string Repr(const PyGraph& g) {
 
 PYBIND11_MODULE(_core, m) {
   using namespace respect;
-  m.doc() = "respect: split DNNs across pipelined Edge TPUs and order their operators (native core).";
+  m.doc() =
+      "respect: split DNNs across pipelined Edge TPUs and order their operators (native core).";
   RegisterRlScheduler();
 
   py::class_<PyOperator>(m, "Operator", "One operator of a Graph (read-only).")
-      .def_property_readonly("index", [](const PyOperator& o) { return o.index; }, "position in graph.operators")
+      .def_property_readonly(
+          "index", [](const PyOperator& o) { return o.index; }, "position in graph.operators")
       .def_property_readonly("name", [](const PyOperator& o) { return o.op().name; })
-      .def_property_readonly("type", [](const PyOperator& o) { return o.op().type; },
-                             "as the source format spells it (CONV_2D, Conv, ...)")
-      .def_property_readonly("op_class", [](const PyOperator& o) { return std::string(OpClassName(o.op().op_class)); },
-                             "cost family: conv, depthwise_conv, fully_connected, pool, elementwise, reduce, "
-                             "data_movement, custom, other")
+      .def_property_readonly(
+          "type", [](const PyOperator& o) { return o.op().type; },
+          "as the source format spells it (CONV_2D, Conv, ...)")
+      .def_property_readonly(
+          "op_class", [](const PyOperator& o) { return std::string(OpClassName(o.op().op_class)); },
+          "cost family: conv, depthwise_conv, fully_connected, pool, elementwise, reduce, "
+          "data_movement, custom, other")
       .def_property_readonly("param_bytes", [](const PyOperator& o) { return o.op().param_bytes; })
       .def_property_readonly("macs", [](const PyOperator& o) { return o.op().macs; })
-      .def_property_readonly("output_bytes", [](const PyOperator& o) { return o.op().output_bytes; })
-      .def_property_readonly("inputs",
-                             [](const PyOperator& o) {
-                               std::vector<std::string> names;
-                               for (int u : o.g->preds(o.index)) names.push_back(o.g->ops[u].name);
-                               return names;
-                             },
-                             "names of the operators it reads from")
+      .def_property_readonly("output_bytes",
+                             [](const PyOperator& o) { return o.op().output_bytes; })
+      .def_property_readonly(
+          "inputs",
+          [](const PyOperator& o) {
+            std::vector<std::string> names;
+            for (int u : o.g->preds(o.index)) names.push_back(o.g->ops[u].name);
+            return names;
+          },
+          "names of the operators it reads from")
       .def("__repr__", [](const PyOperator& o) {
         return fmt::format("<respect.Operator {} '{}' {}>", o.index, o.op().name, o.op().type);
       });
 
-  py::class_<PyGraph>(m, "Graph",
-                      "A model as respect sees it: operators connected by tensors (respect.load, respect.graph).")
+  py::class_<PyGraph>(
+      m, "Graph",
+      "A model as respect sees it: operators connected by tensors (respect.load, respect.graph).")
       .def_property_readonly("name", [](const PyGraph& g) { return g.g->name; })
-      .def_property_readonly("operators",
-                             [](const PyGraph& g) {
-                               std::vector<PyOperator> ops;
-                               for (int v = 0; v < g.g->num_ops(); ++v) ops.push_back({g.g, v});
-                               return ops;
-                             },
-                             "the operators, in the graph's order (assignments are indexed by it)")
-      .def_property_readonly("edges",
-                             [](const PyGraph& g) {
-                               std::vector<std::pair<std::string, std::string>> e;
-                               for (int v = 0; v < g.g->num_ops(); ++v)
-                                 for (int w : g.g->succs(v)) e.emplace_back(g.g->ops[v].name, g.g->ops[w].name);
-                               return e;
-                             },
-                             "(producer, consumer) operator names")
-      .def_property_readonly("param_bytes", [](const PyGraph& g) { return g.g->TotalParamBytes(); },
-                             "bytes of every distinct stored constant")
+      .def_property_readonly(
+          "operators",
+          [](const PyGraph& g) {
+            std::vector<PyOperator> ops;
+            for (int v = 0; v < g.g->num_ops(); ++v) ops.push_back({g.g, v});
+            return ops;
+          },
+          "the operators, in the graph's order (assignments are indexed by it)")
+      .def_property_readonly(
+          "edges",
+          [](const PyGraph& g) {
+            std::vector<std::pair<std::string, std::string>> e;
+            for (int v = 0; v < g.g->num_ops(); ++v)
+              for (int w : g.g->succs(v)) e.emplace_back(g.g->ops[v].name, g.g->ops[w].name);
+            return e;
+          },
+          "(producer, consumer) operator names")
+      .def_property_readonly(
+          "param_bytes", [](const PyGraph& g) { return g.g->TotalParamBytes(); },
+          "bytes of every distinct stored constant")
       .def_property_readonly("macs", [](const PyGraph& g) { return g.g->TotalMacs(); })
       .def_property_readonly("num_edges", [](const PyGraph& g) { return g.g->num_edges(); })
       .def("__len__", [](const PyGraph& g) { return g.g->num_ops(); })
       .def("__repr__", &Repr)
-      .def("to_json", [](const PyGraph& g) { return ToPython(json::parse(GraphToJson(*g.g))); },
-           "the graph in respect's JSON graph format (docs/graph-format.md), as a dict");
+      .def(
+          "to_json", [](const PyGraph& g) { return ToPython(json::parse(GraphToJson(*g.g))); },
+          "the graph in respect's JSON graph format (docs/graph-format.md), as a dict");
 
-  py::class_<PyDevice>(m, "Device", "A device profile: the cost model's constants (respect.device).")
+  py::class_<PyDevice>(m, "Device",
+                       "A device profile: the cost model's constants (respect.device).")
       .def_property_readonly("name", [](const PyDevice& d) { return d.p.name; })
       .def_property(
           "param_cache_bytes", [](const PyDevice& d) { return d.p.param_cache_bytes; },
-          [](PyDevice& d, int64_t v) { d.p.param_cache_bytes = v; }, "on-chip parameter cache usable by the compiler")
+          [](PyDevice& d, int64_t v) { d.p.param_cache_bytes = v; },
+          "on-chip parameter cache usable by the compiler")
       .def_property(
-          "clock_hz", [](const PyDevice& d) { return d.p.clock_hz; }, [](PyDevice& d, double v) { d.p.clock_hz = v; })
+          "clock_hz", [](const PyDevice& d) { return d.p.clock_hz; },
+          [](PyDevice& d, double v) { d.p.clock_hz = v; })
       .def_property(
           "link_in_bytes_per_s", [](const PyDevice& d) { return d.p.link_in_bytes_per_s; },
           [](PyDevice& d, double v) { d.p.link_in_bytes_per_s = v; })
@@ -453,19 +506,22 @@ PYBIND11_MODULE(_core, m) {
       .def_property(
           "cpu_macs_per_s", [](const PyDevice& d) { return d.p.cpu_macs_per_s; },
           [](PyDevice& d, double v) { d.p.cpu_macs_per_s = v; })
-      .def("to_json", [](const PyDevice& d) { return ToPython(DeviceProfileToJson(d.p)); },
-           "every field, as a profile .json file holds it")
-      .def("with_changes",
-           [](const PyDevice& d, const py::dict& changes) {
-             json j = DeviceProfileToJson(d.p);
-             const json wanted = FromPython(changes);
-             for (const auto& [k, v] : wanted.items()) {
-               if (!j.contains(k)) throw py::value_error(fmt::format("device: no field '{}'", k));
-               j[k] = v;
-             }
-             return PyDevice{Unwrap(DeviceProfileFromJson(j, d.p.name))};
-           },
-           py::arg("changes"), "a copy with some fields changed, by their JSON names, checked as a profile file is")
+      .def(
+          "to_json", [](const PyDevice& d) { return ToPython(DeviceProfileToJson(d.p)); },
+          "every field, as a profile .json file holds it")
+      .def(
+          "with_changes",
+          [](const PyDevice& d, const py::dict& changes) {
+            json j = DeviceProfileToJson(d.p);
+            const json wanted = FromPython(changes);
+            for (const auto& [k, v] : wanted.items()) {
+              if (!j.contains(k)) throw py::value_error(fmt::format("device: no field '{}'", k));
+              j[k] = v;
+            }
+            return PyDevice{Unwrap(DeviceProfileFromJson(j, d.p.name))};
+          },
+          py::arg("changes"),
+          "a copy with some fields changed, by their JSON names, checked as a profile file is")
       .def("__repr__", [](const PyDevice& d) {
         return fmt::format("<respect.Device '{}': cache {:.1f} MiB, clock {:.0f} MHz>", d.p.name,
                            d.p.param_cache_bytes / 1048576.0, d.p.clock_hz / 1e6);
@@ -473,42 +529,64 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<Schedule>(m, "_Assignment");
 
-  py::class_<PySchedule>(m, "Schedule", "A scheduled pipeline: what `respect schedule --json` reports.")
+  py::class_<PySchedule>(m, "Schedule",
+                         "A scheduled pipeline: what `respect schedule --json` reports.")
       .def_property_readonly("method", [](const PySchedule& s) { return s.outcome.result.method; })
-      .def_property_readonly("stages", [](const PySchedule& s) { return s.outcome.result.schedule.num_stages; })
-      .def_property_readonly("assignment", [](const PySchedule& s) { return s.outcome.result.schedule.stage_of; },
-                             "stage of each operator, in graph.operators order")
-      .def_property_readonly("stage_of", [](const PySchedule& s) { return ToPython(s.Json()["assignment"]); },
-                             "operator name -> stage")
-      .def_property_readonly("order", [](const PySchedule& s) { return ToPython(s.Json()["order"]); },
-                             "execution order (operator names); [] when the graph's own")
-      .def_property_readonly("stage_costs", [](const PySchedule& s) { return ToPython(s.Json()["stage_costs"]); })
-      .def_property_readonly("period_ms", [](const PySchedule& s) { return s.outcome.cost.period_s * 1e3; })
-      .def_property_readonly("latency_ms", [](const PySchedule& s) { return s.outcome.cost.latency_s * 1e3; })
-      .def_property_readonly("throughput_ips", [](const PySchedule& s) { return s.outcome.cost.throughput_ips; })
-      .def_property_readonly("objective_value", [](const PySchedule& s) { return s.outcome.result.objective_value; })
-      .def_property_readonly("lower_bound", [](const PySchedule& s) { return s.outcome.result.lower_bound; })
+      .def_property_readonly(
+          "stages", [](const PySchedule& s) { return s.outcome.result.schedule.num_stages; })
+      .def_property_readonly(
+          "assignment", [](const PySchedule& s) { return s.outcome.result.schedule.stage_of; },
+          "stage of each operator, in graph.operators order")
+      .def_property_readonly(
+          "stage_of", [](const PySchedule& s) { return ToPython(s.Json()["assignment"]); },
+          "operator name -> stage")
+      .def_property_readonly(
+          "order", [](const PySchedule& s) { return ToPython(s.Json()["order"]); },
+          "execution order (operator names); [] when the graph's own")
+      .def_property_readonly("stage_costs",
+                             [](const PySchedule& s) { return ToPython(s.Json()["stage_costs"]); })
+      .def_property_readonly("period_ms",
+                             [](const PySchedule& s) { return s.outcome.cost.period_s * 1e3; })
+      .def_property_readonly("latency_ms",
+                             [](const PySchedule& s) { return s.outcome.cost.latency_s * 1e3; })
+      .def_property_readonly("throughput_ips",
+                             [](const PySchedule& s) { return s.outcome.cost.throughput_ips; })
+      .def_property_readonly("objective_value",
+                             [](const PySchedule& s) { return s.outcome.result.objective_value; })
+      .def_property_readonly("lower_bound",
+                             [](const PySchedule& s) { return s.outcome.result.lower_bound; })
       .def_property_readonly("gap", [](const PySchedule& s) { return s.outcome.result.gap; })
-      .def_property_readonly("proven", [](const PySchedule& s) { return s.outcome.result.proven_optimal; },
-                             "proven optimal (see note for over which schedules)")
-      .def_property_readonly("solve_seconds", [](const PySchedule& s) { return s.outcome.result.solve_seconds; })
+      .def_property_readonly(
+          "proven", [](const PySchedule& s) { return s.outcome.result.proven_optimal; },
+          "proven optimal (see note for over which schedules)")
+      .def_property_readonly("solve_seconds",
+                             [](const PySchedule& s) { return s.outcome.result.solve_seconds; })
       .def_property_readonly("note", [](const PySchedule& s) { return s.outcome.result.note; })
       .def_property_readonly("compiler_period_ms",
-                             [](const PySchedule& s) { return s.outcome.compiler ? s.outcome.compiler->period_s * 1e3 : 0.0; })
-      .def_property_readonly("speedup_vs_compiler",
-                             [](const PySchedule& s) { return s.Json()["speedup_vs_compiler"].get<double>(); })
-      .def("to_json", [](const PySchedule& s) { return ToPython(s.Json()); },
-           "the same object `respect schedule --json` prints, as a dict")
+                             [](const PySchedule& s) {
+                               return s.outcome.compiler ? s.outcome.compiler->period_s * 1e3 : 0.0;
+                             })
+      .def_property_readonly(
+          "speedup_vs_compiler",
+          [](const PySchedule& s) { return s.Json()["speedup_vs_compiler"].get<double>(); })
+      .def(
+          "to_json", [](const PySchedule& s) { return ToPython(s.Json()); },
+          "the same object `respect schedule --json` prints, as a dict")
       .def("_respect_schedule", [](const PySchedule& s) { return s.outcome.result.schedule; })
       .def("__repr__", [](const PySchedule& s) {
-        return fmt::format("<respect.Schedule {} stages by {}: period {:.3f} ms, {}>", s.outcome.result.schedule.num_stages,
-                           s.outcome.result.method, s.outcome.cost.period_s * 1e3,
-                           s.outcome.result.proven_optimal ? "proven optimal" : "not proven optimal");
+        return fmt::format(
+            "<respect.Schedule {} stages by {}: period {:.3f} ms, {}>",
+            s.outcome.result.schedule.num_stages, s.outcome.result.method,
+            s.outcome.cost.period_s * 1e3,
+            s.outcome.result.proven_optimal ? "proven optimal" : "not proven optimal");
       });
 
-  py::class_<PyPolicy>(m, "Policy", "A trained RESPECT pointer-network policy (respect.load_policy).")
+  py::class_<PyPolicy>(m, "Policy",
+                       "A trained RESPECT pointer-network policy (respect.load_policy).")
       .def_property_readonly("path", [](const PyPolicy& p) { return p.path; })
-      .def_property_readonly("config", [](const PyPolicy& p) { return ToPython(PolicyConfigToJson(p.policy->config())); })
+      .def_property_readonly(
+          "config",
+          [](const PyPolicy& p) { return ToPython(PolicyConfigToJson(p.policy->config())); })
       .def("order", &PolicyOrder, py::arg("graph"),
            "the greedy operator order the policy emits for a graph (operator names)")
       .def("__repr__", [](const PyPolicy& p) {
@@ -531,10 +609,11 @@ operators: dicts with "name" and optionally "type", "param_bytes", "macs", "outp
 bytes of the operator's output tensor, what crosses a stage boundary). edges: (producer,
 consumer) pairs of operator names or indices. Raises ValueError on cycles, unknown names,
 duplicates or negative sizes.)");
-  m.def("schedule", &DoSchedule, py::arg("graph"), py::kw_only(), py::arg("stages") = 4, py::arg("method") = "auto",
-        py::arg("objective") = "throughput", py::arg("time_limit") = 30.0, py::arg("device") = "usb",
-        py::arg("paper_lambda") = 1.0, py::arg("align_children") = false, py::arg("lattice_cap") = 500000,
-        py::arg("policy") = "", py::arg("rl_samples") = 0, py::arg("seed") = 1,
+  m.def("schedule", &DoSchedule, py::arg("graph"), py::kw_only(), py::arg("stages") = 4,
+        py::arg("method") = "auto", py::arg("objective") = "throughput",
+        py::arg("time_limit") = 30.0, py::arg("device") = "usb", py::arg("paper_lambda") = 1.0,
+        py::arg("align_children") = false, py::arg("lattice_cap") = 500000, py::arg("policy") = "",
+        py::arg("rl_samples") = 0, py::arg("seed") = 1,
         R"(Split a graph into a pipeline of `stages` Edge TPUs.
 
 method: auto (default), exact, ilp, dp, list, compiler, profiling, rl, rl-ilp (respect.methods()).
@@ -547,8 +626,8 @@ Ctrl-C raises KeyboardInterrupt.
 
 >>> s = respect.schedule(respect.load("zoo:resnet50"), stages=4)
 >>> s.period_ms, s.proven)");
-  m.def("evaluate", &Evaluate, py::arg("graph"), py::arg("assignment"), py::kw_only(), py::arg("device") = "usb",
-        py::arg("stages") = 0,
+  m.def("evaluate", &Evaluate, py::arg("graph"), py::arg("assignment"), py::kw_only(),
+        py::arg("device") = "usb", py::arg("stages") = 0,
         R"(Score your own schedule with the one evaluator.
 
 assignment: a list of stage indices, one per operator in graph.operators order; or a dict of
@@ -560,34 +639,41 @@ schedule is invalid (a stage out of range, an edge going backwards).)");
         py::arg("device") = "usb", py::arg("inferences") = 100,
         R"(Run a schedule (default: the whole model on one TPU) in the discrete-event pipeline
 simulator; returns what `respect simulate --json` prints (stage costs and "simulation").)");
-  m.def("order", &Order, py::arg("graph"), py::kw_only(), py::arg("method") = "auto", py::arg("inplace") = false,
-        py::arg("time_limit") = 30.0, py::arg("lattice_cap") = 2000000, py::arg("out") = "",
+  m.def("order", &Order, py::arg("graph"), py::kw_only(), py::arg("method") = "auto",
+        py::arg("inplace") = false, py::arg("time_limit") = 30.0, py::arg("lattice_cap") = 2000000,
+        py::arg("out") = "",
         R"(Order the operators for the smallest peak of activation memory (`respect order`).
 
 method: auto, given, rpo, greedy, dp, fusion-ilp. Returns what `respect order --json` prints:
 peak_bytes, lower_bound_bytes, proven_optimal, order (names), live_at_peak, note.)");
-  m.def("export", &Export, py::arg("model_path"), py::arg("schedule"), py::arg("out_dir"), py::kw_only(),
-        py::arg("device") = "usb", py::arg("check") = false, py::arg("seed") = 1,
-        R"(Cut a .tflite/.onnx model into one file per stage (`respect export`); returns pipeline.json
+  m.def(
+      "export", &Export, py::arg("model_path"), py::arg("schedule"), py::arg("out_dir"),
+      py::kw_only(), py::arg("device") = "usb", py::arg("check") = false, py::arg("seed") = 1,
+      R"(Cut a .tflite/.onnx model into one file per stage (`respect export`); returns pipeline.json
 as a dict, with "dir". schedule: a Schedule, a list of stages or a dict name -> stage.
 check=True runs the whole model and the segments in TensorFlow Lite (needs Node.js and
 tools/litert installed) and adds "check": bit_identical, segment_invoke_ms, ...)");
-  m.def("inspect", [](const PyGraph& g) { return ToPython(json::parse(InspectJson(*g.g))); }, py::arg("graph"),
-        "What `respect inspect --json` prints for a graph, as a dict.");
+  m.def(
+      "inspect", [](const PyGraph& g) { return ToPython(json::parse(InspectJson(*g.g))); },
+      py::arg("graph"), "What `respect inspect --json` prints for a graph, as a dict.");
   m.def("devices", &BuiltinDeviceNames, "Names of the built-in device profiles.");
-  m.def("device", [](const std::string& name) { return PyDevice{Unwrap(LoadDeviceProfile(name))}; }, py::arg("name"),
-        "A device profile by name (respect.devices()) or .json path; change fields with with_changes().");
-  m.def("methods",
-        [] {
-          std::vector<std::string> names;
-          for (const auto& s : Schedulers()) names.push_back(s.name);
-          return names;
-        },
-        "Names of the scheduling methods.");
+  m.def(
+      "device", [](const std::string& name) { return PyDevice{Unwrap(LoadDeviceProfile(name))}; },
+      py::arg("name"),
+      "A device profile by name (respect.devices()) or .json path; change fields with "
+      "with_changes().");
+  m.def(
+      "methods",
+      [] {
+        std::vector<std::string> names;
+        for (const auto& s : Schedulers()) names.push_back(s.name);
+        return names;
+      },
+      "Names of the scheduling methods.");
   m.def("load_policy", &LoadPolicy, py::arg("path") = "",
         "Load a trained policy (default: the shipped policies/respect.pt).");
-  m.def("eval_policy", &EvalPolicy, py::arg("policy"), py::kw_only(), py::arg("graphs") = 100, py::arg("seed") = 7,
-        py::arg("labels") = "list",
+  m.def("eval_policy", &EvalPolicy, py::arg("policy"), py::kw_only(), py::arg("graphs") = 100,
+        py::arg("seed") = 7, py::arg("labels") = "list",
         R"(Evaluate a policy on synthetic 50-node graphs as `respect eval` does: mismatch, recall,
 reward and the fraction of topological orders, for masked and unmasked greedy decoding.)");
 }

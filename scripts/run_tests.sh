@@ -15,6 +15,15 @@ if ! dpkg-query -W -f='${Status}' python3-networkx 2>/dev/null | grep -q "instal
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends python3-networkx
 fi
 
+# Test-only: clang-format checks that every C++ file keeps the committed .clang-format style.
+if ! dpkg-query -W -f='${Status}' clang-format 2>/dev/null | grep -q "install ok installed"; then
+  echo "run_tests: installing clang-format (style check)" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends clang-format
+fi
+
 # Test-only: a real browser renders the HTML reports (tests/report_test.cpp).
 if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
   echo "run_tests: installing chromium (headless rendering of the HTML reports)" >&2

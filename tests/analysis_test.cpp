@@ -1,6 +1,7 @@
+#include "core/analysis.h"
+
 #include <gtest/gtest.h>
 
-#include "core/analysis.h"
 #include "test_util.h"
 
 namespace respect {

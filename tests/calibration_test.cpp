@@ -1,7 +1,8 @@
 // Calibration: the least-squares solver, and the shipped usb-max profile being exactly the
 // output of `respect calibrate` with physically sensible constants.
-#include <gtest/gtest.h>
+#include "cost/calibration.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,7 +10,6 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "cost/calibration.h"
 #include "cost/device_profile.h"
 #include "models/model_source.h"
 
@@ -38,7 +38,8 @@ TEST(Calibration, ShippedProfileIsTheCalibrationOutput) {
   ASSERT_TRUE(shipped.ok());
   auto mask = SelectFreeConstants(*shipped, CoralCalibrationRows());
   ASSERT_TRUE(mask.ok()) << mask.error().message;
-  auto r = Calibrate(*shipped, CoralCalibrationRows(), CoralValidationRows(), *mask, CoralTableSource());
+  auto r =
+      Calibrate(*shipped, CoralCalibrationRows(), CoralValidationRows(), *mask, CoralTableSource());
   ASSERT_TRUE(r.ok()) << r.error().message;
   const DeviceProfile& p = r->profile;
   // Every note the fit writes is the shipped one (fitted constants cite the table, the others
@@ -49,7 +50,8 @@ TEST(Calibration, ShippedProfileIsTheCalibrationOutput) {
   }
   EXPECT_NEAR(p.util_conv, shipped->util_conv, 1e-9 * shipped->util_conv);
   EXPECT_NEAR(p.util_depthwise, shipped->util_depthwise, 1e-9 * shipped->util_depthwise);
-  EXPECT_NEAR(p.vector_elems_per_cycle, shipped->vector_elems_per_cycle, 1e-9 * shipped->vector_elems_per_cycle);
+  EXPECT_NEAR(p.vector_elems_per_cycle, shipped->vector_elems_per_cycle,
+              1e-9 * shipped->vector_elems_per_cycle);
   EXPECT_NEAR(p.link_in_bytes_per_s, shipped->link_in_bytes_per_s, 1e-3);
   EXPECT_NEAR(p.op_overhead_cycles, shipped->op_overhead_cycles, 1e-6);
   EXPECT_NEAR(p.invoke_overhead_s, shipped->invoke_overhead_s, 1e-12);
@@ -117,7 +119,8 @@ TEST(Calibration, TermSharesAreTheCostModelsTerms) {
   // utilisation free: the conv term of a row is its conv and FC MACs / (4096 x clock x
   // utilisation), computed here by hand from the graph.
   const std::string path = (std::filesystem::temp_directory_path() /
-                            ("respect-rows-" + std::to_string(::getpid()) + ".json")).string();
+                            ("respect-rows-" + std::to_string(::getpid()) + ".json"))
+                               .string();
   auto write = [&](const std::string& text) {
     std::FILE* fh = std::fopen(path.c_str(), "w");
     std::fputs(text.c_str(), fh);
@@ -138,8 +141,10 @@ TEST(Calibration, TermSharesAreTheCostModelsTerms) {
   ASSERT_TRUE(g.ok());
   int64_t conv_macs = 0;
   for (const auto& op : g->ops)
-    if (op.op_class == OpClass::kConv || op.op_class == OpClass::kFullyConnected) conv_macs += op.macs;
-  const double by_hand = conv_macs / (4096.0 * fit->profile.clock_hz * fit->profile.util_conv) * 1e3;
+    if (op.op_class == OpClass::kConv || op.op_class == OpClass::kFullyConnected)
+      conv_macs += op.macs;
+  const double by_hand =
+      conv_macs / (4096.0 * fit->profile.clock_hz * fit->profile.util_conv) * 1e3;
   EXPECT_NEAR(fit->fitted[2].term_ms[2], by_hand, 1e-9 * by_hand);
   for (const char* bad : {"{}", "[{\"ms\": 1}]", "[{\"model\": \"zoo:mobilenet\", \"ms\": -1}]",
                           "[{\"model\": \"zoo:mobilenet\", \"ms\": 1, \"cpu_ms\": \"x\"}]"}) {
@@ -166,7 +171,8 @@ TEST(Calibration, LeaveOneOutErrorsComeFromFitsWithoutTheRow) {
       if (k != i) rest.push_back(rows[k]);
     auto without = Calibrate(*shipped, rest, {rows[i]});
     ASSERT_TRUE(without.ok());
-    EXPECT_NEAR(r->fitted[i].loo_error_pct, without->validation[0].error_pct, 1e-9) << rows[i].label;
+    EXPECT_NEAR(r->fitted[i].loo_error_pct, without->validation[0].error_pct, 1e-9)
+        << rows[i].label;
     abs_errors.push_back(std::abs(without->validation[0].error_pct));
   }
   std::sort(abs_errors.begin(), abs_errors.end());
@@ -226,7 +232,8 @@ namespace {
 TEST(Calibration, TheDenseNetRowIsTheDepthTheOtherRowsAreConsistentWith) {
   auto base = LoadDeviceProfile("usb-max");
   ASSERT_TRUE(base.ok());
-  const std::string dir = std::string(RESPECT_SOURCE_DIR) + "/docs/calibration/coral-table-densenet";
+  const std::string dir =
+      std::string(RESPECT_SOURCE_DIR) + "/docs/calibration/coral-table-densenet";
   for (const char* depth : {"121", "169", "201"}) {
     SCOPED_TRACE(depth);
     auto rows = LoadCalibrationRows(dir + depth + ".json");

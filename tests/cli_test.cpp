@@ -1,15 +1,14 @@
 // End-to-end checks of the respect binary: exit codes, one-line errors, parseable JSON, and no
 // partial output files.
-#include <algorithm>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "cost/calibration.h"
@@ -50,10 +49,12 @@ CliRun Respect(const std::string& args) {
 }
 
 TEST(Cli, InspectJsonHasTheDocumentedFields) {
-  CliRun r = Respect("inspect " + SharedPath("models/tflite/pretrainedResnet_quant.tflite") + " --json");
+  CliRun r =
+      Respect("inspect " + SharedPath("models/tflite/pretrainedResnet_quant.tflite") + " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"name", "num_nodes", "num_edges", "depth", "max_in_degree", "param_bytes", "macs", "ops"})
+  for (const char* key :
+       {"name", "num_nodes", "num_edges", "depth", "max_in_degree", "param_bytes", "macs", "ops"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["num_nodes"], 16);
   ASSERT_EQ(j["ops"].size(), 16u);
@@ -80,9 +81,9 @@ TEST(Cli, InspectHumanSummaryAndPictures) {
 TEST(Cli, BadInputsExitTwoWithOneLine) {
   const std::string junk = TempPath("junk.tflite");
   { std::ofstream(junk) << "TFL3 garbage"; }
-  for (const std::string& args : std::vector<std::string>
-       {"inspect /no/such/file.tflite", "inspect " + junk, "inspect zoo:nosuchnet",
-        "inspect synth:n=1", "inspect " + SharedPath("docs/PROBLEM.md")}) {
+  for (const std::string& args : std::vector<std::string>{
+           "inspect /no/such/file.tflite", "inspect " + junk, "inspect zoo:nosuchnet",
+           "inspect synth:n=1", "inspect " + SharedPath("docs/PROBLEM.md")}) {
     SCOPED_TRACE(args);
     CliRun r = Respect(args);
     EXPECT_EQ(r.code, 2);
@@ -94,20 +95,25 @@ TEST(Cli, BadInputsExitTwoWithOneLine) {
 
 // A model already compiled for the Edge TPU cannot be split: it says what to split instead.
 TEST(Cli, CompiledModelsAreRefusedWithTheReason) {
-  CliRun r = Respect("schedule " + SharedPath("models/tflite/mobilenet_v1_0.25_128_quant_edgetpu.tflite") + " -k 4");
+  CliRun r =
+      Respect("schedule " + SharedPath("models/tflite/mobilenet_v1_0.25_128_quant_edgetpu.tflite") +
+              " -k 4");
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_NE(r.err.find("already compiled for the Edge TPU"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("split the CPU model"), std::string::npos) << r.err;
-  EXPECT_EQ(Respect("schedule " + SharedPath("models/tflite/mobilenet_v1_0.25_128_quant_edgetpu.tflite") +
-                    " -k 1 -q").code,
-            0);  // one TPU: the compiled model as it is
+  EXPECT_EQ(
+      Respect("schedule " + SharedPath("models/tflite/mobilenet_v1_0.25_128_quant_edgetpu.tflite") +
+              " -k 1 -q")
+          .code,
+      0);  // one TPU: the compiled model as it is
 }
 
 TEST(Cli, FailedSvgLeavesNoFile) {
   const std::string svg = TempPath("big.svg");
   std::remove(svg.c_str());
-  CliRun r = Respect("inspect " + SharedPath("data/dag_benchmarks/rand_graph_5000_1.gml") + " --svg " + svg);
+  CliRun r = Respect("inspect " + SharedPath("data/dag_benchmarks/rand_graph_5000_1.gml") +
+                     " --svg " + svg);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("too large to draw"), std::string::npos) << r.err;
   EXPECT_FALSE(std::ifstream(svg).good());
@@ -135,7 +141,8 @@ TEST(Cli, SimulateJsonAgreesWithItself) {
     for (const char* key : {"ops", "param_bytes", "cached_bytes", "streamed_bytes", "in_bytes",
                             "out_bytes", "compute_ms", "transfer_ms", "latency_ms"})
       EXPECT_TRUE(st.contains(key)) << key;
-    EXPECT_EQ(st["param_bytes"].get<int64_t>(), st["cached_bytes"].get<int64_t>() + st["streamed_bytes"].get<int64_t>());
+    EXPECT_EQ(st["param_bytes"].get<int64_t>(),
+              st["cached_bytes"].get<int64_t>() + st["streamed_bytes"].get<int64_t>());
     worst = std::max(worst, st["latency_ms"].get<double>());
     sum += st["latency_ms"].get<double>();
     ops += st["ops"].get<int>();
@@ -161,7 +168,8 @@ TEST(Cli, SimulateHumanTableAndScheduleFile) {
   }
   CliRun r = Respect("simulate zoo:squeezenet --schedule " + plan + " --device usb-max");
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* text : {"stage", "param MiB", "streamed", "period", "throughput", "bottleneck", "simulated"})
+  for (const char* text :
+       {"stage", "param MiB", "streamed", "period", "throughput", "bottleneck", "simulated"})
     EXPECT_NE(r.out.find(text), std::string::npos) << text;
   // A schedule whose edge points backwards is rejected with one line.
   CliRun ins = Respect("inspect zoo:squeezenet --json");
@@ -188,9 +196,10 @@ TEST(Cli, ScheduleJsonOutFileReadsBackIntoSimulate) {
   CliRun r = Respect("schedule zoo:resnet50 --stages 4 --method dp --json --out " + out);
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"model", "method", "objective", "stages", "assignment", "stage_costs",
-                          "period_ms", "latency_ms", "throughput_ips", "objective_value", "lower_bound",
-                          "proven_optimal", "gap", "solve_seconds", "speedup_vs_compiler"})
+  for (const char* key :
+       {"model", "method", "objective", "stages", "assignment", "stage_costs", "period_ms",
+        "latency_ms", "throughput_ips", "objective_value", "lower_bound", "proven_optimal", "gap",
+        "solve_seconds", "speedup_vs_compiler"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["stages"], 4);
   EXPECT_EQ(j["assignment"].size(), 75u);
@@ -198,11 +207,13 @@ TEST(Cli, ScheduleJsonOutFileReadsBackIntoSimulate) {
   EXPECT_LE(j["lower_bound"].get<double>(), j["objective_value"].get<double>());
   CliRun sim = Respect("simulate zoo:resnet50 --schedule " + out + " --json");
   ASSERT_EQ(sim.code, 0) << sim.err;
-  EXPECT_NEAR(nlohmann::json::parse(sim.out)["period_ms"].get<double>(), j["period_ms"].get<double>(), 1e-9);
+  EXPECT_NEAR(nlohmann::json::parse(sim.out)["period_ms"].get<double>(),
+              j["period_ms"].get<double>(), 1e-9);
   std::remove(out.c_str());
   for (const std::string& args : std::vector<std::string>{
            "schedule zoo:resnet50 --stages 0", "schedule zoo:squeezenet --stages 500",
-           "schedule zoo:resnet50 --stages 2 --method magic", "schedule zoo:resnet50 -k 2 --objective speed"}) {
+           "schedule zoo:resnet50 --stages 2 --method magic",
+           "schedule zoo:resnet50 -k 2 --objective speed"}) {
     CliRun e = Respect(args);
     EXPECT_EQ(e.code, 2) << args;
     EXPECT_EQ(std::count(e.err.begin(), e.err.end(), '\n'), 1) << e.err;
@@ -220,21 +231,25 @@ TEST(Cli, ScheduleIlpProvesOptimality) {
   EXPECT_NEAR(j["gap"].get<double>(), 0, 1e-9);
   CliRun dp = Respect("schedule zoo:resnet50 --stages 3 --method dp --json");
   ASSERT_EQ(dp.code, 0);
-  EXPECT_LE(j["period_ms"].get<double>(), nlohmann::json::parse(dp.out)["period_ms"].get<double>() + 1e-9);
+  EXPECT_LE(j["period_ms"].get<double>(),
+            nlohmann::json::parse(dp.out)["period_ms"].get<double>() + 1e-9);
 }
 
 // bench on one model and one of the authors' graphs: every method's row, the published
 // partitions compared, and the report files written.
 TEST(Cli, BenchPaperSuiteSmall) {
   const std::string dir = TempPath("bench");
-  CliRun r = Respect("bench --suite paper --models resnet50 -k 4 --graph-names resnet50 --time-limit 20 -q --json "
-                     "--graphs " + SharedPath("data/respect_paper_graphs") + " --out " + dir);
+  CliRun r = Respect(
+      "bench --suite paper --models resnet50 -k 4 --graph-names resnet50 --time-limit 20 -q --json "
+      "--graphs " +
+      SharedPath("data/respect_paper_graphs") + " --out " + dir);
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["throughput"].size(), 1u);
   std::map<std::string, double> period;
   for (const auto& run : j["throughput"][0]["runs"]) period[run["method"]] = run["period_ms"];
-  for (const char* m : {"compiler", "profiling", "list", "dp", "rl", "ilp", "exact"}) EXPECT_TRUE(period.count(m)) << m;
+  for (const char* m : {"compiler", "profiling", "list", "dp", "rl", "ilp", "exact"})
+    EXPECT_TRUE(period.count(m)) << m;
   EXPECT_LE(period["ilp"], period["dp"] + 1e-9);
   EXPECT_LE(period["exact"], period["ilp"] + 1e-9);
   EXPECT_EQ(j["throughput"][0]["downsets"], 88);
@@ -266,7 +281,8 @@ TEST(Cli, ScheduleAutoProvesResNet152WithTheLattice) {
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["proven_optimal"].get<bool>()) << j["note"];
-  EXPECT_NE(j["note"].get<std::string>().find("lattice DP over 224 downsets"), std::string::npos) << j["note"];
+  EXPECT_NE(j["note"].get<std::string>().find("lattice DP over 224 downsets"), std::string::npos)
+      << j["note"];
   EXPECT_LT(j["solve_seconds"].get<double>(), 30);
   CliRun inspect = Respect("inspect zoo:resnet152 --json");
   ASSERT_EQ(inspect.code, 0);
@@ -279,9 +295,10 @@ TEST(Cli, ScheduleAutoProvesResNet152WithTheLattice) {
 // child process, the report files.
 TEST(Cli, BenchScaleSuiteSmall) {
   const std::string dir = TempPath("scale");
-  CliRun r = Respect("bench --suite scale --dags rand_graph_sparse_1000_1 --stages 4 --time-limit 1 "
-                     "--methods compiler dp exact -q --json --dag-dir " + SharedPath("data/dag_benchmarks") +
-                     " --out " + dir);
+  CliRun r = Respect(
+      "bench --suite scale --dags rand_graph_sparse_1000_1 --stages 4 --time-limit 1 "
+      "--methods compiler dp exact -q --json --dag-dir " +
+      SharedPath("data/dag_benchmarks") + " --out " + dir);
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["graphs"].size(), 1u);
@@ -303,8 +320,10 @@ TEST(Cli, BenchScaleSuiteSmall) {
 // A suite's own defaults never eat an explicit value that equals the shared default (--time-limit
 // 20, --stages 4 5 6): CLI11 says whether the option was given.
 TEST(Cli, BenchSuiteDefaultsDoNotEatExplicitValues) {
-  const std::string dags = " --dag-dir " + SharedPath("data/dag_benchmarks") + " --dags rand_graph_sparse_1000_1";
-  CliRun given = Respect("bench --suite scale --methods compiler -q --json --time-limit 20 --stages 4 5 6" + dags);
+  const std::string dags =
+      " --dag-dir " + SharedPath("data/dag_benchmarks") + " --dags rand_graph_sparse_1000_1";
+  CliRun given = Respect(
+      "bench --suite scale --methods compiler -q --json --time-limit 20 --stages 4 5 6" + dags);
   ASSERT_EQ(given.code, 0) << given.err;
   auto j = nlohmann::json::parse(given.out);
   EXPECT_EQ(j["time_limit_s"], 20);
@@ -365,7 +384,8 @@ TEST(Cli, TrainResumeEvalAndScheduleRl) {
   // (eval caps the evaluation graphs' in-degree at the policy's max_parents, 3 here)
   auto eval_graphs = MakeLabelledGraphs({50, 3, 16, 40, 0.0, 5.0, 2}, 3, 35, LabelSource::kList, 1);
   ASSERT_TRUE(eval_graphs.ok());
-  EXPECT_DOUBLE_EQ(refs[0]["mismatch"].get<double>(), EvaluateReferenceOrder(*eval_graphs, 0, false).mismatch);
+  EXPECT_DOUBLE_EQ(refs[0]["mismatch"].get<double>(),
+                   EvaluateReferenceOrder(*eval_graphs, 0, false).mismatch);
   EXPECT_DOUBLE_EQ(refs[4]["mismatch"].get<double>(),
                    EvaluateReferenceOrder(*eval_graphs, 1 << 30, false).mismatch);
   EXPECT_GT(refs[0]["mismatch"].get<double>(), refs[4]["mismatch"].get<double>());
@@ -386,11 +406,13 @@ TEST(Cli, TrainResumeEvalAndScheduleRl) {
   auto j = nlohmann::json::parse(rl.out);
   EXPECT_EQ(j["method"], "rl");
   EXPECT_GT(j["speedup_vs_compiler"].get<double>(), 1.0);
-  CliRun paper = Respect("schedule zoo:resnet50 -k 4 --method rl --rl-stages paper --rl-unmasked --json");
+  CliRun paper =
+      Respect("schedule zoo:resnet50 -k 4 --method rl --rl-stages paper --rl-unmasked --json");
   ASSERT_EQ(paper.code, 0) << paper.err;
   CliRun samples = Respect("schedule zoo:resnet50 -k 4 --method rl --rl-samples 4 --json");
   ASSERT_EQ(samples.code, 0) << samples.err;
-  EXPECT_LE(nlohmann::json::parse(samples.out)["period_ms"].get<double>(), j["period_ms"].get<double>() + 1e-9);
+  EXPECT_LE(nlohmann::json::parse(samples.out)["period_ms"].get<double>(),
+            j["period_ms"].get<double>() + 1e-9);
   CliRun missing = Respect("schedule zoo:resnet50 -k 4 --method rl --policy /nonexistent.pt");
   EXPECT_EQ(missing.code, 2);
   EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;
@@ -449,8 +471,9 @@ TEST(Cli, OrderPrintsPeakBoundAndCurve) {
   auto r = Respect("order zoo:densenet121 --method dp --json --svg " + svg);
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
-  for (const char* k : {"model", "method", "conventions", "inplace", "peak_bytes", "lower_bound_bytes", "gap",
-                        "proven_optimal", "peak_step", "live_at_peak", "order", "footprint_bytes", "solve_seconds", "note"})
+  for (const char* k : {"model", "method", "conventions", "inplace", "peak_bytes",
+                        "lower_bound_bytes", "gap", "proven_optimal", "peak_step", "live_at_peak",
+                        "order", "footprint_bytes", "solve_seconds", "note"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_TRUE(j["proven_optimal"].get<bool>());
   EXPECT_EQ(j["peak_bytes"].get<int64_t>(), j["lower_bound_bytes"].get<int64_t>());
@@ -474,13 +497,15 @@ TEST(Cli, OrderPrintsPeakBoundAndCurve) {
   EXPECT_NE(none.err.find("no activation tensor sizes"), std::string::npos) << none.err;
   // A cycle, and a truncated model file: one line, exit 2.
   const std::string cyclic = TempPath("cycle.gml");
-  std::ofstream(cyclic) << "graph [ directed 1 node [ id 0 ] node [ id 1 ] edge [ source 0 target 1 ] "
-                           "edge [ source 1 target 0 ] ]\n";
+  std::ofstream(cyclic)
+      << "graph [ directed 1 node [ id 0 ] node [ id 1 ] edge [ source 0 target 1 ] "
+         "edge [ source 1 target 0 ] ]\n";
   auto cyc = Respect("order " + cyclic);
   EXPECT_EQ(cyc.code, 2);
   EXPECT_NE(cyc.err.find("cycle"), std::string::npos) << cyc.err;
   EXPECT_EQ(std::count(cyc.err.begin(), cyc.err.end(), '\n'), 1) << cyc.err;
-  std::ifstream whole(testing::SharedPath("models/tflite/mobilenet_v1_0.25_128_quant.tflite"), std::ios::binary);
+  std::ifstream whole(testing::SharedPath("models/tflite/mobilenet_v1_0.25_128_quant.tflite"),
+                      std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(whole)), std::istreambuf_iterator<char>());
   const std::string cut = TempPath("truncated.tflite");
   std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 3);
@@ -492,7 +517,8 @@ TEST(Cli, OrderPrintsPeakBoundAndCurve) {
   ASSERT_EQ(fi.code, 0) << fi.err;
   auto fj = nlohmann::json::parse(fi.out);
   EXPECT_TRUE(fj["proven_optimal"].get<bool>());
-  EXPECT_NE(fj["note"].get<std::string>().find("fused 125 operators into"), std::string::npos) << fj["note"];
+  EXPECT_NE(fj["note"].get<std::string>().find("fused 125 operators into"), std::string::npos)
+      << fj["note"];
 }
 
 }  // namespace

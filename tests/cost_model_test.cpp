@@ -1,10 +1,11 @@
 // The cost model, term by term, on graphs small enough to compute by hand; its monotonicity;
 // the discrete-event pipeline against the analytical period; device profiles.
+#include "cost/cost_model.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "cost/cost_model.h"
 #include "cost/device_profile.h"
 #include "cost/pipeline_sim.h"
 #include "schedulers/compiler_partitioner.h"
@@ -180,11 +181,15 @@ TEST(CostModel, MoreCacheBandwidthOrClockNeverMakesAStageSlower) {
     DeviceProfile p = *usb;
     PipelineCost prev = CostModel(g, p).Evaluate(s->stage_of, K, &s->order);
     for (int step = 0; step < 9; ++step) {
-      if (step % 3 == 1) p.param_cache_bytes += 3 << 20;
-      else if (step % 3 == 2) p.clock_hz *= 1.5;
-      else p.link_in_bytes_per_s *= 1.5, p.link_out_bytes_per_s *= 1.5;
+      if (step % 3 == 1)
+        p.param_cache_bytes += 3 << 20;
+      else if (step % 3 == 2)
+        p.clock_hz *= 1.5;
+      else
+        p.link_in_bytes_per_s *= 1.5, p.link_out_bytes_per_s *= 1.5;
       PipelineCost next = CostModel(g, p).Evaluate(s->stage_of, K, &s->order);
-      for (int k = 0; k < K; ++k) EXPECT_LE(next.stages[k].latency_s, prev.stages[k].latency_s + 1e-15);
+      for (int k = 0; k < K; ++k)
+        EXPECT_LE(next.stages[k].latency_s, prev.stages[k].latency_s + 1e-15);
       EXPECT_LE(next.period_s, prev.period_s + 1e-15);
       prev = next;
     }
@@ -216,7 +221,8 @@ TEST(CostModel, FewerOperatorsNeverMakeAStageSlower) {
   // A chain of equal layers with equal tensors: dropping trailing layers can only help.
   std::vector<OpSpec> specs;
   for (int i = 0; i < 12; ++i)
-    specs.push_back({"L" + std::to_string(i), "CONV_2D", OpClass::kConv, 4096 * 50, 700, 1000, {i - 1}});
+    specs.push_back(
+        {"L" + std::to_string(i), "CONV_2D", OpClass::kConv, 4096 * 50, 700, 1000, {i - 1}});
   double prev = 1e9;
   for (int n = 12; n >= 1; --n) {
     Graph g = Chain(std::vector<OpSpec>(specs.begin(), specs.begin() + n));

@@ -1,8 +1,8 @@
 // Data-parallel training (c10d ProcessGroupGloo over loopback): two workers give the same
 // parameters as one process with the same shards, and a worker that dies or never arrives makes
 // the others stop with a one-line error naming their rank, within the timeout.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,8 +14,6 @@
 #include <sstream>
 #include <string>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "learn/pointer_net.h"
 #include "learn/policy.h"
@@ -49,7 +47,8 @@ std::string TinyConfig(const std::string& dir, int epochs, int train_graphs, boo
 // Starts `respect ARGS` as its own process (stderr to err_file), with `env` ("NAME=value ...")
 // added to its environment; returns the pid.
 pid_t Spawn(const std::string& args, const std::string& err_file, const std::string& env = "") {
-  const std::string cmd = fmt::format("exec env {} {} {} >/dev/null 2>{}", env, RESPECT_BINARY, args, err_file);
+  const std::string cmd =
+      fmt::format("exec env {} {} {} >/dev/null 2>{}", env, RESPECT_BINARY, args, err_file);
   const pid_t pid = fork();
   if (pid == 0) {
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
@@ -77,15 +76,18 @@ class DistributedEquality : public ::testing::TestWithParam<bool> {};
 
 TEST_P(DistributedEquality, TwoWorkersEqualOneProcessWithTheSameShards) {
   const bool fresh = GetParam();
-  const std::string dir = ::testing::TempDir() + (fresh ? "/respect_dist_eq_fresh" : "/respect_dist_eq");
+  const std::string dir =
+      ::testing::TempDir() + (fresh ? "/respect_dist_eq_fresh" : "/respect_dist_eq");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string config = TinyConfig(dir, 2, 128, fresh);
-  const pid_t one = Spawn(fmt::format("train -q --config {} --out {}/one", config, dir), dir + "/one.err");
+  const pid_t one =
+      Spawn(fmt::format("train -q --config {} --out {}/one", config, dir), dir + "/one.err");
   ASSERT_EQ(WaitFor(one, 120), 0) << Slurp(dir + "/one.err");
-  const pid_t two = Spawn(fmt::format("train -q --config {} --out {}/two --nproc 2 --master 127.0.0.1:{}", config, dir,
-                                      Port()),
-                          dir + "/two.err");
+  const pid_t two =
+      Spawn(fmt::format("train -q --config {} --out {}/two --nproc 2 --master 127.0.0.1:{}", config,
+                        dir, Port()),
+            dir + "/two.err");
   ASSERT_EQ(WaitFor(two, 120), 0) << Slurp(dir + "/two.err");
   // The same history (losses, rewards, t-test p-values) ...
   auto a = nlohmann::json::parse(Slurp(dir + "/one/history.json"));
@@ -111,18 +113,24 @@ TEST_P(DistributedEquality, TwoWorkersEqualOneProcessWithTheSameShards) {
     EXPECT_LE((item.value() - tb[item.key()]).abs().max().item<double>(), 1e-6) << item.key();
   auto ba = na->named_buffers(), bb = nb->named_buffers();
   for (const auto& item : ba)
-    EXPECT_LE((item.value().to(torch::kDouble) - bb[item.key()].to(torch::kDouble)).abs().max().item<double>(), 1e-6)
+    EXPECT_LE((item.value().to(torch::kDouble) - bb[item.key()].to(torch::kDouble))
+                  .abs()
+                  .max()
+                  .item<double>(),
+              1e-6)
         << item.key();
   if (!fresh) {
     // Launched as torchrun or a SLURM script would: no flags, the group from the environment.
     std::vector<pid_t> env_workers;
     for (int rank = 0; rank < 2; ++rank)
-      env_workers.push_back(Spawn(fmt::format("train -q --config {} --out {}/env", config, dir),
-                                  fmt::format("{}/env{}.err", dir, rank),
-                                  fmt::format("WORLD_SIZE=2 RANK={} MASTER_ADDR=127.0.0.1 MASTER_PORT={}", rank,
-                                              Port() + 3)));
+      env_workers.push_back(
+          Spawn(fmt::format("train -q --config {} --out {}/env", config, dir),
+                fmt::format("{}/env{}.err", dir, rank),
+                fmt::format("WORLD_SIZE=2 RANK={} MASTER_ADDR=127.0.0.1 MASTER_PORT={}", rank,
+                            Port() + 3)));
     for (int rank = 0; rank < 2; ++rank)
-      ASSERT_EQ(WaitFor(env_workers[rank], 120), 0) << Slurp(fmt::format("{}/env{}.err", dir, rank));
+      ASSERT_EQ(WaitFor(env_workers[rank], 120), 0)
+          << Slurp(fmt::format("{}/env{}.err", dir, rank));
     auto c = nlohmann::json::parse(Slurp(dir + "/env/history.json"));
     ASSERT_EQ(c.size(), b.size());
     for (size_t e = 0; e < c.size(); ++e) {
@@ -132,8 +140,9 @@ TEST_P(DistributedEquality, TwoWorkersEqualOneProcessWithTheSameShards) {
   }
   if (fresh) {  // a new set each epoch: other graphs than the fixed set's
     const std::string fixed_dir = dir + "/fixed";
-    const pid_t f = Spawn(fmt::format("train -q --config {} --out {}", TinyConfig(dir, 2, 128, false), fixed_dir),
-                          dir + "/fixed.err");
+    const pid_t f = Spawn(
+        fmt::format("train -q --config {} --out {}", TinyConfig(dir, 2, 128, false), fixed_dir),
+        dir + "/fixed.err");
     ASSERT_EQ(WaitFor(f, 120), 0) << Slurp(dir + "/fixed.err");
     auto c = nlohmann::json::parse(Slurp(fixed_dir + "/history.json"));
     EXPECT_NE(c[0]["train_reward"], a[0]["train_reward"]);
@@ -143,12 +152,14 @@ TEST_P(DistributedEquality, TwoWorkersEqualOneProcessWithTheSameShards) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Distributed, DistributedEquality, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "FreshGraphsEachEpoch" : "OneFixedSet"; });
+                         [](const auto& info) {
+                           return info.param ? "FreshGraphsEachEpoch" : "OneFixedSet";
+                         });
 
 // The launchers' variables fill what the flags leave unset; malformed ones are errors naming them.
 TEST(Distributed, LauncherEnvironmentFillsWhatTheFlagsLeaveUnset) {
-  std::map<std::string, std::string> env = {{"WORLD_SIZE", "4"}, {"RANK", "3"}, {"MASTER_ADDR", "node7"},
-                                            {"MASTER_PORT", "4242"}};
+  std::map<std::string, std::string> env = {
+      {"WORLD_SIZE", "4"}, {"RANK", "3"}, {"MASTER_ADDR", "node7"}, {"MASTER_PORT", "4242"}};
   auto getenv = [&env](const char* name) -> const char* {
     auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
@@ -171,8 +182,12 @@ TEST(Distributed, LauncherEnvironmentFillsWhatTheFlagsLeaveUnset) {
   ASSERT_TRUE(ApplyLauncherEnvironment(&port_only, {}, getenv).ok());
   EXPECT_EQ(port_only.master, "127.0.0.1:31000");
   EXPECT_EQ(port_only.world_size, 1);
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"WORLD_SIZE", "two"}, {"WORLD_SIZE", "0"}, {"RANK", "-1"}, {"MASTER_PORT", "70000"}, {"RANK", "5x"}}) {
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"WORLD_SIZE", "two"},
+                                                        {"WORLD_SIZE", "0"},
+                                                        {"RANK", "-1"},
+                                                        {"MASTER_PORT", "70000"},
+                                                        {"RANK", "5x"}}) {
     env = {{name, value}};
     TrainDistribution bad;
     auto st = ApplyLauncherEnvironment(&bad, {}, getenv);
@@ -197,10 +212,12 @@ TEST(Distributed, ALostWorkerStopsTheOthersWithAnError) {
   const std::string config = TinyConfig(dir, 200, 512);  // long enough to be killed mid-run
   const int port = Port() + 1;
   auto worker = [&](int rank) {
-    return Spawn(fmt::format("train -q --config {} --out {}/run --world-size 2 --rank {} --master 127.0.0.1:{} "
-                             "--dist-timeout 5",
-                             config, dir, rank, port),
-                 fmt::format("{}/rank{}.err", dir, rank));
+    return Spawn(
+        fmt::format(
+            "train -q --config {} --out {}/run --world-size 2 --rank {} --master 127.0.0.1:{} "
+            "--dist-timeout 5",
+            config, dir, rank, port),
+        fmt::format("{}/rank{}.err", dir, rank));
   };
   const pid_t r0 = worker(0), r1 = worker(1);
   // Let the group form and train an epoch (rank 0 then writes a checkpoint), then kill rank 1.
@@ -218,17 +235,20 @@ TEST(Distributed, ALostWorkerStopsTheOthersWithAnError) {
   EXPECT_NE(err.find("rank 0"), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;  // one line
   // The last checkpoint stays valid: a single process resumes from it.
-  auto resumed = Spawn(fmt::format("train -q --config {} --out {}/run --resume --epochs 1", config, dir),
-                       dir + "/resume.err");
+  auto resumed =
+      Spawn(fmt::format("train -q --config {} --out {}/run --resume --epochs 1", config, dir),
+            dir + "/resume.err");
   EXPECT_EQ(WaitFor(resumed, 60), 0) << Slurp(dir + "/resume.err");
 
   // A worker that never arrives: rank 0 gives up after the timeout, with a clear error.
-  const pid_t alone = Spawn(fmt::format("train -q --config {} --out {}/alone --world-size 2 --rank 0 --master "
-                                        "127.0.0.1:{} --dist-timeout 2",
-                                        config, dir, port + 1),
-                            dir + "/alone.err");
+  const pid_t alone =
+      Spawn(fmt::format("train -q --config {} --out {}/alone --world-size 2 --rank 0 --master "
+                        "127.0.0.1:{} --dist-timeout 2",
+                        config, dir, port + 1),
+            dir + "/alone.err");
   EXPECT_EQ(WaitFor(alone, 30), 2);
-  EXPECT_NE(Slurp(dir + "/alone.err").find("could not join"), std::string::npos) << Slurp(dir + "/alone.err");
+  EXPECT_NE(Slurp(dir + "/alone.err").find("could not join"), std::string::npos)
+      << Slurp(dir + "/alone.err");
   std::filesystem::remove_all(dir);
 }
 

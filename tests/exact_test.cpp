@@ -19,7 +19,8 @@ namespace respect {
 namespace {
 
 // T(D \ D') of the fast path against the evaluator for every pair y ⊂ d (up to `limit` pairs).
-void CheckStageCosts(const CostModel& m, const DownsetLattice& L, int64_t limit, const std::string& what) {
+void CheckStageCosts(const CostModel& m, const DownsetLattice& L, int64_t limit,
+                     const std::string& what) {
   LatticeStageCost cost(m, L);
   const int n = m.graph().num_ops();
   int64_t checked = 0;
@@ -34,7 +35,8 @@ void CheckStageCosts(const CostModel& m, const DownsetLattice& L, int64_t limit,
       const StageCost want = m.Evaluate(stage, 3).stages[1];
       ASSERT_NEAR(cost.Seconds(y, d), want.latency_s, 1e-12 * std::max(1.0, want.latency_s))
           << what << ": downsets " << y << " within " << d;
-      ASSERT_LE(cost.MinSecondsBase() + cost.MinOpSeconds(d) - cost.MinOpSeconds(y), want.latency_s + 1e-12);
+      ASSERT_LE(cost.MinSecondsBase() + cost.MinOpSeconds(d) - cost.MinOpSeconds(y),
+                want.latency_s + 1e-12);
       ++checked;
     }
   }
@@ -61,7 +63,8 @@ TEST(Exact, StageCostsEqualTheEvaluatorOnEverySharedModel) {
   DeviceProfile tiny = *device;
   tiny.param_cache_bytes = 200'000;  // make the small models stream too
   int models = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::SharedPath("models"))) {
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(testing::SharedPath("models"))) {
     const std::string ext = entry.path().extension().string();
     if (ext != ".tflite" && ext != ".onnx") continue;
     auto g = LoadModel(entry.path().string());
@@ -113,7 +116,8 @@ TEST(Exact, SimpleLowerBoundNeverExceedsTheOptimum) {
         r.paper_lambda = 2.0;
         const double bound = SimpleLowerBound(m, r);
         EXPECT_GT(bound, 0);
-        EXPECT_LE(bound, brute.value[oi] * (1 + 1e-12)) << "seed " << seed << " K " << K << " " << oi;
+        EXPECT_LE(bound, brute.value[oi] * (1 + 1e-12))
+            << "seed " << seed << " K " << K << " " << oi;
       }
     }
   }
@@ -151,8 +155,8 @@ TEST(Exact, EqualsBruteForceForEveryObjective) {
       for (bool align : {false, true}) {
         const Brute brute = BruteForce(m, K, align, lambda);
         for (int oi = 0; oi < 3; ++oi) {
-          SCOPED_TRACE(::testing::Message() << "seed " << seed << " K " << K << " align " << align << " "
-                                            << ObjectiveName(objectives[oi]));
+          SCOPED_TRACE(::testing::Message() << "seed " << seed << " K " << K << " align " << align
+                                            << " " << ObjectiveName(objectives[oi]));
           ExactOptions o;
           o.stages = K;
           o.objective = objectives[oi];
@@ -183,7 +187,8 @@ TEST(Exact, EqualsBruteForceForEveryObjective) {
           auto again = SolveExact(m, L, o);
           ASSERT_TRUE(again.ok());
           ASSERT_TRUE(again->found);
-          EXPECT_NEAR(ObjectiveValue(m, again->schedule, objectives[oi], lambda), expect, 1e-12 * std::max(1.0, expect));
+          EXPECT_NEAR(ObjectiveValue(m, again->schedule, objectives[oi], lambda), expect,
+                      1e-12 * std::max(1.0, expect));
           ++instances;
           aligned_instances += align;
         }
@@ -223,7 +228,8 @@ TEST(Exact, NeverWorseThanDpOrIlpOnSharedModels) {
   auto device = LoadDeviceProfile("usb");
   ASSERT_TRUE(device.ok());
   int models = 0, proven_by_lattice = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::SharedPath("models"))) {
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(testing::SharedPath("models"))) {
     const std::string ext = entry.path().extension().string();
     if (ext != ".tflite" && ext != ".onnx") continue;
     auto g = LoadModel(entry.path().string());
@@ -243,7 +249,8 @@ TEST(Exact, NeverWorseThanDpOrIlpOnSharedModels) {
       ASSERT_TRUE(exact.ok()) << entry.path() << ": " << exact.error().message;
       auto dp = RunScheduler("dp", m, r);
       ASSERT_TRUE(dp.ok());
-      EXPECT_LE(exact->objective_value, dp->objective_value * (1 + 1e-12)) << entry.path() << " K=" << K;
+      EXPECT_LE(exact->objective_value, dp->objective_value * (1 + 1e-12))
+          << entry.path() << " K=" << K;
       // Narrow graphs are proven by the lattice DP; wide ones (many independent weight
       // dequantisations, for example) go to the ilp, with the same time limit.
       // (the ilp, given 1.5 s, may also refuse to build a model it cannot solve in time)
@@ -345,7 +352,8 @@ TEST(Exact, EqualsDpOnAChain) {
       auto dp = RunScheduler("dp", m, r);
       ASSERT_TRUE(exact.ok() && dp.ok());
       EXPECT_TRUE(exact->proven_optimal);
-      EXPECT_NEAR(exact->objective_value, dp->objective_value, 1e-12 * std::max(1.0, dp->objective_value));
+      EXPECT_NEAR(exact->objective_value, dp->objective_value,
+                  1e-12 * std::max(1.0, dp->objective_value));
     }
 }
 
@@ -353,11 +361,14 @@ TEST(Exact, CapAndTimeLimitGiveValidUnprovenSchedules) {
   // Independent branches: 2^14 downsets.
   std::vector<std::pair<int, int>> edges;
   for (int i = 1; i <= 14; ++i) edges.push_back({0, i});
-  auto g = testing::MakeDag(16, [&] {
-    auto e = edges;
-    for (int i = 1; i <= 14; ++i) e.push_back({i, 15});
-    return e;
-  }(), std::vector<int64_t>(16, 400'000));
+  auto g = testing::MakeDag(
+      16,
+      [&] {
+        auto e = edges;
+        for (int i = 1; i <= 14; ++i) e.push_back({i, 15});
+        return e;
+      }(),
+      std::vector<int64_t>(16, 400'000));
   ASSERT_TRUE(g.ok());
   CostModel m(*g, SmallCacheUsb());
   ScheduleRequest r(4);

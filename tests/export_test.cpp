@@ -3,6 +3,7 @@
 // byte-identical and carried once; every shared .onnx model's segments, chained by onnxruntime,
 // give bit-identical outputs to the whole model; model inputs read late and model outputs produced
 // early are routed through; bad requests fail with one line and leave nothing behind.
+#include <flatbuffers/flatbuffers.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -10,10 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
-
-#include <flatbuffers/flatbuffers.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/file_io.h"
 #include "cost/cost_model.h"
@@ -48,7 +47,8 @@ bool Compiled(const Graph& g) {
 // K contiguous chunks of the file's operator order (topological for every importer here).
 Schedule Chunks(const Graph& g, int k) {
   std::vector<int> stage(g.num_ops());
-  for (int v = 0; v < g.num_ops(); ++v) stage[v] = static_cast<int>(static_cast<int64_t>(v) * k / g.num_ops());
+  for (int v = 0; v < g.num_ops(); ++v)
+    stage[v] = static_cast<int>(static_cast<int64_t>(v) * k / g.num_ops());
   return Schedule(k, stage);
 }
 
@@ -71,7 +71,8 @@ void ExpectRunnerRules(const nlohmann::json& p) {
   for (size_t i = 0; i < segs.size(); ++i) {
     for (const auto& t : segs[i]["inputs"])
       if (i > 0) {
-        EXPECT_TRUE(seen.count(t["name"])) << "segment " << i << " takes " << t["name"] << " before anyone outputs it";
+        EXPECT_TRUE(seen.count(t["name"]))
+            << "segment " << i << " takes " << t["name"] << " before anyone outputs it";
         ASSERT_FALSE(t["from_segment"].is_null());
         EXPECT_LT(t["from_segment"].get<int>(), static_cast<int>(i));
       }
@@ -80,7 +81,8 @@ void ExpectRunnerRules(const nlohmann::json& p) {
         bool later = false;
         for (size_t j = i + 1; j < segs.size(); ++j)
           for (const auto& u : segs[j]["inputs"]) later = later || u["name"] == t["name"];
-        EXPECT_TRUE(later) << "segment " << i << " outputs " << t["name"] << ", which no later segment takes";
+        EXPECT_TRUE(later) << "segment " << i << " outputs " << t["name"]
+                           << ", which no later segment takes";
       }
       seen.insert(t["name"].get<std::string>());
     }
@@ -125,10 +127,12 @@ TfliteFacts ReadTfliteFacts(const std::string& bytes) {
   for (const auto* t : *sg->tensors()) {
     const auto* b = m->buffers()->Get(t->buffer());
     if (b->data() && b->data()->size() > 0)
-      f.constant_data[t->name()->str()] = std::string(reinterpret_cast<const char*>(b->data()->data()), b->data()->size());
+      f.constant_data[t->name()->str()] =
+          std::string(reinterpret_cast<const char*>(b->data()->data()), b->data()->size());
     if (t->quantization() && t->quantization()->scale())
-      f.quant_scale[t->name()->str()] = std::string(reinterpret_cast<const char*>(t->quantization()->scale()->data()),
-                                                   4 * t->quantization()->scale()->size());
+      f.quant_scale[t->name()->str()] =
+          std::string(reinterpret_cast<const char*>(t->quantization()->scale()->data()),
+                      4 * t->quantization()->scale()->size());
   }
   for (const auto* op : *sg->operators())
     if (op->builtin_options())
@@ -168,14 +172,17 @@ TEST(Export, TfliteSegmentsKeepEverythingByteForByte) {
           ASSERT_TRUE(orig.constant_data.count(name)) << name;
           EXPECT_EQ(data, orig.constant_data.at(name)) << "constant " << name << " changed";
         }
-        for (const auto& [name, opt] : f.options) EXPECT_EQ(opt, orig.options.at(name)) << "options of " << name;
-        for (const auto& [name, s] : f.quant_scale) EXPECT_EQ(s, orig.quant_scale.at(name)) << "scale of " << name;
+        for (const auto& [name, opt] : f.options)
+          EXPECT_EQ(opt, orig.options.at(name)) << "options of " << name;
+        for (const auto& [name, s] : f.quant_scale)
+          EXPECT_EQ(s, orig.quant_scale.at(name)) << "scale of " << name;
         // Each buffer once: no more buffers with data than distinct original buffers read.
         std::set<uint32_t> orig_buffers;
         const auto* om = fb::GetModel(original->data());
         for (const auto* t : *om->subgraphs()->Get(0)->tensors())
           if (f.constant_data.count(t->name()->str())) orig_buffers.insert(t->buffer());
-        EXPECT_LE(f.buffers_with_data, static_cast<int>(orig_buffers.size()) + 2);  // + kept metadata
+        EXPECT_LE(f.buffers_with_data,
+                  static_cast<int>(orig_buffers.size()) + 2);  // + kept metadata
       }
       EXPECT_EQ(ops, g->num_ops());
     }
@@ -186,9 +193,11 @@ TEST(Export, TfliteSegmentsKeepEverythingByteForByte) {
 // Runs the model and its segments with onnxruntime (tests/node/run_segments.js).
 nlohmann::json RunWithOnnxRuntime(const std::string& model, const std::string& dir) {
   const std::string tool = std::string(RESPECT_SOURCE_DIR) + "/tests/node/run_segments.js";
-  const std::string modules = std::string(RESPECT_SOURCE_DIR) + "/tests/node/node_modules/onnxruntime-node";
+  const std::string modules =
+      std::string(RESPECT_SOURCE_DIR) + "/tests/node/node_modules/onnxruntime-node";
   if (!fs::exists(modules)) {
-    ADD_FAILURE() << "onnxruntime-node is not installed: the README's test command (scripts/run_tests.sh) runs "
+    ADD_FAILURE() << "onnxruntime-node is not installed: the README's test command "
+                     "(scripts/run_tests.sh) runs "
                      "npm install --ignore-scripts in tests/node";
     return nullptr;
   }
@@ -291,8 +300,9 @@ TEST(Export, ModelOutputsProducedEarlyAndInputsReadLateAreRouted) {
     auto r = ExportPipeline(path, *g, early, dir, nullptr);
     ASSERT_TRUE(r.ok()) << r.error().message;
     ExpectRunnerRules(ReadJson(dir + "/pipeline.json"));
-    // A model input read late (passed through segment 0): LiteRt.ModelInputReadLateIsPassedThroughAndRuns
-    // (litert_test.cpp) on a model made for it, since fp16 weights are now folded into their readers.
+    // A model input read late (passed through segment 0):
+    // LiteRt.ModelInputReadLateIsPassedThroughAndRuns (litert_test.cpp) on a model made for it,
+    // since fp16 weights are now folded into their readers.
   }
 }
 
@@ -300,7 +310,9 @@ TEST(Export, BadRequestsFailWithOneLineAndWriteNothing) {
   const std::string tfl = testing::SharedPath("models/tflite/mobilenet_v1_0.25_128_quant.tflite");
   auto g = LoadModel(tfl);
   ASSERT_TRUE(g.ok());
-  auto one_line = [](const std::string& message) { EXPECT_EQ(message.find('\n'), std::string::npos) << message; };
+  auto one_line = [](const std::string& message) {
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  };
   // No model file to cut.
   auto zoo = LoadModel("zoo:inception_v3");
   ASSERT_TRUE(zoo.ok());
@@ -310,7 +322,8 @@ TEST(Export, BadRequestsFailWithOneLineAndWriteNothing) {
   EXPECT_NE(r.error().message.find("no model file to cut"), std::string::npos) << r.error().message;
   one_line(r.error().message);
   // An already-compiled model.
-  const std::string compiled = testing::SharedPath("models/tflite/mobilenet_v1_0.25_128_quant_edgetpu.tflite");
+  const std::string compiled =
+      testing::SharedPath("models/tflite/mobilenet_v1_0.25_128_quant_edgetpu.tflite");
   auto c = LoadModel(compiled);
   ASSERT_TRUE(c.ok());
   r = ExportPipeline(compiled, *c, Schedule(1, {0}), dir, nullptr);
@@ -321,7 +334,8 @@ TEST(Export, BadRequestsFailWithOneLineAndWriteNothing) {
   stage.back() = 2;
   r = ExportPipeline(tfl, *g, Schedule(3, stage), dir, nullptr);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("stage 1 of 3 has no operators"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("stage 1 of 3 has no operators"), std::string::npos)
+      << r.error().message;
   std::vector<int> backwards(g->num_ops(), 1);
   backwards.back() = 0;
   r = ExportPipeline(tfl, *g, Schedule(2, backwards), dir, nullptr);
@@ -344,8 +358,10 @@ TEST(Export, BadRequestsFailWithOneLineAndWriteNothing) {
     ASSERT_TRUE(og.ok()) << og.error().message;
     r = ExportPipeline(odd, *og, Chunks(*og, 2), dir, nullptr);
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error().message.find("(" + og->ops[0].type + ")"), std::string::npos) << r.error().message;
-    EXPECT_NE(r.error().message.find("BuiltinOptions type 3"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("(" + og->ops[0].type + ")"), std::string::npos)
+        << r.error().message;
+    EXPECT_NE(r.error().message.find("BuiltinOptions type 3"), std::string::npos)
+        << r.error().message;
     one_line(r.error().message);
     EXPECT_FALSE(fs::exists(dir));
   }
@@ -430,7 +446,8 @@ TEST(Export, SharedConstantBuffersAreCountedAndCarriedOnce) {
   const auto* sm = fb::GetModel(seg->data());
   std::set<uint32_t> buffers_of_pair;
   for (const auto* t : *sm->subgraphs()->Get(0)->tensors())
-    if (t->name()->str() == g->tensors[a].name || t->name()->str() == g->tensors[b].name) buffers_of_pair.insert(t->buffer());
+    if (t->name()->str() == g->tensors[a].name || t->name()->str() == g->tensors[b].name)
+      buffers_of_pair.insert(t->buffer());
   EXPECT_EQ(buffers_of_pair.size(), 1u);
   auto sg = LoadModel(dir + "/" + r->files[0]);
   ASSERT_TRUE(sg.ok());
@@ -440,14 +457,17 @@ TEST(Export, SharedConstantBuffersAreCountedAndCarriedOnce) {
 // The CLI: schedule --export and export --schedule write the same files.
 TEST(Export, CommandLine) {
   const std::string tfl = testing::SharedPath("models/tflite/mobilenet_v2_1.0_224_quant.tflite");
-  const std::string a = TempOut("cli_a"), b = TempOut("cli_b"), plan = ::testing::TempDir() + "/respect_plan.json";
-  std::string cmd = std::string(RESPECT_BINARY) + " schedule '" + tfl + "' -k 3 --method dp -q --out '" + plan +
-                    "' --export '" + a + "' > /dev/null";
+  const std::string a = TempOut("cli_a"), b = TempOut("cli_b"),
+                    plan = ::testing::TempDir() + "/respect_plan.json";
+  std::string cmd = std::string(RESPECT_BINARY) + " schedule '" + tfl +
+                    "' -k 3 --method dp -q --out '" + plan + "' --export '" + a + "' > /dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  cmd = std::string(RESPECT_BINARY) + " export '" + tfl + "' --schedule '" + plan + "' --out '" + b + "' -q";
+  cmd = std::string(RESPECT_BINARY) + " export '" + tfl + "' --schedule '" + plan + "' --out '" +
+        b + "' -q";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   for (int i = 0; i < 3; ++i) {
-    const std::string f = "mobilenet_v2_1.0_224_quant_segment_" + std::to_string(i) + "_of_3.tflite";
+    const std::string f =
+        "mobilenet_v2_1.0_224_quant_segment_" + std::to_string(i) + "_of_3.tflite";
     auto x = ReadFileBytes(a + "/" + f), y = ReadFileBytes(b + "/" + f);
     ASSERT_TRUE(x.ok() && y.ok()) << f;
     EXPECT_EQ(*x, *y) << f;
@@ -456,8 +476,8 @@ TEST(Export, CommandLine) {
   EXPECT_EQ(p["stages"], 3);
   EXPECT_TRUE(p["segments"][0]["predicted"].contains("latency_ms"));
   // Errors: one line on stderr, exit 2.
-  cmd = std::string(RESPECT_BINARY) + " schedule zoo:inception_v3 -k 2 -q --export '" + TempOut("cli_c") +
-        "' > /dev/null 2> '" + plan + ".err'";
+  cmd = std::string(RESPECT_BINARY) + " schedule zoo:inception_v3 -k 2 -q --export '" +
+        TempOut("cli_c") + "' > /dev/null 2> '" + plan + ".err'";
   EXPECT_EQ(WEXITSTATUS(std::system(cmd.c_str())), 2);
   auto err = ReadFileBytes(plan + ".err");
   ASSERT_TRUE(err.ok());

@@ -66,9 +66,9 @@ TEST(GmlImporter, HandWrittenGraphAndErrors) {
 }
 
 TEST(JsonGraph, RoundTripIsLossless) {
-  for (const std::string& model : {SharedPath("models/tflite/mobilenet_v2_1.0_224_quant.tflite"),
-                                  std::string("zoo:inception_v3"),
-                                  SharedPath("data/respect_paper_graphs/xception.json")}) {
+  for (const std::string& model :
+       {SharedPath("models/tflite/mobilenet_v2_1.0_224_quant.tflite"),
+        std::string("zoo:inception_v3"), SharedPath("data/respect_paper_graphs/xception.json")}) {
     SCOPED_TRACE(model);
     auto g = LoadModel(model);
     ASSERT_TRUE(g.ok()) << g.error().message;
@@ -102,14 +102,17 @@ TEST(JsonGraph, RespectDumpsAndPublishedStages) {
 TEST(JsonGraph, MalformedInputErrors) {
   EXPECT_FALSE(ImportJsonGraphText("a.json", "{ not json").ok());
   EXPECT_FALSE(ImportJsonGraphText("a.json", "[1, 2, 3]").ok());
-  auto missing = ImportJsonGraphText("a.json", R"({"nodes": [{"id": 0, "name": "a"}], "edges": [[0, 3]]})");
+  auto missing =
+      ImportJsonGraphText("a.json", R"({"nodes": [{"id": 0, "name": "a"}], "edges": [[0, 3]]})");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("missing node"), std::string::npos);
-  auto cyc = ImportJsonGraphText("a.json", R"({"nodes": [{"id": 0, "name": "a"}, {"id": 1, "name": "b"}],
+  auto cyc =
+      ImportJsonGraphText("a.json", R"({"nodes": [{"id": 0, "name": "a"}, {"id": 1, "name": "b"}],
                                               "edges": [[0, 1], [1, 0]]})");
   ASSERT_FALSE(cyc.ok());
   EXPECT_NE(cyc.error().message.find("cycle"), std::string::npos);
-  auto wrong_type = ImportJsonGraphText("a.json", R"({"nodes": [{"id": "x", "name": 3}], "edges": []})");
+  auto wrong_type =
+      ImportJsonGraphText("a.json", R"({"nodes": [{"id": "x", "name": 3}], "edges": []})");
   ASSERT_FALSE(wrong_type.ok());
   EXPECT_EQ(wrong_type.error().message.find('\n'), std::string::npos);
 }

@@ -1,6 +1,7 @@
+#include "core/graph.h"
+
 #include <gtest/gtest.h>
 
-#include "core/graph.h"
 #include "test_util.h"
 
 namespace respect {

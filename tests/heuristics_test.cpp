@@ -58,7 +58,7 @@ TEST(PaperStages, ChildAlignment) {
 
 TEST(ListSchedule, ValidOnRealModelsAndTheAuthorsGraphs) {
   for (const std::string& spec : {std::string("zoo:resnet50"), std::string("zoo:inception_v4"),
-                                 testing::SharedPath("data/respect_paper_graphs/xception.json")}) {
+                                  testing::SharedPath("data/respect_paper_graphs/xception.json")}) {
     auto g = LoadModel(spec);
     ASSERT_TRUE(g.ok());
     for (int K = 1; K <= 6; ++K) {

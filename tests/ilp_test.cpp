@@ -1,12 +1,13 @@
 // The CBC model against brute force over every assignment, for each objective; warm starts,
 // windows, child alignment and impossible requests.
+#include "schedulers/ilp.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <limits>
 
 #include "models/model_source.h"
-#include "schedulers/ilp.h"
 #include "schedulers/scheduler.h"
 #include "test_util.h"
 
@@ -26,7 +27,8 @@ TEST(Ilp, EqualsBruteForceForEveryObjective) {
     CostModel m(g, SmallCacheUsb());
     for (Objective o : {Objective::kThroughput, Objective::kLatency, Objective::kPaper})
       for (int K = 1; K <= 3; ++K) {
-        SCOPED_TRACE(::testing::Message() << "seed " << seed << " K " << K << " " << ObjectiveName(o));
+        SCOPED_TRACE(::testing::Message()
+                     << "seed " << seed << " K " << K << " " << ObjectiveName(o));
         const double expect = BruteForce(m, K, o);
         IlpOptions opt;
         opt.stages = K;
@@ -57,13 +59,15 @@ TEST(Ilp, CachingIsModelledExactly) {
     CostModel m(g, p);
     CostModel big_cache(g, SmallCacheUsb());
     // The cache binds: the optimum differs from the one with a larger cache.
-    EXPECT_GT(BruteForce(m, 3, Objective::kThroughput), BruteForce(big_cache, 3, Objective::kThroughput));
+    EXPECT_GT(BruteForce(m, 3, Objective::kThroughput),
+              BruteForce(big_cache, 3, Objective::kThroughput));
     IlpOptions opt;
     opt.stages = 3;
     auto r = SolveIlp(m, opt);
     ASSERT_TRUE(r.ok() && r->found);
     EXPECT_TRUE(r->proven_optimal);
-    EXPECT_NEAR(ObjectiveValue(m, r->schedule, Objective::kThroughput, 1), BruteForce(m, 3, Objective::kThroughput), 1e-12);
+    EXPECT_NEAR(ObjectiveValue(m, r->schedule, Objective::kThroughput, 1),
+                BruteForce(m, 3, Objective::kThroughput), 1e-12);
   }
 }
 

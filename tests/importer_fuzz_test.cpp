@@ -33,8 +33,11 @@ std::string Mutate(const std::string& in, Mutation kind, std::mt19937_64& rng) {
     case Mutation::kCorruptOffset: {
       // FlatBuffers offsets and protobuf lengths are 32-bit-ish little-endian fields: overwrite
       // aligned words with values that point far away, backwards, or just past the end.
-      const uint32_t candidates[] = {0xFFFFFFFFu, 0x7FFFFFFFu, 0x80000000u,
-                                     static_cast<uint32_t>(s.size()), static_cast<uint32_t>(s.size() - 2),
+      const uint32_t candidates[] = {0xFFFFFFFFu,
+                                     0x7FFFFFFFu,
+                                     0x80000000u,
+                                     static_cast<uint32_t>(s.size()),
+                                     static_cast<uint32_t>(s.size() - 2),
                                      static_cast<uint32_t>(rng())};
       for (int i = 0, n = 1 + static_cast<int>(rng() % 3); i < n && s.size() >= 8; ++i) {
         const size_t p = pos(s.size() / 4 - 1) * 4;
@@ -67,7 +70,8 @@ TEST(ImporterFuzz, MutatedTfliteModels) {
     ASSERT_TRUE(bytes.ok()) << bytes.error().message;
     for (int i = 0; i < 1500; ++i) {
       const std::string m = Mutate(*bytes, static_cast<Mutation>(i % 3), rng);
-      auto g = ImportTfliteBuffer("fuzz.tflite", reinterpret_cast<const uint8_t*>(m.data()), m.size());
+      auto g =
+          ImportTfliteBuffer("fuzz.tflite", reinterpret_cast<const uint8_t*>(m.data()), m.size());
       ExpectCleanResult(g);
       rejected += !g.ok();
       ++total;

@@ -84,8 +84,10 @@ TEST(DownsetLattice, EqualsBruteForceOnRandomGraphs) {
       }
       EXPECT_EQ(L.Find(L.bits(d)), d);
       seen.push_back(mask);
-      for (auto* s = L.up_begin(d); s != L.up_end(d); ++s) EXPECT_EQ(MaskOf(L, s->to), mask | 1u << s->op);
-      for (auto* s = L.down_begin(d); s != L.down_end(d); ++s) EXPECT_EQ(MaskOf(L, s->to), mask & ~(1u << s->op));
+      for (auto* s = L.up_begin(d); s != L.up_end(d); ++s)
+        EXPECT_EQ(MaskOf(L, s->to), mask | 1u << s->op);
+      for (auto* s = L.down_begin(d); s != L.down_end(d); ++s)
+        EXPECT_EQ(MaskOf(L, s->to), mask & ~(1u << s->op));
       // Every ready operator has an up step, every maximal one a down step.
       int ready = 0, maximal = 0;
       for (int v = 0; v < n; ++v) {

@@ -1,22 +1,22 @@
 // The learned scheduler: embedding, labels and metrics, the exact labels, the LibTorch policy
 // (masking, save/load), training (reward rises, resume repeats the run) and `rl` as a method.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
-#include <unistd.h>
 
 #include "core/analysis.h"
 #include "core/file_io.h"
 #include "cost/cost_model.h"
-#include "models/model_source.h"
 #include "learn/exact_labels.h"
 #include "learn/imitation_task.h"
 #include "learn/policy.h"
 #include "learn/rl_scheduler.h"
 #include "learn/trainer.h"
+#include "models/model_source.h"
 #include "schedulers/scheduler.h"
 #include "synth/synthetic_dag.h"
 #include "test_util.h"
@@ -91,7 +91,8 @@ TEST(ImitationTask, LabelsSortToTopologicalOrdersAndMetricsScoreThem) {
     const std::vector<int> labels = ForwardListLabels(d->graph, d->weight, 35);
     std::vector<int> order(d->graph.num_ops());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return labels[a] < labels[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return labels[a] < labels[b]; });
     EXPECT_TRUE(IsTopologicalOrder(d->graph, order));
     EXPECT_DOUBLE_EQ(LabelReward(labels, order), 1.0);
     EXPECT_EQ(LabelMismatch(labels, order), 0);
@@ -305,7 +306,8 @@ TEST(Policy, SaveLoadGivesIdenticalOrdersAndBadFilesAreErrors) {
   auto d = GenerateSyntheticDag(o);
   ASSERT_TRUE(d.ok());
   for (bool mask : {true, false})
-    EXPECT_EQ(p->Orders(d->graph, d->weight, {mask, 3, 5}), q->Orders(d->graph, d->weight, {mask, 3, 5}));
+    EXPECT_EQ(p->Orders(d->graph, d->weight, {mask, 3, 5}),
+              q->Orders(d->graph, d->weight, {mask, 3, 5}));
   // Truncated, foreign and missing files.
   auto bytes = ReadFileBytes(path);
   ASSERT_TRUE(bytes.ok());
@@ -335,7 +337,8 @@ TEST(Policy, FastGreedyDecodingEqualsTheLibTorchPath) {
       ASSERT_TRUE(d.ok());
       EXPECT_EQ(p->Orders(d->graph, d->weight, fast), p->Orders(d->graph, d->weight, slow)) << seed;
     }
-    EXPECT_EQ(p->Orders(*real, ParamWeightsMiB(*real), fast), p->Orders(*real, ParamWeightsMiB(*real), slow));
+    EXPECT_EQ(p->Orders(*real, ParamWeightsMiB(*real), fast),
+              p->Orders(*real, ParamWeightsMiB(*real), slow));
   }
 }
 
@@ -400,7 +403,8 @@ TEST(Training, ResumeRepeatsTheUninterruptedRun) {
   SyntheticDagOptions o{10, 3, 3, 6, 0, 5, 99};
   auto d = GenerateSyntheticDag(o);
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(pa->Orders(d->graph, d->weight, {false, 2, 1}), pb->Orders(d->graph, d->weight, {false, 2, 1}));
+  EXPECT_EQ(pa->Orders(d->graph, d->weight, {false, 2, 1}),
+            pb->Orders(d->graph, d->weight, {false, 2, 1}));
   // A different config cannot resume this checkpoint; nor can a directory without one.
   c.learning_rate = 1e-2;
   EXPECT_FALSE(Train(c, part, true, nullptr).ok());
@@ -428,7 +432,8 @@ TEST(RlScheduler, ValidScheduleOnEverySharedModel) {
   auto device = LoadDeviceProfile("usb");
   ASSERT_TRUE(device.ok());
   int models = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::SharedPath("models"))) {
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(testing::SharedPath("models"))) {
     const std::string ext = entry.path().extension().string();
     if (ext != ".tflite" && ext != ".onnx") continue;
     auto g = LoadModel(entry.path().string());

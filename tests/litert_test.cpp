@@ -2,17 +2,16 @@
 // WebAssembly build with XNNPACK, under Node.js: tools/litert), compared bit for bit with the
 // whole model; the operators computed from constants alone that make this possible; sparse
 // constants and signature names.
+#include <flatbuffers/flatbuffers.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
-
-#include <gtest/gtest.h>
-#include <flatbuffers/flatbuffers.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "bench/export_suite.h"
 #include "core/file_io.h"
@@ -32,15 +31,16 @@ using testing::SharedPath;
 
 std::string Scratch(const std::string& tag) {
   static int n = 0;
-  return (fs::temp_directory_path() / ("respect-litert-" + std::to_string(getpid()) + "-" + tag + "-" +
-                                       std::to_string(n++)))
+  return (fs::temp_directory_path() /
+          ("respect-litert-" + std::to_string(getpid()) + "-" + tag + "-" + std::to_string(n++)))
       .string();
 }
 
 std::string Runner() {
   auto r = FindLiteRtRunner();
   if (!r) {
-    ADD_FAILURE() << r.error().message << " (the README's test command, scripts/run_tests.sh, installs it)";
+    ADD_FAILURE() << r.error().message
+                  << " (the README's test command, scripts/run_tests.sh, installs it)";
     return "";
   }
   return *r;
@@ -66,23 +66,27 @@ TEST(LiteRt, SharedModelsRunAsBitIdenticalPipelines) {
   for (const auto& m : r->models) {
     if (!m.runs_whole) {
       ++skipped;
-      std::printf("skipped %s: %s\n", fs::path(m.model).filename().c_str(), m.skipped.substr(0, 160).c_str());
+      std::printf("skipped %s: %s\n", fs::path(m.model).filename().c_str(),
+                  m.skipped.substr(0, 160).c_str());
       continue;
     }
     ++ran;
     std::set<int> ks;
     for (const auto& row : m.rows) {
-      EXPECT_TRUE(row.ok) << m.model << " K=" << row.stages << " " << row.method << ": " << row.error;
+      EXPECT_TRUE(row.ok) << m.model << " K=" << row.stages << " " << row.method << ": "
+                          << row.error;
       if (row.ok) ks.insert(row.stages);
     }
     EXPECT_EQ(static_cast<int>(ks.size()), std::min(5, m.ops - 1)) << m.model << ": every K from 2";
     if (fs::path(m.model).filename() == "face_detection_short_range.tflite") fp16_model = true;
-    std::printf("ran %s: %zu pipelines bit-identical\n", fs::path(m.model).filename().c_str(), ks.size());
+    std::printf("ran %s: %zu pipelines bit-identical\n", fs::path(m.model).filename().c_str(),
+                ks.size());
   }
-  std::printf("%d models ran as pipelines (%d of %d pipelines bit-identical), %d skipped\n", ran, r->identical,
-              r->pipelines, skipped);
+  std::printf("%d models ran as pipelines (%d of %d pipelines bit-identical), %d skipped\n", ran,
+              r->identical, r->pipelines, skipped);
   EXPECT_GE(ran, 10);  // 12 of the 18 shared files today: the rest are compiled or hold custom ops
-  EXPECT_TRUE(fp16_model) << "the fp16-weight model (DEQUANTIZE of constants) must be among those run";
+  EXPECT_TRUE(fp16_model)
+      << "the fp16-weight model (DEQUANTIZE of constants) must be among those run";
   EXPECT_EQ(r->identical, r->pipelines);
 }
 
@@ -124,7 +128,8 @@ TEST(LiteRt, OperatorsComputedFromConstantsAreFoldedIntoTheirReaders) {
   std::map<std::string, bool> constant;
   for (const Tensor& t : g->tensors) constant[t.name] = t.is_constant;
   for (const auto& s : pj["segments"])  // no dequantized weight crosses a boundary
-    for (const auto& in : s["inputs"]) EXPECT_FALSE(constant.at(in["name"].get<std::string>())) << in.dump();
+    for (const auto& in : s["inputs"])
+      EXPECT_FALSE(constant.at(in["name"].get<std::string>())) << in.dump();
   const std::string runner = Runner();
   if (!runner.empty()) {
     auto run = RunTflitePipelines(runner, path, {dir});
@@ -146,9 +151,11 @@ std::string SparseModel() {
     auto idx = fb::CreateInt32Vector(fbb, fbb.CreateVector(indices));
     std::vector<flatbuffers::Offset<fb::DimensionMetadata>> dims = {
         fb::CreateDimensionMetadata(fbb, fb::DimensionType_DENSE, rows),
-        fb::CreateDimensionMetadata(fbb, fb::DimensionType_SPARSE_CSR, 0, fb::SparseIndexVector_Int32Vector,
-                                    seg.Union(), fb::SparseIndexVector_Int32Vector, idx.Union())};
-    return fb::CreateSparsityParameters(fbb, fbb.CreateVector(std::vector<int>{0, 1}), 0, fbb.CreateVector(dims));
+        fb::CreateDimensionMetadata(fbb, fb::DimensionType_SPARSE_CSR, 0,
+                                    fb::SparseIndexVector_Int32Vector, seg.Union(),
+                                    fb::SparseIndexVector_Int32Vector, idx.Union())};
+    return fb::CreateSparsityParameters(fbb, fbb.CreateVector(std::vector<int>{0, 1}), 0,
+                                        fbb.CreateVector(dims));
   };
   auto floats = [&](const std::vector<float>& v) {
     fbb.ForceVectorAlignment(v.size() * 4, 1, 16);
@@ -156,7 +163,8 @@ std::string SparseModel() {
     return fb::CreateBuffer(fbb, d);
   };
   std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {
-      fb::CreateBuffer(fbb), floats({0.5f, -1.25f, 2.0f, 0.75f, -0.5f}), floats({1.5f, -2.0f, 0.25f})};
+      fb::CreateBuffer(fbb), floats({0.5f, -1.25f, 2.0f, 0.75f, -0.5f}),
+      floats({1.5f, -2.0f, 0.25f})};
   auto tensor = [&](const char* name, std::vector<int> shape, uint32_t buffer,
                     flatbuffers::Offset<fb::SparsityParameters> sp = 0) {
     auto s = fbb.CreateVector(shape);
@@ -169,8 +177,9 @@ std::string SparseModel() {
     if (!sp.IsNull()) b.add_sparsity(sp);
     return b.Finish();
   };
-  auto sp1 = csr(3, {0, 2, 3, 5}, {0, 3, 1, 0, 2});  // W1: row 0 cols 0,3; row 1 col 1; row 2 cols 0,2
-  auto sp2 = csr(2, {0, 2, 3}, {0, 2, 1});           // W2: row 0 cols 0,2; row 1 col 1
+  auto sp1 =
+      csr(3, {0, 2, 3, 5}, {0, 3, 1, 0, 2});  // W1: row 0 cols 0,3; row 1 col 1; row 2 cols 0,2
+  auto sp2 = csr(2, {0, 2, 3}, {0, 2, 1});    // W2: row 0 cols 0,2; row 1 col 1
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
       tensor("x", {1, 4}, 0), tensor("w1_sparse", {3, 4}, 1, sp1), tensor("w1", {3, 4}, 0),
       tensor("h", {1, 3}, 0), tensor("w2_sparse", {2, 3}, 2, sp2), tensor("w2", {2, 3}, 0),
@@ -184,19 +193,22 @@ std::string SparseModel() {
     b.add_outputs(o);
     return b.Finish();
   };
-  std::vector<flatbuffers::Offset<fb::Operator>> ops = {op(1, {1}, {2}), op(0, {0, 2, -1}, {3}), op(1, {4}, {5}),
-                                                        op(0, {3, 5, -1}, {6})};
-  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {fb::CreateOperatorCode(fbb, 9, 0, 1, 9),
-                                                              fb::CreateOperatorCode(fbb, 124, 0, 1, 124)};
-  auto sg = fb::CreateSubGraph(fbb, fbb.CreateVector(tensors), fbb.CreateVector(std::vector<int>{0}),
-                               fbb.CreateVector(std::vector<int>{6}), fbb.CreateVector(ops), fbb.CreateString("main"));
-  std::vector<flatbuffers::Offset<fb::TensorMap>> ins = {fb::CreateTensorMap(fbb, fbb.CreateString("in"), 0)};
-  std::vector<flatbuffers::Offset<fb::TensorMap>> outs = {fb::CreateTensorMap(fbb, fbb.CreateString("out"), 6)};
+  std::vector<flatbuffers::Offset<fb::Operator>> ops = {op(1, {1}, {2}), op(0, {0, 2, -1}, {3}),
+                                                        op(1, {4}, {5}), op(0, {3, 5, -1}, {6})};
+  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {
+      fb::CreateOperatorCode(fbb, 9, 0, 1, 9), fb::CreateOperatorCode(fbb, 124, 0, 1, 124)};
+  auto sg = fb::CreateSubGraph(
+      fbb, fbb.CreateVector(tensors), fbb.CreateVector(std::vector<int>{0}),
+      fbb.CreateVector(std::vector<int>{6}), fbb.CreateVector(ops), fbb.CreateString("main"));
+  std::vector<flatbuffers::Offset<fb::TensorMap>> ins = {
+      fb::CreateTensorMap(fbb, fbb.CreateString("in"), 0)};
+  std::vector<flatbuffers::Offset<fb::TensorMap>> outs = {
+      fb::CreateTensorMap(fbb, fbb.CreateString("out"), 6)};
   auto sig = fb::CreateSignatureDef(fbb, fbb.CreateVector(ins), fbb.CreateVector(outs),
                                     fbb.CreateString("serving_default"), 0);
   auto model = fb::CreateModel(fbb, 3, fbb.CreateVector(codes), fbb.CreateVector(std::vector{sg}),
-                               fbb.CreateString("respect test: sparse weights"), fbb.CreateVector(buffers), 0, 0,
-                               fbb.CreateVector(std::vector{sig}));
+                               fbb.CreateString("respect test: sparse weights"),
+                               fbb.CreateVector(buffers), 0, 0, fbb.CreateVector(std::vector{sig}));
   fb::FinishModelBuffer(fbb, model);
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
@@ -250,26 +262,31 @@ TEST(LiteRt, SparseConstantsAndSignaturesAreCarriedIntoSegments) {
 // model input y is read only by segment 1: segment 0 passes it through.
 std::string LateInputModel() {
   flatbuffers::FlatBufferBuilder fbb;
-  std::vector<float> w = {0.5f, -1.0f, 0.25f, 2.0f, 1.5f, 0.0f, -0.75f, 1.0f, -2.0f, 0.5f, 0.125f, -0.25f};
+  std::vector<float> w = {0.5f,   -1.0f, 0.25f, 2.0f, 1.5f,   0.0f,
+                          -0.75f, 1.0f,  -2.0f, 0.5f, 0.125f, -0.25f};
   fbb.ForceVectorAlignment(w.size() * 4, 1, 16);
   auto wdata = fbb.CreateVector(reinterpret_cast<const uint8_t*>(w.data()), w.size() * 4);
-  std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {fb::CreateBuffer(fbb), fb::CreateBuffer(fbb, wdata)};
+  std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {fb::CreateBuffer(fbb),
+                                                          fb::CreateBuffer(fbb, wdata)};
   auto tensor = [&](const char* name, std::vector<int> shape, uint32_t buffer) {
-    return fb::CreateTensor(fbb, fbb.CreateVector(shape), fb::TensorType_FLOAT32, buffer, fbb.CreateString(name));
+    return fb::CreateTensor(fbb, fbb.CreateVector(shape), fb::TensorType_FLOAT32, buffer,
+                            fbb.CreateString(name));
   };
-  std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {tensor("x", {1, 4}, 0), tensor("w", {3, 4}, 1),
-                                                          tensor("h", {1, 3}, 0), tensor("y", {1, 3}, 0),
-                                                          tensor("z", {1, 3}, 0)};
+  std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
+      tensor("x", {1, 4}, 0), tensor("w", {3, 4}, 1), tensor("h", {1, 3}, 0),
+      tensor("y", {1, 3}, 0), tensor("z", {1, 3}, 0)};
   auto op = [&](uint32_t code, std::vector<int> in, std::vector<int> out) {
     return fb::CreateOperator(fbb, code, fbb.CreateVector(in), fbb.CreateVector(out));
   };
   std::vector<flatbuffers::Offset<fb::Operator>> ops = {op(0, {0, 1, -1}, {2}), op(1, {2, 3}, {4})};
-  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {fb::CreateOperatorCode(fbb, 9, 0, 1, 9),
-                                                              fb::CreateOperatorCode(fbb, 0, 0, 1, 0)};
-  auto sg = fb::CreateSubGraph(fbb, fbb.CreateVector(tensors), fbb.CreateVector(std::vector<int>{0, 3}),
-                               fbb.CreateVector(std::vector<int>{4}), fbb.CreateVector(ops), fbb.CreateString("main"));
+  std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {
+      fb::CreateOperatorCode(fbb, 9, 0, 1, 9), fb::CreateOperatorCode(fbb, 0, 0, 1, 0)};
+  auto sg = fb::CreateSubGraph(
+      fbb, fbb.CreateVector(tensors), fbb.CreateVector(std::vector<int>{0, 3}),
+      fbb.CreateVector(std::vector<int>{4}), fbb.CreateVector(ops), fbb.CreateString("main"));
   auto model = fb::CreateModel(fbb, 3, fbb.CreateVector(codes), fbb.CreateVector(std::vector{sg}),
-                               fbb.CreateString("respect test: an input read late"), fbb.CreateVector(buffers));
+                               fbb.CreateString("respect test: an input read late"),
+                               fbb.CreateVector(buffers));
   fb::FinishModelBuffer(fbb, model);
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
@@ -288,7 +305,8 @@ TEST(LiteRt, ModelInputReadLateIsPassedThroughAndRuns) {
   const nlohmann::json p = nlohmann::json::parse(*ReadFileBytes(out + "/pipeline.json"));
   EXPECT_EQ(p["segments"][0]["passed_through"], nlohmann::json::array({"y"}));
   bool second_takes_it = false;
-  for (const auto& t : p["segments"][1]["inputs"]) second_takes_it = second_takes_it || t["name"] == "y";
+  for (const auto& t : p["segments"][1]["inputs"])
+    second_takes_it = second_takes_it || t["name"] == "y";
   EXPECT_TRUE(second_takes_it);
   const std::string runner = Runner();
   if (!runner.empty()) {
@@ -306,8 +324,8 @@ TEST(LiteRt, ExportCheckFromTheCommandLine) {
   const std::string model = SharedPath("models/tflite/pretrainedResnet_quant.tflite");
   const std::string dir = Scratch("cli");
   const std::string out = dir + ".txt";
-  std::string cmd = std::string(RESPECT_BINARY) + " schedule '" + model + "' -k 3 --export '" + dir +
-                    "' --check --quiet > '" + out + "' 2>&1";
+  std::string cmd = std::string(RESPECT_BINARY) + " schedule '" + model + "' -k 3 --export '" +
+                    dir + "' --check --quiet > '" + out + "' 2>&1";
   int rc = std::system(cmd.c_str());
   auto text = ReadFileBytes(out);
   ASSERT_TRUE(text.ok());
@@ -322,7 +340,9 @@ TEST(LiteRt, ExportCheckFromTheCommandLine) {
   text = ReadFileBytes(out);
   ASSERT_TRUE(text.ok());
   EXPECT_EQ(WEXITSTATUS(rc), 2) << *text;
-  EXPECT_NE(text->find("--check: /nonexistent/litert: no run_tflite_pipeline.mjs there"), std::string::npos) << *text;
+  EXPECT_NE(text->find("--check: /nonexistent/litert: no run_tflite_pipeline.mjs there"),
+            std::string::npos)
+      << *text;
   EXPECT_EQ(std::count(text->begin(), text->end(), '\n'), 1) << *text;
   EXPECT_FALSE(fs::exists(dir));
 

@@ -10,17 +10,16 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "core/analysis.h"
 #include "exporters/reorder.h"
-#include "models/model_source.h"
 #include "memory/fusion.h"
 #include "memory/fusion_ilp.h"
 #include "memory/memory_model.h"
 #include "memory/orderers.h"
+#include "models/model_source.h"
 #include "test_util.h"
 
 namespace respect {
@@ -28,7 +27,8 @@ namespace {
 
 using testing::Int8Tensor;
 
-Operator Op(const std::string& name, const std::string& type, OpClass cls, std::vector<int> in, std::vector<int> out) {
+Operator Op(const std::string& name, const std::string& type, OpClass cls, std::vector<int> in,
+            std::vector<int> out) {
   Operator op;
   op.name = name;
   op.type = type;
@@ -49,14 +49,17 @@ Graph RandomMemoryNet(int n, uint32_t seed) {
   if (rng() % 2) inputs.push_back(b.AddTensor(Int8Tensor("in1", {sizes[rng() % 5]})));
   for (int t : inputs) b.AddInput(t);
   std::vector<int> out(n);
-  for (int v = 0; v < n; ++v) out[v] = b.AddTensor(Int8Tensor("t" + std::to_string(v), {sizes[rng() % 5]}));
+  for (int v = 0; v < n; ++v)
+    out[v] = b.AddTensor(Int8Tensor("t" + std::to_string(v), {sizes[rng() % 5]}));
   std::vector<int> read(n, 0);
   for (int v = 0; v < n; ++v) {
     Operator op;
     op.name = "v" + std::to_string(v);
     const int kind = rng() % 3;
     op.type = kind == 0 ? "ADD" : kind == 1 ? "RESHAPE" : "CONV_2D";
-    op.op_class = kind == 0 ? OpClass::kElementwise : kind == 1 ? OpClass::kDataMovement : OpClass::kConv;
+    op.op_class = kind == 0   ? OpClass::kElementwise
+                  : kind == 1 ? OpClass::kDataMovement
+                              : OpClass::kConv;
     // Some operators read only a constant (a dequantised weight, a constant fill): sources.
     const int fan = rng() % 5 == 0 ? 0 : 1 + static_cast<int>(rng() % 2);
     if (fan == 0) {
@@ -176,8 +179,10 @@ TEST(Memory, DpEqualsBruteForceOverEveryTopologicalOrder) {
       MemoryModel mm(g, {inplace});
       int64_t orders = 0;
       const int64_t brute = BruteForcePeak(mm, &orders);
-      if (!inplace) plain_best = brute;
-      else reuse_mattered += brute < plain_best;
+      if (!inplace)
+        plain_best = brute;
+      else
+        reuse_mattered += brute < plain_best;
       OrderRequest r;
       r.memory.inplace = inplace;
       r.method = "dp";
@@ -200,7 +205,8 @@ TEST(Memory, DpEqualsBruteForceOverEveryTopologicalOrder) {
     }
   }
   EXPECT_EQ(checked, 300);
-  EXPECT_GT(reuse_mattered, 5) << "in-place reuse never changed the optimum: the test does not exercise it";
+  EXPECT_GT(reuse_mattered, 5)
+      << "in-place reuse never changed the optimum: the test does not exercise it";
 }
 
 // The counter-example to naive chain fusion (operators u, v, c, d, z = 0..4).
@@ -235,7 +241,8 @@ TEST(Memory, ChainFusionCounterExample) {
   EXPECT_EQ(dp->profile.peak, 102);
   EXPECT_EQ(dp->order, (std::vector<int>{0, 2, 3, 1, 4}));
   MemoryModel mm(*g);
-  for (const auto& order : std::vector<std::vector<int>>{{0, 1, 2, 3, 4}, {2, 0, 1, 3, 4}, {2, 3, 0, 1, 4}})
+  for (const auto& order :
+       std::vector<std::vector<int>>{{0, 1, 2, 3, 4}, {2, 0, 1, 3, 4}, {2, 3, 0, 1, 4}})
     EXPECT_GE(mm.Profile(order)->peak, 150);
 }
 
@@ -277,7 +284,8 @@ Graph RandomChainyNet(int n, uint32_t seed) {
   const int in = b.AddTensor(Int8Tensor("in", {sizes[rng() % 6]}));
   b.AddInput(in);
   std::vector<int> out(n);
-  for (int v = 0; v < n; ++v) out[v] = b.AddTensor(Int8Tensor("t" + std::to_string(v), {sizes[rng() % 6]}));
+  for (int v = 0; v < n; ++v)
+    out[v] = b.AddTensor(Int8Tensor("t" + std::to_string(v), {sizes[rng() % 6]}));
   std::vector<int> read(n, 0);
   for (int v = 0; v < n; ++v) {
     Operator op;
@@ -286,9 +294,12 @@ Graph RandomChainyNet(int n, uint32_t seed) {
     op.type = elementwise ? "ADD" : "CONV_2D";
     op.op_class = elementwise ? OpClass::kElementwise : OpClass::kConv;
     const int r = static_cast<int>(rng() % 10);
-    if (v == 0 || r == 0) op.inputs.push_back(in);
-    else if (r <= 6) op.inputs.push_back(out[v - 1]);
-    else if (r <= 8) op.inputs.push_back(out[rng() % v]);
+    if (v == 0 || r == 0)
+      op.inputs.push_back(in);
+    else if (r <= 6)
+      op.inputs.push_back(out[v - 1]);
+    else if (r <= 8)
+      op.inputs.push_back(out[rng() % v]);
     else {
       op.inputs.push_back(out[rng() % v]);
       op.inputs.push_back(out[rng() % v]);
@@ -324,9 +335,10 @@ TEST(Memory, FusionRulesPreserveTheOptimum) {
       MemoryModel mm(g, {inplace});
       int64_t orders = 0;
       const int64_t brute = BruteForcePeak(mm, &orders);
-      for (unsigned rules : {unsigned{kFuseHillValley}, unsigned{kFuseRunAfter}, unsigned{kFuseRunBefore},
-                             unsigned{kFuseAll}}) {
-        SCOPED_TRACE(::testing::Message() << "seed " << seed << " inplace " << inplace << " rules " << rules);
+      for (unsigned rules : {unsigned{kFuseHillValley}, unsigned{kFuseRunAfter},
+                             unsigned{kFuseRunBefore}, unsigned{kFuseAll}}) {
+        SCOPED_TRACE(::testing::Message()
+                     << "seed " << seed << " inplace " << inplace << " rules " << rules);
         const MemoryFusion f = FuseForMemory(mm, rules);
         ASSERT_EQ(static_cast<int>(f.group_of.size()), g.num_ops());
         if (rules != kFuseAll)
@@ -389,7 +401,8 @@ TEST(Memory, FusionIlpEqualsDp) {
 
 TEST(Memory, RealModelsAndErrors) {
   // A shared TFLite model: dp proves its peak; every heuristic is valid and no better.
-  auto g = LoadModel(testing::SharedPath("models/tflite/ssd_mobilenet_v1_coco_quant_postprocess_segment_2_of_3_edgetpu.tflite"));
+  auto g = LoadModel(testing::SharedPath(
+      "models/tflite/ssd_mobilenet_v1_coco_quant_postprocess_segment_2_of_3_edgetpu.tflite"));
   ASSERT_TRUE(g.ok()) << g.error().message;
   OrderRequest r;
   r.method = "dp";
@@ -419,14 +432,14 @@ TEST(Memory, RealModelsAndErrors) {
   EXPECT_FALSE(capped->proven_optimal);
 }
 
-
 // The reordered files re-import to the same graph with the operators in the new order, and the
 // stored order ("given") then peaks as the method reported.
 TEST(Memory, ReorderedModelFilesReimportToTheSameGraph) {
   const std::string dir = ::testing::TempDir() + "/respect_reorder";
   std::filesystem::create_directories(dir);
-  for (const char* rel : {"models/tflite/face_detection_short_range.tflite", "models/onnx/light_inception_v1.onnx",
-                          "models/onnx/version-slim-320.onnx"}) {
+  for (const char* rel :
+       {"models/tflite/face_detection_short_range.tflite", "models/onnx/light_inception_v1.onnx",
+        "models/onnx/version-slim-320.onnx"}) {
     SCOPED_TRACE(rel);
     const std::string path = testing::SharedPath(rel);
     auto g = LoadModel(path);
@@ -472,7 +485,10 @@ TEST(Memory, ReorderedModelFilesReimportToTheSameGraph) {
     }
     // Wrong extensions and non-topological orders are refused, and nothing is written.
     std::vector<int> backwards(res->order.rbegin(), res->order.rend());
-    EXPECT_FALSE(WriteReorderedModel(path, *g, backwards, dir + "/bad" + std::filesystem::path(path).extension().string()).ok());
+    EXPECT_FALSE(
+        WriteReorderedModel(path, *g, backwards,
+                            dir + "/bad" + std::filesystem::path(path).extension().string())
+            .ok());
     EXPECT_FALSE(WriteReorderedModel(path, *g, res->order, dir + "/bad.pb").ok());
     EXPECT_FALSE(std::filesystem::exists(dir + "/bad.pb"));
   }

@@ -22,7 +22,7 @@ TEST(OnnxImporter, EverySharedModelImports) {
     EXPECT_GT(g->TotalParamBytes(), 0);
     EXPECT_GT(g->TotalMacs(), 0);
     for (const auto& op : g->ops) {
-      EXPECT_NE(op.type, "Constant");         // folded into parameters
+      EXPECT_NE(op.type, "Constant");  // folded into parameters
       EXPECT_NE(op.type, "ConstantOfShape");
       // Nodes computed from constants alone are folded too: every operator reads an activation.
       bool reads_activation = false;

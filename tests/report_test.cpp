@@ -1,18 +1,17 @@
 // The pictures and the HTML report: well-formed (parsed here as XML), complete (every stage and
 // the figures of the JSON output), and rendered by a real browser (Debian's chromium, headless:
 // a screenshot that is not blank, and the DOM with the stage table's K rows).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "report/training_curve.h"
 #include "test_util.h"
@@ -58,7 +57,8 @@ std::string XmlProblem(const std::string& x) {
     const bool closing = x[i + 1] == '/';
     size_t j = i + (closing ? 2 : 1);
     size_t k = j;
-    while (k < x.size() && (std::isalnum(static_cast<unsigned char>(x[k])) || x[k] == ':' || x[k] == '-' || x[k] == '_'))
+    while (k < x.size() && (std::isalnum(static_cast<unsigned char>(x[k])) || x[k] == ':' ||
+                            x[k] == '-' || x[k] == '_'))
       ++k;
     const std::string name = x.substr(j, k - j);
     if (name.empty()) return fmt::format("bad tag at {}", i);
@@ -120,8 +120,9 @@ TEST(Report, HtmlReportIsCompleteWellFormedAndRendersInABrowser) {
   std::filesystem::create_directories(dir);
   const std::string html = dir + "/r.html", svg = dir + "/r.svg", json = dir + "/r.json";
   const int K = 6;
-  auto r = Shell(fmt::format("{} schedule zoo:inception_resnet_v2 -k {} -q --json --out {} --report {} --svg {} 2>&1",
-                           RESPECT_BINARY, K, json, html, svg));
+  auto r = Shell(fmt::format(
+      "{} schedule zoo:inception_resnet_v2 -k {} -q --json --out {} --report {} --svg {} 2>&1",
+      RESPECT_BINARY, K, json, html, svg));
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(Slurp(json));
   const std::string page = Slurp(html), picture = Slurp(svg);
@@ -131,19 +132,25 @@ TEST(Report, HtmlReportIsCompleteWellFormedAndRendersInABrowser) {
   EXPECT_NE(page.find("inception_resnet_v2"), std::string::npos);
   EXPECT_NE(page.find(fmt::format("{:.3f} ms", j["period_ms"].get<double>())), std::string::npos);
   for (int k = 0; k < K; ++k) {
-    EXPECT_NE(page.find(fmt::format("<td>{}</td><td>{}</td><td>{:.3f}</td>", k, j["stage_costs"][k]["ops"].get<int>(),
+    EXPECT_NE(page.find(fmt::format("<td>{}</td><td>{}</td><td>{:.3f}</td>", k,
+                                    j["stage_costs"][k]["ops"].get<int>(),
                                     j["stage_costs"][k]["latency_ms"].get<double>())),
               std::string::npos)
         << "stage " << k;
     EXPECT_NE(picture.find(fmt::format("stage {}", k)), std::string::npos);
   }
-  EXPECT_NE(page.find(fmt::format("Stage {} limits the pipeline", j["bottleneck_stage"].get<int>())), std::string::npos);
-  EXPECT_NE(page.find(j["proven_optimal"].get<bool>() ? "proven optimal" : "not proven optimal"), std::string::npos);
+  EXPECT_NE(
+      page.find(fmt::format("Stage {} limits the pipeline", j["bottleneck_stage"].get<int>())),
+      std::string::npos);
+  EXPECT_NE(page.find(j["proven_optimal"].get<bool>() ? "proven optimal" : "not proven optimal"),
+            std::string::npos);
   EXPECT_NE(page.find("schedule zoo:inception_resnet_v2 -k 6"), std::string::npos);  // the command
-  EXPECT_EQ(page.find("http://"), page.find("http://www.w3.org"));  // nothing fetched from the network
+  EXPECT_EQ(page.find("http://"),
+            page.find("http://www.w3.org"));  // nothing fetched from the network
   // Collapsed chains: far fewer boxes than operators.
   size_t boxes = 0;
-  for (size_t at = picture.find("class=\"node\""); at != std::string::npos; at = picture.find("class=\"node\"", at + 1))
+  for (size_t at = picture.find("class=\"node\""); at != std::string::npos;
+       at = picture.find("class=\"node\"", at + 1))
     ++boxes;
   EXPECT_GT(boxes, 20u);
   EXPECT_LT(boxes, static_cast<size_t>(j["assignment"].size()) * 3 / 4);
@@ -153,7 +160,8 @@ TEST(Report, HtmlReportIsCompleteWellFormedAndRendersInABrowser) {
       << "chromium is not installed (scripts/run_tests.sh installs it)";
   const std::string flags = "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage";
   const std::string png = dir + "/r.png";
-  Shell(fmt::format("chromium {} --window-size=1280,1600 --screenshot={} file://{} >/dev/null 2>&1", flags, png, html));
+  Shell(fmt::format("chromium {} --window-size=1280,1600 --screenshot={} file://{} >/dev/null 2>&1",
+                    flags, png, html));
   ASSERT_TRUE(std::filesystem::exists(png));
   // A blank 1280x1600 page compresses to a few KiB; the report's text and charts do not.
   EXPECT_GT(std::filesystem::file_size(png), 40'000u);
@@ -162,7 +170,8 @@ TEST(Report, HtmlReportIsCompleteWellFormedAndRendersInABrowser) {
   ASSERT_NE(table, std::string::npos);
   const std::string stages = dom.out.substr(table, dom.out.find("</table>", table) - table);
   size_t rows = 0;
-  for (size_t at = stages.find("<tr"); at != std::string::npos; at = stages.find("<tr", at + 1)) ++rows;
+  for (size_t at = stages.find("<tr"); at != std::string::npos; at = stages.find("<tr", at + 1))
+    ++rows;
   EXPECT_EQ(rows, static_cast<size_t>(K + 1));  // header + one per stage
   std::filesystem::remove_all(dir);
 }
@@ -170,7 +179,8 @@ TEST(Report, HtmlReportIsCompleteWellFormedAndRendersInABrowser) {
 TEST(Report, SimulateWritesTheSameReport) {
   const std::string html = ::testing::TempDir() + "/respect_sim_report.html";
   std::filesystem::remove(html);
-  auto r = Shell(fmt::format("{} simulate zoo:inception_v4 --stages 3 --report {} 2>&1", RESPECT_BINARY, html));
+  auto r = Shell(fmt::format("{} simulate zoo:inception_v4 --stages 3 --report {} 2>&1",
+                             RESPECT_BINARY, html));
   ASSERT_EQ(r.code, 0) << r.out;
   const std::string page = Slurp(html);
   EXPECT_EQ(XmlProblem(page), "");
@@ -178,23 +188,36 @@ TEST(Report, SimulateWritesTheSameReport) {
   const size_t table = page.find("id=\"stages\"");
   ASSERT_NE(table, std::string::npos);
   const std::string stages = page.substr(table, page.find("</table>", table) - table);
-  for (size_t at = stages.find("<tr"); at != std::string::npos; at = stages.find("<tr", at + 1)) ++rows;
+  for (size_t at = stages.find("<tr"); at != std::string::npos; at = stages.find("<tr", at + 1))
+    ++rows;
   EXPECT_EQ(rows, 4u);
   // --report with --sweep is refused, and a failed run writes nothing.
   const std::string none = ::testing::TempDir() + "/respect_none.html";
-  EXPECT_NE(Shell(fmt::format("{} simulate zoo:inception_v4 --sweep 3 --report {} 2>&1", RESPECT_BINARY, none)).code, 0);
+  EXPECT_NE(Shell(fmt::format("{} simulate zoo:inception_v4 --sweep 3 --report {} 2>&1",
+                              RESPECT_BINARY, none))
+                .code,
+            0);
   EXPECT_FALSE(std::filesystem::exists(none));
   std::filesystem::remove(html);
 }
 
 TEST(Report, ExpandChainsDrawsEveryOperator) {
-  const std::string a = ::testing::TempDir() + "/respect_a.svg", b = ::testing::TempDir() + "/respect_b.svg";
-  ASSERT_EQ(Shell(fmt::format("{} schedule zoo:resnet50 -k 4 -q --svg {} >/dev/null 2>&1", RESPECT_BINARY, a)).code, 0);
-  ASSERT_EQ(Shell(fmt::format("{} schedule zoo:resnet50 -k 4 -q --expand-chains --svg {} >/dev/null 2>&1",
-                              RESPECT_BINARY, b)).code, 0);
+  const std::string a = ::testing::TempDir() + "/respect_a.svg",
+                    b = ::testing::TempDir() + "/respect_b.svg";
+  ASSERT_EQ(Shell(fmt::format("{} schedule zoo:resnet50 -k 4 -q --svg {} >/dev/null 2>&1",
+                              RESPECT_BINARY, a))
+                .code,
+            0);
+  ASSERT_EQ(
+      Shell(fmt::format("{} schedule zoo:resnet50 -k 4 -q --expand-chains --svg {} >/dev/null 2>&1",
+                        RESPECT_BINARY, b))
+          .code,
+      0);
   auto count = [](const std::string& svg) {
     size_t n = 0;
-    for (size_t at = svg.find("class=\"node\""); at != std::string::npos; at = svg.find("class=\"node\"", at + 1)) ++n;
+    for (size_t at = svg.find("class=\"node\""); at != std::string::npos;
+         at = svg.find("class=\"node\"", at + 1))
+      ++n;
     return n;
   };
   const std::string sa = Slurp(a), sb = Slurp(b);
@@ -207,13 +230,16 @@ TEST(Report, ExpandChainsDrawsEveryOperator) {
 // The training curve: well-formed, labels escaped, each reference line at its height (a larger
 // mismatch is drawn higher), and an axis that never goes below zero.
 TEST(Report, TrainingCurveDrawsReferenceLines) {
-  const std::vector<CurvePoint> points = {{1, 0.80, 0.79, 12, 20}, {2, 0.85, 0.82, 10, 18}, {3, 0.9, 0.85, 8, 16}};
-  const std::string svg = TrainingCurveSvg(points, "run <a>", {{"ASAP <level>", 30}, {"exact", 0.5}});
+  const std::vector<CurvePoint> points = {
+      {1, 0.80, 0.79, 12, 20}, {2, 0.85, 0.82, 10, 18}, {3, 0.9, 0.85, 8, 16}};
+  const std::string svg =
+      TrainingCurveSvg(points, "run <a>", {{"ASAP <level>", 30}, {"exact", 0.5}});
   EXPECT_EQ(XmlProblem(svg), "");
   EXPECT_NE(svg.find("ASAP &lt;level&gt; 30.00"), std::string::npos);
   EXPECT_NE(svg.find("exact 0.50"), std::string::npos);
   std::vector<double> ys;
-  for (size_t at = svg.find("stroke-dasharray"); at != std::string::npos; at = svg.find("stroke-dasharray", at + 1)) {
+  for (size_t at = svg.find("stroke-dasharray"); at != std::string::npos;
+       at = svg.find("stroke-dasharray", at + 1)) {
     const size_t y = svg.rfind("y1='", at);
     ys.push_back(std::stod(svg.substr(y + 4)));
   }

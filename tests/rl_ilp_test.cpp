@@ -2,6 +2,8 @@
 // for the full problem. Checked against brute force on graphs small enough to enumerate, with
 // certification by the full ilp (lattice cap 1) and by the lattice DP, and with a window that
 // cannot hold the optimum.
+#include "schedulers/rl_ilp.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 #include "core/downset_lattice.h"
 #include "learn/rl_scheduler.h"
 #include "schedulers/exact_lattice.h"
-#include "schedulers/rl_ilp.h"
 #include "schedulers/scheduler.h"
 #include "test_util.h"
 
@@ -26,11 +27,13 @@ const PhaseReport* Phase(const ScheduleResult& r, const std::string& name) {
 TEST(RlIlp, CertifiedValueEqualsBruteForce) {
   int instances = 0, proven_by_ilp = 0;
   for (uint32_t seed = 1; seed <= 6; ++seed) {
-    Graph g = RandomNet(8 + seed % 4, seed + 70, /*with_fallback=*/false, /*share_constants=*/false);
+    Graph g =
+        RandomNet(8 + seed % 4, seed + 70, /*with_fallback=*/false, /*share_constants=*/false);
     CostModel m(g, SmallCacheUsb());
     for (Objective o : {Objective::kThroughput, Objective::kPaper})
       for (int K : {3, 4}) {
-        SCOPED_TRACE(::testing::Message() << "seed " << seed << " K " << K << " " << ObjectiveName(o));
+        SCOPED_TRACE(::testing::Message()
+                     << "seed " << seed << " K " << K << " " << ObjectiveName(o));
         const double brute = BruteForceBest(m, K, o, 2.0);
         ScheduleRequest r(K, o);
         r.paper_lambda = 2.0;
@@ -67,7 +70,8 @@ TEST(RlIlp, CertifiedValueEqualsBruteForce) {
         EXPECT_EQ(lat->engine, "lattice") << lat->note;
         auto exact = RunScheduler("exact", m, r);
         ASSERT_TRUE(exact.ok());
-        EXPECT_NEAR(lat->objective_value, exact->objective_value, 1e-9 * std::max(1.0, exact->objective_value));
+        EXPECT_NEAR(lat->objective_value, exact->objective_value,
+                    1e-9 * std::max(1.0, exact->objective_value));
         ++instances;
       }
   }

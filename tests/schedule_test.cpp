@@ -1,11 +1,12 @@
 // Schedules: the validator, the schedule file, and Coral's parameter-count partitioner on
 // hand-worked examples.
+#include "schedulers/schedule.h"
+
 #include <gtest/gtest.h>
 
 #include "core/analysis.h"
 #include "schedulers/compiler_partitioner.h"
 #include "schedulers/scheduler.h"
-#include "schedulers/schedule.h"
 #include "test_util.h"
 
 namespace respect {
@@ -46,11 +47,13 @@ TEST(Schedule, ValidatorRejectsEveryKindOfInvalidSchedule) {
 
 TEST(Schedule, FileFormat) {
   Graph g = Fork();
-  auto ok = ScheduleFromJson(g, {{"assignment", {{"v0", 0}, {"v1", 0}, {"v2", 1}, {"v3", 1}, {"v4", 1}}}}, "f");
+  auto ok = ScheduleFromJson(
+      g, {{"assignment", {{"v0", 0}, {"v1", 0}, {"v2", 1}, {"v3", 1}, {"v4", 1}}}}, "f");
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->num_stages, 2);
   EXPECT_EQ(ok->stage_of, (std::vector<int>{0, 0, 1, 1, 1}));
-  auto with_count = ScheduleFromJson(g, {{"num_stages", 4}, {"assignment", AssignmentToJson(g, *ok)}}, "f");
+  auto with_count =
+      ScheduleFromJson(g, {{"num_stages", 4}, {"assignment", AssignmentToJson(g, *ok)}}, "f");
   ASSERT_TRUE(with_count.ok());
   EXPECT_EQ(with_count->num_stages, 4);
   auto err = [&](nlohmann::json j, const std::string& expect) {
@@ -60,7 +63,8 @@ TEST(Schedule, FileFormat) {
     EXPECT_EQ(r.error().message.rfind("plan.json: ", 0), 0u);
   };
   err({{"assignment", {{"v0", 0}, {"v1", 0}, {"v2", 1}, {"v3", 1}}}}, "'v4' has no stage");
-  err({{"assignment", {{"v0", 0}, {"v1", 0}, {"v2", 1}, {"v3", 1}, {"v4", 1}, {"v9", 0}}}}, "unknown operator 'v9'");
+  err({{"assignment", {{"v0", 0}, {"v1", 0}, {"v2", 1}, {"v3", 1}, {"v4", 1}, {"v9", 0}}}},
+      "unknown operator 'v9'");
   err({{"assignment", {{"v0", 1}, {"v1", 0}, {"v2", 1}, {"v3", 1}, {"v4", 1}}}}, "earlier stage");
   err({{"assignment", {{"v0", "a"}}}}, "integer");
   err({{"stages", 3}}, "assignment");

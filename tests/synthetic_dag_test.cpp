@@ -1,9 +1,10 @@
+#include "synth/synthetic_dag.h"
+
 #include <gtest/gtest.h>
 
 #include "core/analysis.h"
 #include "importers/importers.h"
 #include "schedulers/list_scheduler.h"
-#include "synth/synthetic_dag.h"
 
 namespace respect {
 namespace {

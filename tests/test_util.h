@@ -27,12 +27,15 @@ void ForEachValidSchedule(const Graph& g, int K, bool align_children,
                           const std::function<void(const Schedule&)>& visit);
 // The best objective value over every valid assignment with K non-empty stages, each stage
 // running in the execution order (what the ilp proves), by enumeration: tiny graphs only.
-double BruteForceBest(const CostModel& m, int K, Objective o, double lambda = 1.0, bool align_children = false);
+double BruteForceBest(const CostModel& m, int K, Objective o, double lambda = 1.0,
+                      bool align_children = false);
 }  // namespace respect
 
 namespace respect::testing {
 
-inline std::string SharedPath(const std::string& rel) { return std::string(RESPECT_SHARED_DIR) + "/" + rel; }
+inline std::string SharedPath(const std::string& rel) {
+  return std::string(RESPECT_SHARED_DIR) + "/" + rel;
+}
 
 inline Tensor Int8Tensor(std::string name, std::vector<int64_t> shape) {
   Tensor t;

@@ -1,7 +1,7 @@
+#include <dirent.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <dirent.h>
 #include <set>
 
 #include "core/file_io.h"
@@ -32,9 +32,21 @@ std::vector<std::string> SharedModels(const std::string& dir, const std::string&
 class RawTflite {
  public:
   explicit RawTflite(const std::string& bytes) : b_(bytes) {}
-  uint32_t U32(size_t p) const { uint32_t v; std::memcpy(&v, &b_[p], 4); return v; }
-  int32_t I32(size_t p) const { int32_t v; std::memcpy(&v, &b_[p], 4); return v; }
-  uint16_t U16(size_t p) const { uint16_t v; std::memcpy(&v, &b_[p], 2); return v; }
+  uint32_t U32(size_t p) const {
+    uint32_t v;
+    std::memcpy(&v, &b_[p], 4);
+    return v;
+  }
+  int32_t I32(size_t p) const {
+    int32_t v;
+    std::memcpy(&v, &b_[p], 4);
+    return v;
+  }
+  uint16_t U16(size_t p) const {
+    uint16_t v;
+    std::memcpy(&v, &b_[p], 2);
+    return v;
+  }
   size_t Root() const { return U32(0); }
   // Address of field `id` of the table at t, or 0 if absent.
   size_t Field(size_t t, int id) const {
@@ -47,7 +59,10 @@ class RawTflite {
   }
   size_t Vector(size_t field) const { return field ? field + U32(field) : 0; }
   uint32_t Length(size_t vec) const { return vec ? U32(vec) : 0; }
-  size_t TableAt(size_t vec, uint32_t i) const { size_t e = vec + 4 + 4 * i; return e + U32(e); }
+  size_t TableAt(size_t vec, uint32_t i) const {
+    size_t e = vec + 4 + 4 * i;
+    return e + U32(e);
+  }
   int32_t IntAt(size_t vec, uint32_t i) const { return I32(vec + 4 + 4 * i); }
 
  private:
@@ -178,7 +193,8 @@ TEST(TfliteImporter, BadInputGivesOneLineErrors) {
     EXPECT_EQ(g.error().message.rfind("cut.tflite: ", 0), 0u) << g.error().message;
   }
   const std::string text = "this is not a model at all";
-  auto g = ImportTfliteBuffer("x.tflite", reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  auto g =
+      ImportTfliteBuffer("x.tflite", reinterpret_cast<const uint8_t*>(text.data()), text.size());
   ASSERT_FALSE(g.ok());
   EXPECT_NE(g.error().message.find("not a TFLite model"), std::string::npos);
   auto missing = ImportTflite("/nonexistent/model.tflite");

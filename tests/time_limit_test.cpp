@@ -49,8 +49,9 @@ TEST(TimeLimit, ExactKeepsTheBestHeuristicWhenTheIlpRefuses) {
   r.time_limit_s = 1;
   auto res = RunScheduler("auto", m, r);
   ASSERT_TRUE(res.ok()) << res.error().message;
-  EXPECT_TRUE(res->handed_over) << res->note;        // the ilp was asked ...
-  EXPECT_EQ(res->engine, "heuristic") << res->note;  // ... refused, and the best heuristic came back
+  EXPECT_TRUE(res->handed_over) << res->note;  // the ilp was asked ...
+  EXPECT_EQ(res->engine, "heuristic")
+      << res->note;  // ... refused, and the best heuristic came back
   EXPECT_FALSE(res->proven_optimal);
   // With time for it, a small graph's ilp is built and solved.
   Graph small = RandomNet(12, 8, false);

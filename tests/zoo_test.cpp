@@ -1,3 +1,6 @@
+#include "zoo/zoo.h"
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -5,12 +8,9 @@
 #include <map>
 #include <set>
 
-#include <fmt/format.h>
-
 #include "core/analysis.h"
 #include "importers/importers.h"
 #include "test_util.h"
-#include "zoo/zoo.h"
 
 namespace respect {
 namespace {
@@ -28,7 +28,8 @@ TEST(Zoo, KerasParameterCountsEqualPublishedFigures) {
   for (const auto& m : ZooModels()) {
     SCOPED_TRACE(m.name);
     EXPECT_EQ(Build(m.name + ":granularity=keras").TotalParamBytes(), 4 * m.params_with_top);
-    EXPECT_EQ(Build(m.name + ":granularity=keras,top=0").TotalParamBytes(), 4 * m.params_without_top);
+    EXPECT_EQ(Build(m.name + ":granularity=keras,top=0").TotalParamBytes(),
+              4 * m.params_without_top);
   }
 }
 
@@ -50,8 +51,10 @@ TEST(Zoo, FusedResNet50MatchesInt8Layout) {
   EXPECT_EQ(count.count("BatchNormalization"), 0u);
   int64_t weights = 0, biases = 0;
   for (const auto& t : g.tensors)
-    if (t.is_constant && t.dtype == DType::kInt8) weights += t.bytes;
-    else if (t.is_constant && t.name.size() > 5 && t.name.substr(t.name.size() - 5) == "/bias") biases += t.bytes;
+    if (t.is_constant && t.dtype == DType::kInt8)
+      weights += t.bytes;
+    else if (t.is_constant && t.name.size() > 5 && t.name.substr(t.name.size() - 5) == "/bias")
+      biases += t.bytes;
   EXPECT_EQ(weights, 25'502'912);  // every conv/dense kernel element, 1 byte each
   EXPECT_EQ(biases, 4 * (26'560 + 1'000));
   // Published ResNet-50 cost: ~3.9 G multiply-accumulates at 224x224.
@@ -73,13 +76,22 @@ TEST(Zoo, InputResolutionChangesComputeNotParameters) {
 // source->input and output->sink), and the same per-layer parameters. Their `bytes` are within
 // 0.005% of 4 x params (rounded in their dump), so layers are compared with that tolerance.
 TEST(Zoo, KerasGranularityReproducesRespectDumps) {
-  const std::map<std::string, std::string> dump = {
-      {"resnet50", "resnet50"},       {"resnet101", "resnet101"},       {"resnet152", "resnet152"},
-      {"resnet50v2", "resnet50v2"},   {"resnet101v2", "resnet101v2"},   {"resnet152v2", "resnet152v2"},
-      {"densenet121", "densenet121"}, {"densenet169", "densenet169"},   {"densenet201", "densenet201"},
-      {"xception", "xception"},       {"inception_v3", "inception_v3"}, {"inception_resnet_v2", "inception_resnet_v2"},
-      {"mobilenet", "mobilenet_1.00_224"}, {"mobilenet_v2", "mobilenetv2_1.00_224"},
-      {"vgg16", "vgg16"},             {"vgg19", "vgg19"}};
+  const std::map<std::string, std::string> dump = {{"resnet50", "resnet50"},
+                                                   {"resnet101", "resnet101"},
+                                                   {"resnet152", "resnet152"},
+                                                   {"resnet50v2", "resnet50v2"},
+                                                   {"resnet101v2", "resnet101v2"},
+                                                   {"resnet152v2", "resnet152v2"},
+                                                   {"densenet121", "densenet121"},
+                                                   {"densenet169", "densenet169"},
+                                                   {"densenet201", "densenet201"},
+                                                   {"xception", "xception"},
+                                                   {"inception_v3", "inception_v3"},
+                                                   {"inception_resnet_v2", "inception_resnet_v2"},
+                                                   {"mobilenet", "mobilenet_1.00_224"},
+                                                   {"mobilenet_v2", "mobilenetv2_1.00_224"},
+                                                   {"vgg16", "vgg16"},
+                                                   {"vgg19", "vgg19"}};
   for (const auto& [model, file] : dump) {
     SCOPED_TRACE(model);
     Graph mine = Build(model + ":granularity=keras,top=0");
@@ -120,11 +132,14 @@ TEST(Zoo, KerasGranularityReproducesRespectDumps) {
 // Table 1 of the RESPECT paper. Its |V| counts the dumps' nodes (with virtual source and sink)
 // and its depth is the longest path, in edges, from source to sink: our level count + 1.
 TEST(Zoo, RespectTable1Statistics) {
-  const struct { const char* model; int v, deg, depth; } table[] = {
-      {"xception", 134, 2, 125},      {"resnet50", 177, 2, 168},     {"resnet101", 347, 2, 338},
-      {"resnet152", 517, 2, 508},     {"densenet201", 709, 2, 708},  {"densenet121", 429, 2, 428},
-      {"resnet101v2", 379, 2, 371},   {"resnet152v2", 566, 2, 558},  {"densenet169", 597, 2, 596},
-      {"inception_resnet_v2", 782, 4, 571}};
+  const struct {
+    const char* model;
+    int v, deg, depth;
+  } table[] = {{"xception", 134, 2, 125},    {"resnet50", 177, 2, 168},
+               {"resnet101", 347, 2, 338},   {"resnet152", 517, 2, 508},
+               {"densenet201", 709, 2, 708}, {"densenet121", 429, 2, 428},
+               {"resnet101v2", 379, 2, 371}, {"resnet152v2", 566, 2, 558},
+               {"densenet169", 597, 2, 596}, {"inception_resnet_v2", 782, 4, 571}};
   for (const auto& row : table) {
     SCOPED_TRACE(row.model);
     Graph g = Build(std::string(row.model) + ":granularity=keras,top=0");
@@ -178,9 +193,14 @@ TEST(Zoo, InceptionV4ComputeAndLayout) {
 // (batch norm counted as 2 trainable parameters per channel: 5.44 M, 6.90 M, 10.59 M) and
 // published compute (1.8, 3.0, 8.0 G MACs at 224, 240, 300).
 TEST(Zoo, EfficientNetEdgeTpuMatchesPublishedFigures) {
-  const struct { const char* name; int64_t timm_params; double gmacs; int fused_convs; } rows[] = {
-      {"efficientnet_edgetpu_s", 5'438'392, 1.8, 7}, {"efficientnet_edgetpu_m", 6'899'496, 3.0, 10},
-      {"efficientnet_edgetpu_l", 10'589'712, 8.0, 11}};
+  const struct {
+    const char* name;
+    int64_t timm_params;
+    double gmacs;
+    int fused_convs;
+  } rows[] = {{"efficientnet_edgetpu_s", 5'438'392, 1.8, 7},
+              {"efficientnet_edgetpu_m", 6'899'496, 3.0, 10},
+              {"efficientnet_edgetpu_l", 10'589'712, 8.0, 11}};
   for (const auto& r : rows) {
     SCOPED_TRACE(r.name);
     Graph keras = Build(std::string(r.name) + ":granularity=keras");

@@ -197,6 +197,9 @@ def test_ctrl_c_interrupts_a_long_solve():
     # In a child process: SIGINT during a 60 s ilp solve ends it with KeyboardInterrupt at once.
     script = f"""
 import os, signal, threading, time, respect
+# Python installs its Ctrl-C handler only where SIGINT was not ignored at start (a job started in
+# the background by a script inherits it ignored): install it, as an interactive session has it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 g = respect.load({NASNET!r})
 threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
 t0 = time.monotonic()

@@ -2,9 +2,8 @@
 // charts of the speed-up over Coral's compiler partition.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "bench/paper_suite.h"
 #include "bench/scale_suite.h"
@@ -22,7 +21,8 @@ std::string SpeedupChartSvg(const PaperSuiteResult& r, int stages);
 // The scale suite: one table per objective and K (value, gap to the best bound, wall time, peak
 // memory per method), and a log-log chart of wall time against graph size per method.
 nlohmann::json ScaleSuiteJson(const ScaleSuiteResult& r);
-std::string ScaleSuiteMarkdown(const ScaleSuiteResult& r, const std::string& command, const std::string& chart);
+std::string ScaleSuiteMarkdown(const ScaleSuiteResult& r, const std::string& command,
+                               const std::string& chart);
 std::string ScaleTimeChartSvg(const ScaleSuiteResult& r);
 
 }  // namespace respect

@@ -1,12 +1,11 @@
 #include "bench/export_suite.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "cost/cost_model.h"
 #include "cost/device_profile.h"
@@ -83,9 +82,10 @@ std::vector<std::string> TfliteModelsUnder(const std::string& dir) {
   std::vector<std::string> out;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec))
-    if (it->is_regular_file(ec) && it->path().extension() == ".tflite") out.push_back(it->path().string());
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec) && it->path().extension() == ".tflite")
+      out.push_back(it->path().string());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -97,7 +97,8 @@ Result<ExportSuiteResult> RunExportSuite(const ExportSuiteOptions& o) {
   if (!device) return device.error();
   ExportSuiteResult r;
   r.options = o;
-  const std::vector<std::string> models = o.models.empty() ? TfliteModelsUnder(o.models_dir) : o.models;
+  const std::vector<std::string> models =
+      o.models.empty() ? TfliteModelsUnder(o.models_dir) : o.models;
   if (models.empty()) return Error{fmt::format("no .tflite models found under {}", o.models_dir)};
   ScratchDir scratch(o.work_dir);
   std::error_code ec;
@@ -113,7 +114,8 @@ Result<ExportSuiteResult> RunExportSuite(const ExportSuiteOptions& o) {
     auto g = LoadModel(path);
     if (!g) return Error{g.error().message};
     m.ops = g->num_ops();
-    if (std::any_of(g->ops.begin(), g->ops.end(), [](const Operator& op) { return op.type == "edgetpu-custom-op"; })) {
+    if (std::any_of(g->ops.begin(), g->ops.end(),
+                    [](const Operator& op) { return op.type == "edgetpu-custom-op"; })) {
       m.skipped = "compiled for the Edge TPU (edgetpu-custom-op): nothing to cut";
       say(fmt::format("{}: skipped ({})", path, m.skipped));
       r.models.push_back(std::move(m));
@@ -159,7 +161,9 @@ Result<ExportSuiteResult> RunExportSuite(const ExportSuiteOptions& o) {
         const PipelineCost pc = EvaluateSchedule(cost, s);
         row.predicted_period_ms = pc.period_s * 1e3;
         const std::string dir =
-            (fs::path(scratch.path()) / fmt::format("{}-k{}-{}", fs::path(path).stem().string(), k, method)).string();
+            (fs::path(scratch.path()) /
+             fmt::format("{}-k{}-{}", fs::path(path).stem().string(), k, method))
+                .string();
         auto ex = ExportPipeline(path, *g, s, dir, PipelineCostJson(pc)["stages"]);
         if (!ex) {
           row.error = "export: " + ex.error().message;
@@ -198,38 +202,60 @@ nlohmann::json ExportSuiteJson(const ExportSuiteResult& r) {
   for (const auto& m : r.models) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& row : m.rows)
-      rows.push_back({{"stages", row.stages}, {"method", row.method}, {"ok", row.ok}, {"error", row.error},
-                      {"elements", row.elements}, {"mismatches", row.mismatches}, {"max_abs_diff", row.max_abs_diff},
-                      {"predicted_period_ms", row.predicted_period_ms}, {"segment_invoke_ms", row.segment_ms}});
-    models.push_back({{"model", m.model}, {"operators", m.ops}, {"runs_whole", m.runs_whole},
-                      {"skipped", m.skipped.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.skipped)},
-                      {"whole_invoke_ms", m.whole_ms}, {"pipelines", rows}});
+      rows.push_back({{"stages", row.stages},
+                      {"method", row.method},
+                      {"ok", row.ok},
+                      {"error", row.error},
+                      {"elements", row.elements},
+                      {"mismatches", row.mismatches},
+                      {"max_abs_diff", row.max_abs_diff},
+                      {"predicted_period_ms", row.predicted_period_ms},
+                      {"segment_invoke_ms", row.segment_ms}});
+    models.push_back(
+        {{"model", m.model},
+         {"operators", m.ops},
+         {"runs_whole", m.runs_whole},
+         {"skipped", m.skipped.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.skipped)},
+         {"whole_invoke_ms", m.whole_ms},
+         {"pipelines", rows}});
   }
-  return {{"suite", "export"},
-          {"runtime", "TensorFlow Lite (LiteRT.js @litertjs/core 2.5.3, wasm, XNNPACK CPU, baseline SIMD build)"},
-          {"device", r.options.device},
-          {"stages", r.options.stages},
-          {"methods", r.options.methods},
-          {"random_schedules", r.options.random_schedules},
-          {"seed", r.options.seed},
-          {"pipelines", r.pipelines},
-          {"bit_identical", r.identical},
-          {"models", models}};
+  return {
+      {"suite", "export"},
+      {"runtime",
+       "TensorFlow Lite (LiteRT.js @litertjs/core 2.5.3, wasm, XNNPACK CPU, baseline SIMD build)"},
+      {"device", r.options.device},
+      {"stages", r.options.stages},
+      {"methods", r.options.methods},
+      {"random_schedules", r.options.random_schedules},
+      {"seed", r.options.seed},
+      {"pipelines", r.pipelines},
+      {"bit_identical", r.identical},
+      {"models", models}};
 }
 
 std::string ExportSuiteMarkdown(const ExportSuiteResult& r, const std::string& command) {
   std::string md = "# Exported pipelines executed in TensorFlow Lite\n\n";
   md += fmt::format("Command: `{}`\n\n", command);
-  md += "Each model is cut at K stages by each method and by random valid schedules, exported "
-        "(`respect export`), and run in TensorFlow Lite's interpreter (LiteRT.js 2.5.3, WebAssembly, XNNPACK "
-        "CPU kernels, pinned baseline-SIMD build) under Node.js: the whole model and then the segments in order, "
-        "tensors passed by name, on the same seeded random inputs. A pipeline passes when its final outputs equal "
-        "the whole model's bit for bit and the runtime reported no error.\n\n";
-  md += fmt::format("**{} of {} pipelines bit-identical** over {} models run; {} models skipped.\n\n", r.identical,
-                    r.pipelines, std::count_if(r.models.begin(), r.models.end(), [](const auto& m) { return m.runs_whole; }),
-                    std::count_if(r.models.begin(), r.models.end(), [](const auto& m) { return !m.runs_whole; }));
-  md += fmt::format("Invoke times: best of {} on this machine's CPU (not Edge TPU predictions).\n\n", r.options.repeat);
-  md += "| model | ops | whole ms | K | pipelines | bit-identical | methods | slowest segment ms (CPU) |\n";
+  md +=
+      "Each model is cut at K stages by each method and by random valid schedules, exported "
+      "(`respect export`), and run in TensorFlow Lite's interpreter (LiteRT.js 2.5.3, WebAssembly, "
+      "XNNPACK "
+      "CPU kernels, pinned baseline-SIMD build) under Node.js: the whole model and then the "
+      "segments in order, "
+      "tensors passed by name, on the same seeded random inputs. A pipeline passes when its final "
+      "outputs equal "
+      "the whole model's bit for bit and the runtime reported no error.\n\n";
+  md += fmt::format(
+      "**{} of {} pipelines bit-identical** over {} models run; {} models skipped.\n\n",
+      r.identical, r.pipelines,
+      std::count_if(r.models.begin(), r.models.end(), [](const auto& m) { return m.runs_whole; }),
+      std::count_if(r.models.begin(), r.models.end(), [](const auto& m) { return !m.runs_whole; }));
+  md +=
+      fmt::format("Invoke times: best of {} on this machine's CPU (not Edge TPU predictions).\n\n",
+                  r.options.repeat);
+  md +=
+      "| model | ops | whole ms | K | pipelines | bit-identical | methods | slowest segment ms "
+      "(CPU) |\n";
   md += "|---|---:|---:|---:|---:|---:|---|---:|\n";
   for (const auto& m : r.models) {
     if (!m.runs_whole) continue;
@@ -247,18 +273,20 @@ std::string ExportSuiteMarkdown(const ExportSuiteResult& r, const std::string& c
         methods.push_back(row.method);
         for (double t : row.segment_ms) slowest = std::max(slowest, t);
       }
-      md += fmt::format("| {} | {} | {:.2f} | {} | {} | {} | {} | {:.2f} |\n", fs::path(m.model).filename().string(),
-                        m.ops, m.whole_ms, k, n, ok, fmt::join(methods, ", "), slowest);
+      md += fmt::format("| {} | {} | {:.2f} | {} | {} | {} | {} | {:.2f} |\n",
+                        fs::path(m.model).filename().string(), m.ops, m.whole_ms, k, n, ok,
+                        fmt::join(methods, ", "), slowest);
     }
   }
   bool any_fail = false;
   for (const auto& m : r.models)
     for (const auto& row : m.rows)
       if (!row.ok) {
-        if (!any_fail) md += "\n## Failures\n\n| model | K | method | error |\n|---|---:|---|---|\n";
+        if (!any_fail)
+          md += "\n## Failures\n\n| model | K | method | error |\n|---|---:|---|---|\n";
         any_fail = true;
-        md += fmt::format("| {} | {} | {} | {} |\n", fs::path(m.model).filename().string(), row.stages, row.method,
-                          row.error);
+        md += fmt::format("| {} | {} | {} | {} |\n", fs::path(m.model).filename().string(),
+                          row.stages, row.method, row.error);
       }
   md += "\n## Models not checked\n\n";
   bool any_skip = false;

@@ -8,10 +8,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 
@@ -19,9 +18,9 @@ namespace respect {
 
 struct ExportCheckRow {
   int stages = 0;
-  std::string method;     // a scheduler's name, or "random-<i>": a random valid schedule
-  std::string error;      // scheduling or export failed (the pipeline was not run)
-  bool ok = false;        // ran, bit-identical
+  std::string method;  // a scheduler's name, or "random-<i>": a random valid schedule
+  std::string error;   // scheduling or export failed (the pipeline was not run)
+  bool ok = false;     // ran, bit-identical
   int64_t elements = 0, mismatches = 0;
   double max_abs_diff = 0;
   double predicted_period_ms = 0;  // the cost model's period for this schedule
@@ -50,7 +49,7 @@ struct ExportSuiteOptions {
   double time_limit_s = 10;  // per scheduling run
   std::string device = "usb";
   std::string runner_dir;  // empty: FindLiteRtRunner's search
-  std::string work_dir;    // where pipelines are written; empty: a temporary directory, removed after
+  std::string work_dir;  // where pipelines are written; empty: a temporary directory, removed after
   std::function<void(const std::string&)> progress;
 };
 

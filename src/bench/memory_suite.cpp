@@ -1,18 +1,20 @@
 #include "bench/memory_suite.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 
-#include <fmt/format.h>
-
-#include "models/model_source.h"
 #include "memory/orderers.h"
+#include "models/model_source.h"
 
 namespace respect {
 
 std::vector<std::string> DefaultMemoryModels(const std::string& models_dir) {
-  std::vector<std::string> out = {"zoo:nasnet_mobile", "zoo:inception_v3", "zoo:inception_resnet_v2", "zoo:randwire:seed=0",
-                                  "zoo:randwire:seed=1", "zoo:randwire:seed=2", "zoo:randwire:seed=3"};
+  std::vector<std::string> out = {"zoo:nasnet_mobile",       "zoo:inception_v3",
+                                  "zoo:inception_resnet_v2", "zoo:randwire:seed=0",
+                                  "zoo:randwire:seed=1",     "zoo:randwire:seed=2",
+                                  "zoo:randwire:seed=3"};
   std::vector<std::string> files;
   for (const char* sub : {"tflite", "onnx"}) {
     const std::filesystem::path dir = std::filesystem::path(models_dir) / sub;
@@ -31,7 +33,8 @@ std::vector<std::string> DefaultMemoryModels(const std::string& models_dir) {
 Result<MemorySuiteResult> RunMemorySuite(const MemorySuiteOptions& o) {
   MemorySuiteResult out;
   out.options = o;
-  const std::vector<std::string> models = o.models.empty() ? DefaultMemoryModels(o.models_dir) : o.models;
+  const std::vector<std::string> models =
+      o.models.empty() ? DefaultMemoryModels(o.models_dir) : o.models;
   if (models.empty()) return Error{"no models to order"};
   for (size_t i = 0; i < models.size(); ++i) {
     auto g = LoadModel(models[i]);
@@ -43,7 +46,8 @@ Result<MemorySuiteResult> RunMemorySuite(const MemorySuiteOptions& o) {
       row.inplace = inplace;
       for (const auto& method : o.methods) {
         if (o.progress)
-          o.progress(fmt::format("[{}/{}] {}{} {}", i + 1, models.size(), models[i], inplace ? " --inplace" : "", method));
+          o.progress(fmt::format("[{}/{}] {}{} {}", i + 1, models.size(), models[i],
+                                 inplace ? " --inplace" : "", method));
         OrderRequest r;
         r.method = method;
         r.memory.inplace = inplace;

@@ -42,8 +42,8 @@ struct MemorySuiteResult {
   std::vector<MemoryRow> rows;
 };
 
-// The zoo's NASNet-Mobile, Inception v3, Inception-ResNet v2 and RandWire (seeds 0-3), and every .tflite and
-// .onnx under models_dir.
+// The zoo's NASNet-Mobile, Inception v3, Inception-ResNet v2 and RandWire (seeds 0-3), and every
+// .tflite and .onnx under models_dir.
 std::vector<std::string> DefaultMemoryModels(const std::string& models_dir);
 
 Result<MemorySuiteResult> RunMemorySuite(const MemorySuiteOptions& o);

@@ -1,9 +1,9 @@
 #include "bench/paper_suite.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "core/downset_lattice.h"
 #include "cost/cost_model.h"
@@ -78,7 +78,8 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
     const int64_t downsets = CountDownsets(*g, ScheduleRequest().lattice_cap);
     const int width = GraphWidth(*g).upper;
     for (int K : o.stages) {
-      BenchInstance inst{name, K, {}, 0, 0, downsets > ScheduleRequest().lattice_cap ? -1 : downsets, width};
+      BenchInstance inst{
+          name, K, {}, 0, 0, downsets > ScheduleRequest().lattice_cap ? -1 : downsets, width};
       ++done;
       for (const auto& method : out.methods) {
         say(fmt::format("[{}/{}] {} K={} {}", done, total, name, K, method));
@@ -116,8 +117,13 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
     const int64_t downsets = CountDownsets(*g, ScheduleRequest().lattice_cap);
     const int width = GraphWidth(*g).upper;
     for (int K : o.stages) {
-      BenchInstance inst{std::filesystem::path(file).stem().string(), K, {}, 0, 0,
-                         downsets > ScheduleRequest().lattice_cap ? -1 : downsets, width};
+      BenchInstance inst{std::filesystem::path(file).stem().string(),
+                         K,
+                         {},
+                         0,
+                         0,
+                         downsets > ScheduleRequest().lattice_cap ? -1 : downsets,
+                         width};
       for (const auto& method : paper_methods) {
         say(fmt::format("[authors' graph {}/{}] {} K={} {} (paper objective)", f + 1, files.size(),
                         inst.model, K, method));
@@ -125,7 +131,8 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
         r.time_limit_s = o.time_limit_s;
         r.paper_lambda = o.paper_lambda;
         auto res = RunScheduler(method, m, r);
-        if (!res) return Error{fmt::format("{} K={} {}: {}", inst.model, K, method, res.error().message)};
+        if (!res)
+          return Error{fmt::format("{} K={} {}: {}", inst.model, K, method, res.error().message)};
         inst.runs.push_back(FromResult(m, *res));
       }
       for (const auto& [variant, by_k] : *published) {
@@ -137,9 +144,12 @@ Result<PaperSuiteResult> RunPaperSuite(const PaperSuiteOptions& o) {
         int missing = 0;
         for (int v = 0; v < g->num_ops(); ++v) {
           auto st = it->second.find(g->ops[v].name);
-          if (st != it->second.end()) s.stage_of[v] = std::clamp(st->second, 0, K - 1);
-          else if (g->ops[v].name == "sink") s.stage_of[v] = K - 1;
-          else if (g->ops[v].name != "source") ++missing;
+          if (st != it->second.end())
+            s.stage_of[v] = std::clamp(st->second, 0, K - 1);
+          else if (g->ops[v].name == "sink")
+            s.stage_of[v] = K - 1;
+          else if (g->ops[v].name != "source")
+            ++missing;
         }
         BenchRun run;
         run.method = "published:" + variant;

@@ -15,13 +15,13 @@ namespace respect {
 
 struct BenchRun {
   std::string method;
-  double value = 0;         // objective value (seconds for throughput, score for paper)
-  double lower_bound = 0;   // the method's own proven bound
+  double value = 0;        // objective value (seconds for throughput, score for paper)
+  double lower_bound = 0;  // the method's own proven bound
   bool proven_optimal = false;
   double solve_s = 0;
   int64_t max_stage_bytes = 0, crossings = 0;  // paper objective terms
-  bool valid = true;        // published partitions may break precedence
-  bool handed_over = false; // exact: the lattice exceeded the cap and the ilp ran
+  bool valid = true;                           // published partitions may break precedence
+  bool handed_over = false;  // exact: the lattice exceeded the cap and the ilp ran
   std::string note;
 };
 
@@ -29,16 +29,16 @@ struct BenchInstance {
   std::string model;  // zoo name or graph file stem
   int stages = 0;
   std::vector<BenchRun> runs;
-  double best_bound = 0;   // the best proven bound over all methods
-  double compiler = 0;     // the compiler method's value
-  int64_t downsets = 0;    // the graph's downset lattice (exact's state space); -1: over the cap
-  int width = 0;           // the graph's width (largest antichain)
+  double best_bound = 0;  // the best proven bound over all methods
+  double compiler = 0;    // the compiler method's value
+  int64_t downsets = 0;   // the graph's downset lattice (exact's state space); -1: over the cap
+  int width = 0;          // the graph's width (largest antichain)
   const BenchRun* Find(const std::string& method) const;
 };
 
 struct PaperSuiteOptions {
   std::string device = "usb";
-  double time_limit_s = 20;        // per ilp solve
+  double time_limit_s = 20;  // per ilp solve
   std::vector<int> stages = {4, 5, 6};
   std::vector<std::string> models;  // empty: the paper's ten
   std::string graphs_dir;           // the authors' dumps; empty: skip that part

@@ -2,16 +2,16 @@
 // return (log scale) of the cold ilp and of rl-ilp per instance.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "bench/rlilp_suite.h"
 
 namespace respect {
 
 nlohmann::json RlIlpSuiteJson(const RlIlpSuiteResult& r);
-std::string RlIlpSuiteMarkdown(const RlIlpSuiteResult& r, const std::string& command, const std::string& chart);
+std::string RlIlpSuiteMarkdown(const RlIlpSuiteResult& r, const std::string& command,
+                               const std::string& chart);
 std::string RlIlpTimeChartSvg(const RlIlpSuiteResult& r);
 
 }  // namespace respect

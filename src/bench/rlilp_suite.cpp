@@ -1,10 +1,10 @@
 #include "bench/rlilp_suite.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "cost/cost_model.h"
 #include "cost/device_profile.h"
@@ -13,18 +13,22 @@
 
 namespace respect {
 
-std::vector<RlIlpInstance> DefaultRlIlpInstances(const std::string& graphs_dir, const std::string& dag_dir) {
+std::vector<RlIlpInstance> DefaultRlIlpInstances(const std::string& graphs_dir,
+                                                 const std::string& dag_dir) {
   std::vector<RlIlpInstance> out;
   for (const char* g : {"NASNet", "inception_resnet_v2"})
     for (int K : {4, 5, 6})
-      out.push_back({fmt::format("{} (authors' graph)", g), graphs_dir + "/" + g + ".json", Objective::kPaper, K, 1.0});
+      out.push_back({fmt::format("{} (authors' graph)", g), graphs_dir + "/" + g + ".json",
+                     Objective::kPaper, K, 1.0});
   for (const char* z : {"inception_v4", "inception_resnet_v2"})
-    out.push_back({fmt::format("zoo:{}", z), fmt::format("zoo:{}", z), Objective::kThroughput, 4, 1.0});
+    out.push_back(
+        {fmt::format("zoo:{}", z), fmt::format("zoo:{}", z), Objective::kThroughput, 4, 1.0});
   for (const char* kind : {"rand_graph_1000", "rand_graph_sparse_1000"})
     for (int i = 1; i <= 3; ++i) {
       const std::string stem = fmt::format("{}_{}", kind, i);
       // The ICML'24 setting: 10 stages, memory weighted 100 per byte against one crossing.
-      out.push_back({stem, dag_dir + "/" + stem + ".gml", Objective::kPaper, 10, 100.0 * 1048576.0});
+      out.push_back(
+          {stem, dag_dir + "/" + stem + ".gml", Objective::kPaper, 10, 100.0 * 1048576.0});
       out.push_back({stem, dag_dir + "/" + stem + ".gml", Objective::kThroughput, 4, 1.0});
     }
   return out;
@@ -67,7 +71,8 @@ Result<RlIlpSuiteResult> RunRlIlpSuite(const RlIlpSuiteOptions& o) {
     } else {
       row.cold.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       row.cold.ok = c->found;
-      if (c->found) row.cold.value = ObjectiveValue(m, c->schedule, inst.objective, inst.paper_lambda);
+      if (c->found)
+        row.cold.value = ObjectiveValue(m, c->schedule, inst.objective, inst.paper_lambda);
       row.cold.bound = c->bound;
       row.cold.proven = c->found && c->proven_optimal && c->model_exact;
       row.cold.note = "CBC " + c->status;

@@ -14,8 +14,8 @@
 namespace respect {
 
 struct RlIlpInstance {
-  std::string name;   // e.g. "NASNet (authors' graph)"
-  std::string spec;   // model spec LoadModel understands
+  std::string name;  // e.g. "NASNet (authors' graph)"
+  std::string spec;  // model spec LoadModel understands
   Objective objective = Objective::kThroughput;
   int stages = 4;
   double paper_lambda = 1.0;
@@ -53,7 +53,8 @@ struct RlIlpSuiteResult {
 // The authors' NASNet and Inception-ResNet-v2 graphs (paper objective, lambda 1, K = 4, 5, 6),
 // the zoo's widest models (throughput, K = 4), and rand_graph_1000_{1,2,3} with the sparse ones
 // (the ICML'24 paper setting, K = 10, and throughput at K = 4).
-std::vector<RlIlpInstance> DefaultRlIlpInstances(const std::string& graphs_dir, const std::string& dag_dir);
+std::vector<RlIlpInstance> DefaultRlIlpInstances(const std::string& graphs_dir,
+                                                 const std::string& dag_dir);
 
 Result<RlIlpSuiteResult> RunRlIlpSuite(const RlIlpSuiteOptions& o);
 

@@ -1,5 +1,6 @@
 #include "bench/scale_suite.h"
 
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,8 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cost/cost_model.h"
@@ -55,8 +54,10 @@ ScaleRun RunInChild(const std::string& path, const DeviceProfile& device, const 
       if (!r) {
         j["error"] = r.error().message;
       } else {
-        j = {{"value", r->objective_value}, {"lower_bound", r->lower_bound},
-             {"proven_optimal", r->proven_optimal}, {"note", r->note}};
+        j = {{"value", r->objective_value},
+             {"lower_bound", r->lower_bound},
+             {"proven_optimal", r->proven_optimal},
+             {"note", r->note}};
       }
     }
     const std::string s = j.dump();
@@ -86,7 +87,8 @@ ScaleRun RunInChild(const std::string& path, const DeviceProfile& device, const 
   run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   run.peak_rss_kb = usage.ru_maxrss;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    run.note = WIFSIGNALED(status) ? fmt::format("died ({})", strsignal(WTERMSIG(status))) : "failed";
+    run.note =
+        WIFSIGNALED(status) ? fmt::format("died ({})", strsignal(WTERMSIG(status))) : "failed";
     return run;
   }
   const nlohmann::json j = nlohmann::json::parse(buf, nullptr, false);
@@ -134,8 +136,8 @@ Result<ScaleSuiteResult> RunScaleSuite(const ScaleSuiteOptions& o) {
     if (o.paper_stages > 0) cases.push_back({Objective::kPaper, o.paper_stages});
     for (const auto& [objective, K] : cases)
       for (const auto& method : o.methods) {
-        say(fmt::format("[{}/{}] {} ({} nodes) K={} {} {}", gi + 1, names.size(), row.name, row.nodes, K,
-                        ObjectiveName(objective), method));
+        say(fmt::format("[{}/{}] {} ({} nodes) K={} {} {}", gi + 1, names.size(), row.name,
+                        row.nodes, K, ObjectiveName(objective), method));
         ScheduleRequest req(K, objective);
         req.time_limit_s = o.time_limit_s;
         req.paper_lambda = o.paper_lambda;

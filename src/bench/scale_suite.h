@@ -17,13 +17,13 @@ namespace respect {
 struct ScaleRun {
   std::string method, objective;
   int stages = 0;
-  bool ok = false;           // the run returned a schedule
-  double value = 0;          // seconds (throughput) or the paper score
-  double lower_bound = 0;    // the method's proven bound
+  bool ok = false;         // the run returned a schedule
+  double value = 0;        // seconds (throughput) or the paper score
+  double lower_bound = 0;  // the method's proven bound
   bool proven_optimal = false;
-  double wall_s = 0;         // the child's wall time: loading the graph + the method
-  int64_t peak_rss_kb = 0;   // the child's peak resident memory
-  std::string note;          // the method's note, or why it failed
+  double wall_s = 0;        // the child's wall time: loading the graph + the method
+  int64_t peak_rss_kb = 0;  // the child's peak resident memory
+  std::string note;         // the method's note, or why it failed
 };
 
 struct ScaleGraph {

@@ -1,26 +1,26 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
-#include "bench/paper_suite.h"
+#include "bench/bench_report.h"
 #include "bench/export_suite.h"
 #include "bench/memory_report.h"
 #include "bench/memory_suite.h"
+#include "bench/paper_suite.h"
+#include "bench/rlilp_report.h"
 #include "bench/rlilp_suite.h"
 #include "cli/commands.h"
 #include "core/file_io.h"
 #include "cost/cost_model.h"
-#include "models/model_source.h"
 #include "learn/imitation_task.h"
 #include "learn/policy.h"
-#include "bench/bench_report.h"
+#include "models/model_source.h"
 #include "report/memory_report.h"
-#include "bench/rlilp_report.h"
 #include "schedulers/scheduler.h"
 
 namespace respect::cli {
@@ -30,8 +30,8 @@ namespace {
 // `--suite rl-speed`: how long the learned scheduler takes. Per graph: decoding one greedy
 // order (median of 7 runs after a warm-up; embedding included, policy loading not) and the
 // whole `schedule --method rl` call (decode + optimal cuts, once).
-int RunRlSpeedSuite(const std::vector<std::string>& specs, const std::string& policy_path, const std::string& device,
-                    int stages, bool json) {
+int RunRlSpeedSuite(const std::vector<std::string>& specs, const std::string& policy_path,
+                    const std::string& device, int stages, bool json) {
   auto policy = Policy::Load(policy_path);
   if (!policy) return Fail(policy.error().message);
   auto profile = LoadDeviceProfile(device);
@@ -55,19 +55,27 @@ int RunRlSpeedSuite(const std::vector<std::string>& specs, const std::string& po
     r.rl.policy_path = policy_path;
     auto res = RunScheduler("rl", m, r);
     if (!res) return Fail(fmt::format("{}: {}", spec, res.error().message));
-    rows.push_back({{"graph", g->name}, {"nodes", g->num_ops()}, {"decode_ms_median", times[3]},
-                    {"decode_ms_min", times.front()}, {"schedule_ms", res->solve_seconds * 1e3}});
+    rows.push_back({{"graph", g->name},
+                    {"nodes", g->num_ops()},
+                    {"decode_ms_median", times[3]},
+                    {"decode_ms_min", times.front()},
+                    {"schedule_ms", res->solve_seconds * 1e3}});
   }
   if (json) {
-    std::printf("%s\n", nlohmann::json{{"policy", policy_path}, {"stages", stages}, {"graphs", rows}}.dump(2).c_str());
+    std::printf("%s\n",
+                nlohmann::json{{"policy", policy_path}, {"stages", stages}, {"graphs", rows}}
+                    .dump(2)
+                    .c_str());
     return 0;
   }
-  std::printf("policy %s (%s-%s, hidden %d); %d stages\n", policy_path.c_str(), policy->config().encoder.c_str(),
-              policy->config().decoder.c_str(), policy->config().hidden, stages);
+  std::printf("policy %s (%s-%s, hidden %d); %d stages\n", policy_path.c_str(),
+              policy->config().encoder.c_str(), policy->config().decoder.c_str(),
+              policy->config().hidden, stages);
   std::printf("%-28s %6s %16s %14s\n", "graph", "nodes", "decode ms (med)", "schedule ms");
   for (const auto& row : rows)
-    std::printf("%-28s %6d %16.1f %14.1f\n", row["graph"].get<std::string>().c_str(), row["nodes"].get<int>(),
-                row["decode_ms_median"].get<double>(), row["schedule_ms"].get<double>());
+    std::printf("%-28s %6d %16.1f %14.1f\n", row["graph"].get<std::string>().c_str(),
+                row["nodes"].get<int>(), row["decode_ms_median"].get<double>(),
+                row["schedule_ms"].get<double>());
   return 0;
 }
 
@@ -92,23 +100,30 @@ int RunScale(const Options& o) {
   const ScaleSuiteOptions defaults;
   std::string command = "respect bench --suite scale";
   if (so.time_limit_s != 10) command += fmt::format(" --time-limit {}", so.time_limit_s);
-  if (so.stages != defaults.stages) command += fmt::format(" --stages {}", fmt::join(so.stages, " "));
+  if (so.stages != defaults.stages)
+    command += fmt::format(" --stages {}", fmt::join(so.stages, " "));
   if (!o.dags.empty()) command += fmt::format(" --dags {}", fmt::join(o.dags, " "));
-  if (so.methods != defaults.methods) command += fmt::format(" --methods {}", fmt::join(so.methods, " "));
+  if (so.methods != defaults.methods)
+    command += fmt::format(" --methods {}", fmt::join(so.methods, " "));
   if (o.device != "usb") command += " --device " + o.device;
   const nlohmann::json j = ScaleSuiteJson(*r);
-  const std::string md = ScaleSuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-scale-time.svg");
+  const std::string md =
+      ScaleSuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-scale-time.svg");
   if (!o.out.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
     if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
     if (auto st = WriteFileAtomic(o.out + "/bench-scale-time.svg", ScaleTimeChartSvg(*r)); !st)
       return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-scale.json", j.dump(2) + "\n"); !st) return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-scale.md", md); !st) return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-scale.json", j.dump(2) + "\n"); !st)
+      return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-scale.md", md); !st)
+      return Fail(st.error().message);
   }
-  if (o.json) std::printf("%s\n", j.dump(2).c_str());
-  else std::printf("%s", md.c_str());
+  if (o.json)
+    std::printf("%s\n", j.dump(2).c_str());
+  else
+    std::printf("%s", md.c_str());
   return 0;
 }
 
@@ -142,18 +157,23 @@ int RunRlIlp(const Options& o) {
   if (!o.instances.empty()) command += fmt::format(" --instances {}", fmt::join(o.instances, " "));
   if (o.device != "usb") command += " --device " + o.device;
   const nlohmann::json j = RlIlpSuiteJson(*r);
-  const std::string md = RlIlpSuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-rl-ilp-time.svg");
+  const std::string md =
+      RlIlpSuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-rl-ilp-time.svg");
   if (!o.out.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
     if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
     if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp-time.svg", RlIlpTimeChartSvg(*r)); !st)
       return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp.json", j.dump(2) + "\n"); !st) return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp.md", md); !st) return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp.json", j.dump(2) + "\n"); !st)
+      return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp.md", md); !st)
+      return Fail(st.error().message);
   }
-  if (o.json) std::printf("%s\n", j.dump(2).c_str());
-  else std::printf("%s", md.c_str());
+  if (o.json)
+    std::printf("%s\n", j.dump(2).c_str());
+  else
+    std::printf("%s", md.c_str());
   return 0;
 }
 
@@ -162,7 +182,8 @@ int RunMemory(const Options& o) {
   MemorySuiteOptions so;
   so.models = o.models;
   for (auto& m : so.models)
-    if (m.find(':') == std::string::npos && m.find('/') == std::string::npos && m.find('.') == std::string::npos)
+    if (m.find(':') == std::string::npos && m.find('/') == std::string::npos &&
+        m.find('.') == std::string::npos)
       m = "zoo:" + m;  // bare zoo names, as the paper suite takes them
   // This suite's default: 10 s per method (the shared default is the ilp's 20 s).
   so.time_limit_s = o.time_given ? o.time_limit : 10;
@@ -180,11 +201,15 @@ int RunMemory(const Options& o) {
     if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
     if (auto st = WriteFileAtomic(o.out + "/bench-memory.svg", MemoryReductionChartSvg(*r)); !st)
       return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-memory.json", j.dump(2) + "\n"); !st) return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-memory.md", md); !st) return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-memory.json", j.dump(2) + "\n"); !st)
+      return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-memory.md", md); !st)
+      return Fail(st.error().message);
   }
-  if (o.json) std::printf("%s\n", j.dump(2).c_str());
-  else std::printf("%s", md.c_str());
+  if (o.json)
+    std::printf("%s\n", j.dump(2).c_str());
+  else
+    std::printf("%s", md.c_str());
   return 0;
 }
 
@@ -210,11 +235,15 @@ int RunExportCheck(const Options& o) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
     if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
-    if (auto st = WriteFileAtomic(o.out + "/bench-export.json", j.dump(2) + "\n"); !st) return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-export.md", md); !st) return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-export.json", j.dump(2) + "\n"); !st)
+      return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-export.md", md); !st)
+      return Fail(st.error().message);
   }
-  if (o.json) std::printf("%s\n", j.dump(2).c_str());
-  else std::printf("%s", md.c_str());
+  if (o.json)
+    std::printf("%s\n", j.dump(2).c_str());
+  else
+    std::printf("%s", md.c_str());
   return r->identical == r->pipelines ? 0 : 1;
 }
 
@@ -232,53 +261,72 @@ Runner AddBench(CLI::App& app) {
     std::vector<std::string> dags, methods = {"compiler", "dp", "rl", "exact"};
     std::vector<std::string> instances;
     int window = -1;
-    // Whether --time-limit / --stages were given (CLI11 counts them): each suite has its own defaults,
-    // and an explicit value equal to the shared default must not be taken for "not given".
+    // Whether --time-limit / --stages were given (CLI11 counts them): each suite has its own
+    // defaults, and an explicit value equal to the shared default must not be taken for "not
+    // given".
     bool time_given = false, stages_given = false;
   };
   auto o = std::make_shared<Options>();
-  app.add_option("--suite", o->suite, "which benchmark: paper (the RESPECT paper's models and the "
-                                      "authors' published partitions); rl-speed (time to decode and "
-                                      "schedule with the learned policy, on the authors' graphs and the "
-                                      "paper's models); scale (every method on 1k-10k-operator random "
-                                      "DAGs: time, memory, gap); rl-ilp (cold ilp against rl-ilp: "
-                                      "values, proofs, time to the proven optimum); memory (peak activation "
-                                      "memory of each operator-ordering method on real models); export (every "
-                                      "exported .tflite pipeline run in TensorFlow Lite against the whole model, "
-                                      "bit for bit; needs Node.js and tools/litert installed)")
-      ->required()->check(CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp", "memory", "export"}));
+  app.add_option("--suite", o->suite,
+                 "which benchmark: paper (the RESPECT paper's models and the "
+                 "authors' published partitions); rl-speed (time to decode and "
+                 "schedule with the learned policy, on the authors' graphs and the "
+                 "paper's models); scale (every method on 1k-10k-operator random "
+                 "DAGs: time, memory, gap); rl-ilp (cold ilp against rl-ilp: "
+                 "values, proofs, time to the proven optimum); memory (peak activation "
+                 "memory of each operator-ordering method on real models); export (every "
+                 "exported .tflite pipeline run in TensorFlow Lite against the whole model, "
+                 "bit for bit; needs Node.js and tools/litert installed)")
+      ->required()
+      ->check(CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp", "memory", "export"}));
   app.add_option("--policy", o->policy, "rl-speed: policy file (default: the shipped one)");
-  app.add_option("--out", o->out, "directory for bench-paper.md, bench-paper.json and one "
-                                  "bench-paper-kK.svg chart per K (written atomically)");
-  app.add_option("--device", o->device, "device profile for the throughput part")->capture_default_str();
-  CLI::Option* time_opt = app.add_option("--time-limit", o->time_limit, "wall-clock seconds per ilp solve")
-                              ->check(CLI::Range(0.01, 86400.0))->capture_default_str();
-  CLI::Option* stages_opt = app.add_option("--stages,-k", o->stages, "pipeline sizes (export: default 2 3 4 5 6)")
-                                ->capture_default_str();
-  app.add_option("--models", o->models, "zoo models (default: the paper's ten); memory: model files or zoo names "
-                                        "(default: inception_v3, inception_resnet_v2 and every shared model); "
-                                        "export: .tflite files (default: every one under ../shared/models)");
-  app.add_option("--graphs", o->graphs, "directory of the RESPECT authors' graph dumps; '' skips "
-                                        "the published-partition comparison")->capture_default_str();
+  app.add_option("--out", o->out,
+                 "directory for bench-paper.md, bench-paper.json and one "
+                 "bench-paper-kK.svg chart per K (written atomically)");
+  app.add_option("--device", o->device, "device profile for the throughput part")
+      ->capture_default_str();
+  CLI::Option* time_opt =
+      app.add_option("--time-limit", o->time_limit, "wall-clock seconds per ilp solve")
+          ->check(CLI::Range(0.01, 86400.0))
+          ->capture_default_str();
+  CLI::Option* stages_opt =
+      app.add_option("--stages,-k", o->stages, "pipeline sizes (export: default 2 3 4 5 6)")
+          ->capture_default_str();
+  app.add_option("--models", o->models,
+                 "zoo models (default: the paper's ten); memory: model files or zoo names "
+                 "(default: inception_v3, inception_resnet_v2 and every shared model); "
+                 "export: .tflite files (default: every one under ../shared/models)");
+  app.add_option("--graphs", o->graphs,
+                 "directory of the RESPECT authors' graph dumps; '' skips "
+                 "the published-partition comparison")
+      ->capture_default_str();
   app.add_option("--graph-names", o->graph_names, "only these dumps (file stems), e.g. resnet50");
-  app.add_option("--lambda", o->lambda, "paper objective: weight of one MiB")->capture_default_str();
+  app.add_option("--lambda", o->lambda, "paper objective: weight of one MiB")
+      ->capture_default_str();
   app.add_flag("--json", o->json, "print the results as one JSON object instead of Markdown");
   app.add_flag("--quiet,-q", o->quiet, "no progress lines on stderr");
-  app.add_option("--dag-dir", o->dag_dir, "scale: directory of the GML graphs")->capture_default_str();
-  app.add_option("--dags", o->dags, "scale: graph file stems (default: rand_graph_{1000,5000,10000}_1 and "
-                                    "the sparse ones)");
+  app.add_option("--dag-dir", o->dag_dir, "scale: directory of the GML graphs")
+      ->capture_default_str();
+  app.add_option("--dags", o->dags,
+                 "scale: graph file stems (default: rand_graph_{1000,5000,10000}_1 and "
+                 "the sparse ones)");
   app.add_option("--methods", o->methods, "scale: methods to run")->capture_default_str();
-  app.add_option("--instances", o->instances, "rl-ilp: only the instances whose names start with these "
-                                              "(e.g. NASNet rand_graph_1000_1 zoo:inception_v4)");
+  app.add_option("--instances", o->instances,
+                 "rl-ilp: only the instances whose names start with these "
+                 "(e.g. NASNet rand_graph_1000_1 zoo:inception_v4)");
   app.add_option("--window", o->window, "rl-ilp: the window half-width (default: rl-ilp's)")
       ->check(CLI::Range(0, 1000));
-  app.footer("Example:\n  respect bench --suite paper --out docs/bench   (about 15 minutes on 2 cores)\n"
-             "  respect bench --suite scale --out docs/bench   (--time-limit 10: about 15 minutes)\n"
-             "  respect bench --suite rl-ilp --out docs/bench   (60 s per method and instance: up to 40 minutes)\n"
-             "  respect bench --suite memory --out docs/bench   (seconds)\n"
-             "  respect bench --suite export --out docs/bench   (every shared .tflite model, K = 2..6: minutes)\n"
-             "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten models)\n"
-             "  respect bench --suite paper --models resnet50 -k 4 --graphs ''   (seconds)");
+  app.footer(
+      "Example:\n  respect bench --suite paper --out docs/bench   (about 15 minutes on 2 cores)\n"
+      "  respect bench --suite scale --out docs/bench   (--time-limit 10: about 15 minutes)\n"
+      "  respect bench --suite rl-ilp --out docs/bench   (60 s per method and instance: up to 40 "
+      "minutes)\n"
+      "  respect bench --suite memory --out docs/bench   (seconds)\n"
+      "  respect bench --suite export --out docs/bench   (every shared .tflite model, K = 2..6: "
+      "minutes)\n"
+      "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten "
+      "models)\n"
+      "  respect bench --suite paper --models resnet50 -k 4 --graphs ''   (seconds)");
   return [o, stages_opt, time_opt] {
     o->time_given = time_opt->count() > 0;
     o->stages_given = stages_opt->count() > 0;
@@ -291,9 +339,11 @@ Runner AddBench(CLI::App& app) {
         if (names.empty()) names = {"resnet101", "inception_resnet_v2"};
         // A stem is one of the authors' dumps (.json); a name with an extension is any graph file.
         for (const auto& n : names)
-          specs.push_back(o->graphs + "/" + n + (std::filesystem::path(n).has_extension() ? "" : ".json"));
+          specs.push_back(o->graphs + "/" + n +
+                          (std::filesystem::path(n).has_extension() ? "" : ".json"));
       }
-      for (const auto& m : o->models.empty() ? PaperModels() : o->models) specs.push_back("zoo:" + m);
+      for (const auto& m : o->models.empty() ? PaperModels() : o->models)
+        specs.push_back("zoo:" + m);
       return RunRlSpeedSuite(specs, o->policy.empty() ? DefaultPolicyPath() : o->policy, o->device,
                              o->stages.front(), o->json);
     }
@@ -310,7 +360,8 @@ Runner AddBench(CLI::App& app) {
     po.paper_lambda = o->lambda;
     if (!o->graphs.empty()) {
       if (!std::filesystem::is_directory(o->graphs))
-        return Fail(fmt::format("--graphs: '{}' is not a directory (pass --graphs '' to skip that part)", o->graphs));
+        return Fail(fmt::format(
+            "--graphs: '{}' is not a directory (pass --graphs '' to skip that part)", o->graphs));
       po.graphs_dir = o->graphs;
     }
     if (!o->quiet) po.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
@@ -322,7 +373,8 @@ Runner AddBench(CLI::App& app) {
     if (o->stages_given) command += fmt::format(" --stages {}", fmt::join(o->stages, " "));
     if (!o->models.empty()) command += fmt::format(" --models {}", fmt::join(o->models, " "));
     if (o->graphs != Options{}.graphs) command += fmt::format(" --graphs '{}'", o->graphs);
-    if (!o->graph_names.empty()) command += fmt::format(" --graph-names {}", fmt::join(o->graph_names, " "));
+    if (!o->graph_names.empty())
+      command += fmt::format(" --graph-names {}", fmt::join(o->graph_names, " "));
     if (o->lambda != 1.0) command += fmt::format(" --lambda {}", o->lambda);
     const nlohmann::json j = PaperSuiteJson(*r);
     std::vector<std::string> charts;
@@ -330,7 +382,8 @@ Runner AddBench(CLI::App& app) {
     for (const auto& inst : r->throughput)
       if (std::find(ks.begin(), ks.end(), inst.stages) == ks.end()) ks.push_back(inst.stages);
     for (int K : ks) charts.push_back(fmt::format("bench-paper-k{}.svg", K));
-    const std::string md = PaperSuiteMarkdown(*r, command, o->out.empty() ? std::vector<std::string>{} : charts);
+    const std::string md =
+        PaperSuiteMarkdown(*r, command, o->out.empty() ? std::vector<std::string>{} : charts);
     if (!o->out.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(o->out, ec);
@@ -338,11 +391,15 @@ Runner AddBench(CLI::App& app) {
       for (size_t i = 0; i < ks.size(); ++i)
         if (auto st = WriteFileAtomic(o->out + "/" + charts[i], SpeedupChartSvg(*r, ks[i])); !st)
           return Fail(st.error().message);
-      if (auto st = WriteFileAtomic(o->out + "/bench-paper.json", j.dump(2) + "\n"); !st) return Fail(st.error().message);
-      if (auto st = WriteFileAtomic(o->out + "/bench-paper.md", md); !st) return Fail(st.error().message);
+      if (auto st = WriteFileAtomic(o->out + "/bench-paper.json", j.dump(2) + "\n"); !st)
+        return Fail(st.error().message);
+      if (auto st = WriteFileAtomic(o->out + "/bench-paper.md", md); !st)
+        return Fail(st.error().message);
     }
-    if (o->json) std::printf("%s\n", j.dump(2).c_str());
-    else std::printf("%s", md.c_str());
+    if (o->json)
+      std::printf("%s\n", j.dump(2).c_str());
+    else
+      std::printf("%s", md.c_str());
     return 0;
   };
 }

@@ -1,8 +1,8 @@
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "core/file_io.h"
@@ -17,30 +17,36 @@ Runner AddCalibrate(CLI::App& app) {
     bool json = false, select = false;
   };
   auto o = std::make_shared<Options>();
-  app.add_option("--device", o->device, "base profile whose free constants are fitted (its clock, "
-                                        "MAC array and cache are kept)")->capture_default_str();
+  app.add_option("--device", o->device,
+                 "base profile whose free constants are fitted (its clock, "
+                 "MAC array and cache are kept)")
+      ->capture_default_str();
   app.add_option("--out", o->out, "write the fitted profile to FILE (atomically)");
   app.add_option("--name", o->name, "name of the written profile (default: the base's)");
   app.add_flag("--json", o->json, "print the fit as JSON (constants, rows, errors)");
-  app.add_option("--free", o->free, "fit only these constants (invoke, op, conv, depthwise, vector, link); "
-                                    "the others stay at their physical bounds. Default: the subset that "
-                                    "leave-one-out cross-validation selects (see --select)")
+  app.add_option("--free", o->free,
+                 "fit only these constants (invoke, op, conv, depthwise, vector, link); "
+                 "the others stay at their physical bounds. Default: the subset that "
+                 "leave-one-out cross-validation selects (see --select)")
       ->delimiter(',');
-  app.add_flag("--select", o->select, "fit every subset of the six constants and list them by leave-one-out "
-                                      "error (median, then max): which constants the data supports");
-  app.add_option("--rows", o->rows, "fit these measurements instead of Coral's table: a JSON array of "
-                                    "{\"model\": MODEL, \"ms\": latency, \"cpu_ms\": optional, \"label\": optional}")
+  app.add_flag("--select", o->select,
+               "fit every subset of the six constants and list them by leave-one-out "
+               "error (median, then max): which constants the data supports");
+  app.add_option("--rows", o->rows,
+                 "fit these measurements instead of Coral's table: a JSON array of "
+                 "{\"model\": MODEL, \"ms\": latency, \"cpu_ms\": optional, \"label\": optional}")
       ->check(CLI::ExistingFile);
-  app.footer("Fits the constants of the cost model (invoke overhead, per-op overhead, conv and\n"
-             "depthwise utilisation, vector rate, link bandwidth) to Coral's published\n"
-             "single-TPU latencies, measured at the max clock: calibrate usb-max. Which\n"
-             "constants are fitted is chosen by leave-one-out cross-validation; the others stay\n"
-             "at their physical bounds. The report gives, per model, the fit error, the\n"
-             "cross-validated error (the row predicted by a fit to the others) and each term's\n"
-             "share of the predicted time. Rows of the same table that are not fitted are\n"
-             "predicted as a hold-out check.\n"
-             "Examples:\n  respect calibrate --device usb-max --out devices/usb-max.json\n"
-             "  respect calibrate --rows my-measurements.json --free invoke,op,conv --json");
+  app.footer(
+      "Fits the constants of the cost model (invoke overhead, per-op overhead, conv and\n"
+      "depthwise utilisation, vector rate, link bandwidth) to Coral's published\n"
+      "single-TPU latencies, measured at the max clock: calibrate usb-max. Which\n"
+      "constants are fitted is chosen by leave-one-out cross-validation; the others stay\n"
+      "at their physical bounds. The report gives, per model, the fit error, the\n"
+      "cross-validated error (the row predicted by a fit to the others) and each term's\n"
+      "share of the predicted time. Rows of the same table that are not fitted are\n"
+      "predicted as a hold-out check.\n"
+      "Examples:\n  respect calibrate --device usb-max --out devices/usb-max.json\n"
+      "  respect calibrate --rows my-measurements.json --free invoke,op,conv --json");
   return [o] {
     auto base = LoadDeviceProfile(o->device);
     if (!base) return Fail(base.error().message);
@@ -50,7 +56,9 @@ Runner AddCalibrate(CLI::App& app) {
     if (!o->rows.empty()) {
       auto r = LoadCalibrationRows(o->rows);
       if (!r) return Fail(r.error().message);
-      if (r->size() < 3) return Fail(fmt::format("{}: calibration needs at least 3 rows, got {}", o->rows, r->size()));
+      if (r->size() < 3)
+        return Fail(
+            fmt::format("{}: calibration needs at least 3 rows, got {}", o->rows, r->size()));
       rows = *r;
       holdout.clear();
     }
@@ -65,7 +73,8 @@ Runner AddCalibrate(CLI::App& app) {
     for (const auto& f : o->free) {
       auto it = std::find(names.begin(), names.end(), f);
       if (it == names.end())
-        return Fail(fmt::format("--free: unknown constant '{}' (invoke, op, conv, depthwise, vector, link)", f));
+        return Fail(fmt::format(
+            "--free: unknown constant '{}' (invoke, op, conv, depthwise, vector, link)", f));
       mask |= 1u << (it - names.begin());
     }
     if (o->select) {
@@ -73,8 +82,8 @@ Runner AddCalibrate(CLI::App& app) {
       if (!ranked) return Fail(ranked.error().message);
       std::printf("%-40s %9s %11s %9s\n", "free constants", "fit rms", "LOO median", "LOO max");
       for (const SubsetFit& f : *ranked)
-        std::printf("%-40s %8.1f%% %10.1f%% %8.1f%%\n", names_of(f.mask, ",").c_str(), f.fit_rms_pct,
-                    f.loo_median_pct, f.loo_max_pct);
+        std::printf("%-40s %8.1f%% %10.1f%% %8.1f%%\n", names_of(f.mask, ",").c_str(),
+                    f.fit_rms_pct, f.loo_median_pct, f.loo_max_pct);
       return 0;
     }
     if (mask == 0) {
@@ -91,19 +100,27 @@ Runner AddCalibrate(CLI::App& app) {
     if (!o->name.empty()) p.name = o->name;
     nlohmann::json profile_json = DeviceProfileToJson(p);
     if (!o->out.empty())
-      if (auto st = WriteFileAtomic(o->out, profile_json.dump(2) + "\n"); !st) return Fail(st.error().message);
+      if (auto st = WriteFileAtomic(o->out, profile_json.dump(2) + "\n"); !st)
+        return Fail(st.error().message);
     auto rows_json = [&names](const std::vector<CalibrationResult::RowFit>& fits) {
       nlohmann::json a = nlohmann::json::array();
       for (const auto& f : fits) {
         nlohmann::json terms;
         for (size_t i = 0; i < names.size(); ++i) terms[names[i]] = f.term_ms[i];
         terms["cpu"] = f.term_ms[names.size()];
-        a.push_back({{"model", f.row.model}, {"label", f.row.label}, {"measured_ms", f.row.tpu_ms},
-                     {"predicted_ms", f.predicted_ms}, {"error_pct", f.error_pct},
-                     {"compute_ms", f.compute_ms}, {"transfer_ms", f.transfer_ms},
-                     {"overhead_ms", f.overhead_ms}, {"streamed_bytes", f.streamed_bytes},
-                     {"measured_cpu_ms", f.row.cpu_ms}, {"predicted_cpu_ms", f.predicted_cpu_ms},
-                     {"loo_error_pct", f.loo_error_pct}, {"terms_ms", terms}});
+        a.push_back({{"model", f.row.model},
+                     {"label", f.row.label},
+                     {"measured_ms", f.row.tpu_ms},
+                     {"predicted_ms", f.predicted_ms},
+                     {"error_pct", f.error_pct},
+                     {"compute_ms", f.compute_ms},
+                     {"transfer_ms", f.transfer_ms},
+                     {"overhead_ms", f.overhead_ms},
+                     {"streamed_bytes", f.streamed_bytes},
+                     {"measured_cpu_ms", f.row.cpu_ms},
+                     {"predicted_cpu_ms", f.predicted_cpu_ms},
+                     {"loo_error_pct", f.loo_error_pct},
+                     {"terms_ms", terms}});
       }
       return a;
     };
@@ -119,8 +136,11 @@ Runner AddCalibrate(CLI::App& app) {
       std::printf("%s\n", j.dump(2).c_str());
       return 0;
     }
-    std::printf("fitted constants (%s, clock %.0f MHz, cache %.2f MiB; fitted: %s; the others at their bounds):\n",
-                p.name.c_str(), p.clock_hz / 1e6, p.param_cache_bytes / 1048576.0, names_of(mask, ", ").c_str());
+    std::printf(
+        "fitted constants (%s, clock %.0f MHz, cache %.2f MiB; fitted: %s; the others at their "
+        "bounds):\n",
+        p.name.c_str(), p.clock_hz / 1e6, p.param_cache_bytes / 1048576.0,
+        names_of(mask, ", ").c_str());
     std::printf("  invoke overhead      %8.3f ms\n", p.invoke_overhead_s * 1e3);
     std::printf("  per-op overhead      %8.0f cycles (%.1f us)\n", p.op_overhead_cycles,
                 p.op_overhead_cycles / p.clock_hz * 1e6);
@@ -132,26 +152,34 @@ Runner AddCalibrate(CLI::App& app) {
                 p.cpu_op_overhead_s * 1e6);
     // Per row: the measured and predicted times, the fit error, the leave-one-out error (fitted
     // rows), and each term's share of the predicted time, so a reader sees why a model is slow.
-    auto table = [&names](const char* title, const std::vector<CalibrationResult::RowFit>& fits, double rms, bool loo) {
+    auto table = [&names](const char* title, const std::vector<CalibrationResult::RowFit>& fits,
+                          double rms, bool loo) {
       std::printf("\n%s\n%-26s %8s %9s %7s %7s", title, "model", "measured", "predicted", "error",
                   loo ? "LOO" : "");
       for (const auto& n : names) std::printf(" %6s", n.substr(0, 6).c_str());
       std::printf(" %6s %9s\n", "cpu", "streamed");
       for (const auto& f : fits) {
         const double t = std::max(1e-9, f.predicted_ms);
-        std::printf("%-26s %6.1fms %7.1fms %+6.1f%% %s", f.row.label.substr(0, 26).c_str(), f.row.tpu_ms,
-                    f.predicted_ms, f.error_pct, loo ? fmt::format("{:+6.1f}%", f.loo_error_pct).c_str() : "       ");
+        std::printf("%-26s %6.1fms %7.1fms %+6.1f%% %s", f.row.label.substr(0, 26).c_str(),
+                    f.row.tpu_ms, f.predicted_ms, f.error_pct,
+                    loo ? fmt::format("{:+6.1f}%", f.loo_error_pct).c_str() : "       ");
         for (double ms : f.term_ms) std::printf(" %5.0f%%", 100 * ms / t);
         std::printf(" %6.2fMiB\n", f.streamed_bytes / 1048576.0);
       }
       std::printf("rms relative error %.1f%%\n", rms);
     };
-    table("fitted rows (error: the fit's; LOO: predicted by a fit to the other rows; then each term's share "
-          "of the prediction):", r->fitted, r->rms_error_pct, true);
-    std::printf("leave-one-out (each row predicted from a fit to the others): median |error| %.1f%%, max %.1f%%\n",
-                r->loo_median_abs_pct, r->loo_max_abs_pct);
+    table(
+        "fitted rows (error: the fit's; LOO: predicted by a fit to the other rows; then each "
+        "term's share "
+        "of the prediction):",
+        r->fitted, r->rms_error_pct, true);
+    std::printf(
+        "leave-one-out (each row predicted from a fit to the others): median |error| %.1f%%, max "
+        "%.1f%%\n",
+        r->loo_median_abs_pct, r->loo_max_abs_pct);
     if (!r->validation.empty())
-      table("hold-out rows (same published table, not fitted):", r->validation, r->validation_rms_error_pct, false);
+      table("hold-out rows (same published table, not fitted):", r->validation,
+            r->validation_rms_error_pct, false);
     if (!o->out.empty()) std::printf("\nwrote %s\n", o->out.c_str());
     return 0;
   };

@@ -1,15 +1,15 @@
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <memory>
 
-#include <fmt/format.h>
-
 #include "cli/commands.h"
+#include "core/file_io.h"
 #include "cost/cost_model.h"
 #include "cost/pipeline_sim.h"
 #include "models/model_source.h"
-#include "report/pipeline_report.h"
-#include "core/file_io.h"
 #include "report/html_report.h"
+#include "report/pipeline_report.h"
 #include "schedulers/compiler_partitioner.h"
 #include "schedulers/objective.h"
 #include "schedulers/schedule.h"
@@ -22,24 +22,31 @@ int Sweep(const Graph& g, const DeviceProfile& device, int max_stages, bool json
   CostModel model(g, device);
   const double single = model.EvaluateSingle().period_s;
   nlohmann::json rows = nlohmann::json::array();
-  std::string text = fmt::format("model {}   device {}   Coral's parameter-count partitioner\n"
-                                 "{:>6} {:>10} {:>12} {:>11} {:>9} {:>12}\n", g.name, device.name,
-                                 "stages", "period ms", "throughput/s", "latency ms", "speed-up",
-                                 "streamed MiB");
+  std::string text = fmt::format(
+      "model {}   device {}   Coral's parameter-count partitioner\n"
+      "{:>6} {:>10} {:>12} {:>11} {:>9} {:>12}\n",
+      g.name, device.name, "stages", "period ms", "throughput/s", "latency ms", "speed-up",
+      "streamed MiB");
   for (int K = 1; K <= max_stages; ++K) {
     auto s = CompilerPartition(g, K);
     if (!s) return Fail(fmt::format("{}: {}", g.name, s.error().message));
     const PipelineCost c = EvaluateSchedule(model, *s);
     int64_t streamed = 0;
     for (const auto& st : c.stages) streamed += st.streamed_bytes;
-    rows.push_back({{"stages", K}, {"period_ms", c.period_s * 1e3}, {"throughput_ips", c.throughput_ips},
-                    {"latency_ms", c.latency_s * 1e3}, {"speedup", single / c.period_s},
+    rows.push_back({{"stages", K},
+                    {"period_ms", c.period_s * 1e3},
+                    {"throughput_ips", c.throughput_ips},
+                    {"latency_ms", c.latency_s * 1e3},
+                    {"speedup", single / c.period_s},
                     {"streamed_bytes", streamed}});
-    text += fmt::format("{:>6} {:>10.3f} {:>12.1f} {:>11.3f} {:>8.2f}x {:>12.2f}\n", K, c.period_s * 1e3,
-                        c.throughput_ips, c.latency_s * 1e3, single / c.period_s, streamed / 1048576.0);
+    text += fmt::format("{:>6} {:>10.3f} {:>12.1f} {:>11.3f} {:>8.2f}x {:>12.2f}\n", K,
+                        c.period_s * 1e3, c.throughput_ips, c.latency_s * 1e3, single / c.period_s,
+                        streamed / 1048576.0);
   }
   if (json) {
-    std::printf("%s\n", nlohmann::json{{"model", g.name}, {"device", device.name}, {"sweep", rows}}.dump(2).c_str());
+    std::printf("%s\n", nlohmann::json{{"model", g.name}, {"device", device.name}, {"sweep", rows}}
+                            .dump(2)
+                            .c_str());
   } else {
     std::printf("%s", text.c_str());
   }
@@ -56,29 +63,39 @@ Runner AddSimulate(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   app.add_option("MODEL", o->model, "model file, zoo:NAME[:k=v,...] or synth:...")->required();
-  app.add_option("--device", o->device, "device profile: usb (std clock), usb-max, pcie, usb2, "
-                                        "or a profile .json")->capture_default_str();
+  app.add_option("--device", o->device,
+                 "device profile: usb (std clock), usb-max, pcie, usb2, "
+                 "or a profile .json")
+      ->capture_default_str();
   auto* sched = app.add_option("--schedule", o->schedule,
                                "schedule JSON: {\"assignment\": {\"op\": stage, ...}} (0-based)");
-  app.add_option("--stages", o->stages, "split into K stages with Coral's parameter-count "
-                                        "partitioner (edgetpu_compiler --num_segments=K)")
-      ->check(CLI::Range(1, 1000))->excludes(sched);
-  app.add_option("--sweep", o->sweep, "compare 1..N stages (Coral's partitioner): period, "
-                                      "throughput and speed-up over one TPU")
-      ->check(CLI::Range(1, 64))->excludes(sched);
+  app.add_option("--stages", o->stages,
+                 "split into K stages with Coral's parameter-count "
+                 "partitioner (edgetpu_compiler --num_segments=K)")
+      ->check(CLI::Range(1, 1000))
+      ->excludes(sched);
+  app.add_option("--sweep", o->sweep,
+                 "compare 1..N stages (Coral's partitioner): period, "
+                 "throughput and speed-up over one TPU")
+      ->check(CLI::Range(1, 64))
+      ->excludes(sched);
   app.add_option("--inferences", o->inferences, "inferences in the discrete-event simulation")
-      ->check(CLI::Range(1, 10'000'000))->capture_default_str();
-  app.add_option("--report", o->report, "write a self-contained HTML report (verdict, stage table, stage-balance "
-                                        "chart against Coral's compiler partition, stage picture) to FILE")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+  app.add_option("--report", o->report,
+                 "write a self-contained HTML report (verdict, stage table, stage-balance "
+                 "chart against Coral's compiler partition, stage picture) to FILE")
       ->excludes("--sweep");
-  app.add_flag("--json", o->json, "print one JSON object (stages[], period_ms, latency_ms, "
-                                  "throughput_ips, simulation{...})");
-  app.footer("With neither --schedule nor --stages the whole model runs on one TPU.\n"
-             "Examples:\n  respect simulate zoo:resnet50:input=299\n"
-             "  respect simulate zoo:inception_v4 --stages 4 --device usb-max --json\n"
-             "  respect simulate model.tflite --schedule plan.json --inferences 1000\n"
-             "  respect simulate zoo:inception_v4 --sweep 6\n"
-             "  respect simulate zoo:inception_v4 --stages 4 --report pipeline.html");
+  app.add_flag("--json", o->json,
+               "print one JSON object (stages[], period_ms, latency_ms, "
+               "throughput_ips, simulation{...})");
+  app.footer(
+      "With neither --schedule nor --stages the whole model runs on one TPU.\n"
+      "Examples:\n  respect simulate zoo:resnet50:input=299\n"
+      "  respect simulate zoo:inception_v4 --stages 4 --device usb-max --json\n"
+      "  respect simulate model.tflite --schedule plan.json --inferences 1000\n"
+      "  respect simulate zoo:inception_v4 --sweep 6\n"
+      "  respect simulate zoo:inception_v4 --stages 4 --report pipeline.html");
   return [o] {
     auto loaded = LoadModelOnDevice(o->model, o->device);
     if (!loaded) return Fail(loaded.error().message);
@@ -112,8 +129,10 @@ Runner AddSimulate(CLI::App& app) {
       in.cost = cost;
       in.method = how;
       if (how != "compiler partition" && s.num_stages > 1)
-        if (auto base = CompilerPartition(*g, s.num_stages); base) in.baseline = EvaluateSchedule(model, *base);
-      if (auto st = WriteFileAtomic(o->report, HtmlReport(in)); !st) return Fail(st.error().message);
+        if (auto base = CompilerPartition(*g, s.num_stages); base)
+          in.baseline = EvaluateSchedule(model, *base);
+      if (auto st = WriteFileAtomic(o->report, HtmlReport(in)); !st)
+        return Fail(st.error().message);
     }
     if (o->json) {
       nlohmann::json j = PipelineCostJson(cost);
@@ -133,9 +152,10 @@ Runner AddSimulate(CLI::App& app) {
                 s.num_stages, how.c_str());
     for (int k : EmptyStages(s)) std::printf("note: stage %d is empty\n", k);
     std::printf("%s", PipelineCostTable(cost).c_str());
-    std::printf("simulated %d inferences: period %.3f ms, mean latency %.3f ms (queueing "
-                "included), makespan %.1f ms\n",
-                sim.inferences, sim.period_s * 1e3, sim.mean_latency_s * 1e3, sim.makespan_s * 1e3);
+    std::printf(
+        "simulated %d inferences: period %.3f ms, mean latency %.3f ms (queueing "
+        "included), makespan %.1f ms\n",
+        sim.inferences, sim.period_s * 1e3, sim.mean_latency_s * 1e3, sim.makespan_s * 1e3);
     return 0;
   };
 }

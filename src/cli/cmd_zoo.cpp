@@ -1,6 +1,6 @@
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -12,9 +12,10 @@ namespace respect::cli {
 Runner AddZoo(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   app.add_flag("--json", *json, "print a JSON array instead of a table");
-  app.footer("Use a model as MODEL with zoo:NAME[:key=value,...]; keys: input (resolution),\n"
-             "granularity (fused | keras), top (1 = with classifier, 0 = without), alpha\n"
-             "(width multiplier, MobileNets), classes. Example: zoo:resnet50:input=299,top=0");
+  app.footer(
+      "Use a model as MODEL with zoo:NAME[:key=value,...]; keys: input (resolution),\n"
+      "granularity (fused | keras), top (1 = with classifier, 0 = without), alpha\n"
+      "(width multiplier, MobileNets), classes. Example: zoo:resnet50:input=299,top=0");
   return [json] {
     nlohmann::json arr = nlohmann::json::array();
     if (!*json)
@@ -24,9 +25,13 @@ Runner AddZoo(CLI::App& app) {
       auto g = BuildZooModel(m.name, ZooOptions{});
       if (!g) return Fail(g.error().message);
       if (*json) {
-        arr.push_back({{"name", m.name}, {"description", m.description}, {"default_input", m.default_input},
-                       {"num_nodes", g->num_ops()}, {"depth", Depth(*g)},
-                       {"param_bytes", g->TotalParamBytes()}, {"macs", g->TotalMacs()},
+        arr.push_back({{"name", m.name},
+                       {"description", m.description},
+                       {"default_input", m.default_input},
+                       {"num_nodes", g->num_ops()},
+                       {"depth", Depth(*g)},
+                       {"param_bytes", g->TotalParamBytes()},
+                       {"macs", g->TotalMacs()},
                        {"keras_params_with_top", m.params_with_top},
                        {"keras_params_without_top", m.params_without_top}});
       } else {

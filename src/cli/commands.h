@@ -2,9 +2,8 @@
 // runner; runners return the process exit code (0 ok, 2 bad input or failure).
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 #include "core/graph.h"
 #include "cost/device_profile.h"
@@ -55,11 +54,13 @@ int PrepareExportCheck(const std::string& model_path, const ExportCheckOptions& 
 // Runs an exported pipeline (dir) against the whole model in TensorFlow Lite and prints per-segment
 // invoke times and whether the outputs are bit-identical; returns the exit code (1: it failed or
 // differs).
-int CheckExportedPipeline(const std::string& model_path, const std::string& dir, const ExportCheckOptions& c);
+int CheckExportedPipeline(const std::string& model_path, const std::string& dir,
+                          const ExportCheckOptions& c);
 
 // Writes the segment files of schedule s into dir (cmd_export.cpp), then checks them when asked;
 // returns the exit code (1: the check ran and the pipeline failed or differs).
-int ExportSegments(const std::string& model_path, const Graph& g, const DeviceProfile& device, const Schedule& s,
-                   const std::string& dir, bool quiet, const ExportCheckOptions& check = {});
+int ExportSegments(const std::string& model_path, const Graph& g, const DeviceProfile& device,
+                   const Schedule& s, const std::string& dir, bool quiet,
+                   const ExportCheckOptions& check = {});
 
 }  // namespace respect::cli

@@ -1,14 +1,14 @@
 // respect: schedule DNN graphs onto pipelines of Edge TPUs. This file only parses the command
 // line and dispatches to the subcommands; all work happens in the library.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <map>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "cli/commands.h"
-#include "models/model_source.h"
 #include "learn/rl_scheduler.h"
+#include "models/model_source.h"
 
 namespace respect::cli {
 
@@ -53,17 +53,29 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(name, help);
     runners[sub] = make(*sub);
   };
-  add("inspect", "Summarise a model's graph (JSON with --json; pictures with --dot/--svg)", AddInspect);
+  add("inspect", "Summarise a model's graph (JSON with --json; pictures with --dot/--svg)",
+      AddInspect);
   add("zoo", "List the built-in models with their sizes", AddZoo);
   respect::RegisterRlScheduler();
-  add("schedule", "Split a model across K Edge TPUs (methods: compiler, profiling, list, dp, ilp, exact, rl, rl-ilp, auto)", AddSchedule);
-  add("export", "Cut a .tflite / .onnx model into one file per pipeline stage (Coral's segment files)", AddExport);
-  add("order", "Order a model's operators for the smallest peak of live activation memory", AddOrder);
-  add("bench", "Compare every method on the RESPECT paper's models and the authors' partitions", AddBench);
-  add("train", "Train a RESPECT pointer-network policy with REINFORCE on synthetic graphs", AddTrain);
-  add("eval", "Measure a policy: mismatch, recall and reward on synthetic and real graphs", AddEval);
-  add("simulate", "Latency, period and throughput of a model on one TPU or a pipeline", AddSimulate);
-  add("calibrate", "Fit a device profile to Coral's published latencies; report the fit", AddCalibrate);
+  add("schedule",
+      "Split a model across K Edge TPUs (methods: compiler, profiling, list, dp, ilp, exact, rl, "
+      "rl-ilp, auto)",
+      AddSchedule);
+  add("export",
+      "Cut a .tflite / .onnx model into one file per pipeline stage (Coral's segment files)",
+      AddExport);
+  add("order", "Order a model's operators for the smallest peak of live activation memory",
+      AddOrder);
+  add("bench", "Compare every method on the RESPECT paper's models and the authors' partitions",
+      AddBench);
+  add("train", "Train a RESPECT pointer-network policy with REINFORCE on synthetic graphs",
+      AddTrain);
+  add("eval", "Measure a policy: mismatch, recall and reward on synthetic and real graphs",
+      AddEval);
+  add("simulate", "Latency, period and throughput of a model on one TPU or a pipeline",
+      AddSimulate);
+  add("calibrate", "Fit a device profile to Coral's published latencies; report the fit",
+      AddCalibrate);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <numeric>
 #include <deque>
+#include <numeric>
 #include <queue>
 
 namespace respect {
@@ -36,11 +36,16 @@ std::vector<int> ReachCounts(const Graph& g, Adjacency next, const std::vector<i
 
 const char* TopoOrderName(TopoOrderKind k) {
   switch (k) {
-    case TopoOrderKind::kKahnFifo: return "kahn_fifo";
-    case TopoOrderKind::kKahnLifo: return "kahn_lifo";
-    case TopoOrderKind::kDepthFirst: return "depth_first";
-    case TopoOrderKind::kAsap: return "asap";
-    case TopoOrderKind::kAlap: return "alap";
+    case TopoOrderKind::kKahnFifo:
+      return "kahn_fifo";
+    case TopoOrderKind::kKahnLifo:
+      return "kahn_lifo";
+    case TopoOrderKind::kDepthFirst:
+      return "depth_first";
+    case TopoOrderKind::kAsap:
+      return "asap";
+    case TopoOrderKind::kAlap:
+      return "alap";
   }
   return "?";
 }
@@ -125,8 +130,7 @@ std::vector<int> TopologicalOrder(const Graph& g, TopoOrderKind kind) {
     }
     case TopoOrderKind::kAsap:
     case TopoOrderKind::kAlap: {
-      const std::vector<int> level =
-          kind == TopoOrderKind::kAsap ? AsapLevels(g) : AlapLevels(g);
+      const std::vector<int> level = kind == TopoOrderKind::kAsap ? AsapLevels(g) : AlapLevels(g);
       order.resize(n);
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(),

@@ -14,11 +14,11 @@
 namespace respect {
 
 enum class TopoOrderKind {
-  kKahnFifo,   // Kahn's algorithm, ready operators taken smallest id first
-  kKahnLifo,   // Kahn's algorithm with a LIFO stack, as Coral's partitioner walks the model
-  kDepthFirst, // reverse post-order of a depth-first search from the sources
-  kAsap,       // by ASAP level, then id
-  kAlap,       // by ALAP level, then id
+  kKahnFifo,    // Kahn's algorithm, ready operators taken smallest id first
+  kKahnLifo,    // Kahn's algorithm with a LIFO stack, as Coral's partitioner walks the model
+  kDepthFirst,  // reverse post-order of a depth-first search from the sources
+  kAsap,        // by ASAP level, then id
+  kAlap,        // by ALAP level, then id
 };
 const char* TopoOrderName(TopoOrderKind k);
 const std::vector<TopoOrderKind>& AllTopoOrders();

@@ -1,11 +1,11 @@
 #include "core/downset_lattice.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <functional>
-
-#include <fmt/format.h>
 
 #include "core/analysis.h"
 
@@ -129,8 +129,10 @@ DownsetLattice DownsetLattice::Enumerate(const Graph& g, const LatticeOptions& o
           L.max_ready_ = std::max(L.max_ready_, static_cast<int>(r.size()));
           next_ready.push_back(std::move(r));
           if ((to & 1023) == 0 &&
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > o.time_limit_s) {
-            L.reason_ = fmt::format("time limit ({} s) reached after {} downsets", o.time_limit_s, L.size());
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >
+                  o.time_limit_s) {
+            L.reason_ = fmt::format("time limit ({} s) reached after {} downsets", o.time_limit_s,
+                                    L.size());
             stop = true;
           }
         }

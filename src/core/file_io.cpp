@@ -1,5 +1,7 @@
 #include "core/file_io.h"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,19 +9,16 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sys/stat.h>
-
-#include <fmt/format.h>
 
 namespace respect {
 
 Result<std::string> ReadFileBytes(const std::string& path, uint64_t max_bytes) {
   struct stat st;
-  if (stat(path.c_str(), &st) != 0)
-    return Error{fmt::format("{}: {}", path, std::strerror(errno))};
+  if (stat(path.c_str(), &st) != 0) return Error{fmt::format("{}: {}", path, std::strerror(errno))};
   if (S_ISDIR(st.st_mode)) return Error{fmt::format("{}: is a directory, not a file", path)};
   if (static_cast<uint64_t>(st.st_size) > max_bytes)
-    return Error{fmt::format("{}: file too large ({} bytes, limit {})", path, st.st_size, max_bytes)};
+    return Error{
+        fmt::format("{}: file too large ({} bytes, limit {})", path, st.st_size, max_bytes)};
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
   std::string data(static_cast<size_t>(st.st_size), '\0');
@@ -52,7 +51,8 @@ std::string FileExtension(const std::string& path) {
   const size_t dot = path.find_last_of('.');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
   std::string ext = path.substr(dot + 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext;
 }
 

@@ -1,12 +1,12 @@
 #include "core/graph.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
-#include <queue>
 #include <map>
+#include <queue>
 #include <set>
-
-#include <fmt/format.h>
 
 namespace respect {
 namespace {
@@ -18,16 +18,26 @@ struct DTypeInfo {
 };
 
 constexpr DTypeInfo kDTypes[] = {
-    {DType::kUnknown, "unknown", 0},     {DType::kFloat32, "float32", 32},
-    {DType::kFloat16, "float16", 16},    {DType::kBFloat16, "bfloat16", 16},
-    {DType::kFloat64, "float64", 64},    {DType::kInt4, "int4", 4},
-    {DType::kInt8, "int8", 8},           {DType::kUInt8, "uint8", 8},
-    {DType::kInt16, "int16", 16},        {DType::kUInt16, "uint16", 16},
-    {DType::kInt32, "int32", 32},        {DType::kUInt32, "uint32", 32},
-    {DType::kInt64, "int64", 64},        {DType::kUInt64, "uint64", 64},
-    {DType::kBool, "bool", 8},           {DType::kString, "string", 0},
-    {DType::kComplex64, "complex64", 64}, {DType::kComplex128, "complex128", 128},
-    {DType::kResource, "resource", 0},   {DType::kVariant, "variant", 0},
+    {DType::kUnknown, "unknown", 0},
+    {DType::kFloat32, "float32", 32},
+    {DType::kFloat16, "float16", 16},
+    {DType::kBFloat16, "bfloat16", 16},
+    {DType::kFloat64, "float64", 64},
+    {DType::kInt4, "int4", 4},
+    {DType::kInt8, "int8", 8},
+    {DType::kUInt8, "uint8", 8},
+    {DType::kInt16, "int16", 16},
+    {DType::kUInt16, "uint16", 16},
+    {DType::kInt32, "int32", 32},
+    {DType::kUInt32, "uint32", 32},
+    {DType::kInt64, "int64", 64},
+    {DType::kUInt64, "uint64", 64},
+    {DType::kBool, "bool", 8},
+    {DType::kString, "string", 0},
+    {DType::kComplex64, "complex64", 64},
+    {DType::kComplex128, "complex128", 128},
+    {DType::kResource, "resource", 0},
+    {DType::kVariant, "variant", 0},
 };
 
 // Plausibility limits. Real tensors are far smaller (the largest weights of today's models are
@@ -86,15 +96,24 @@ DType DTypeFromName(const std::string& name) {
 
 const char* OpClassName(OpClass c) {
   switch (c) {
-    case OpClass::kConv: return "conv";
-    case OpClass::kDepthwiseConv: return "depthwise_conv";
-    case OpClass::kFullyConnected: return "fully_connected";
-    case OpClass::kPool: return "pool";
-    case OpClass::kElementwise: return "elementwise";
-    case OpClass::kReduce: return "reduce";
-    case OpClass::kDataMovement: return "data_movement";
-    case OpClass::kCustom: return "custom";
-    case OpClass::kOther: return "other";
+    case OpClass::kConv:
+      return "conv";
+    case OpClass::kDepthwiseConv:
+      return "depthwise_conv";
+    case OpClass::kFullyConnected:
+      return "fully_connected";
+    case OpClass::kPool:
+      return "pool";
+    case OpClass::kElementwise:
+      return "elementwise";
+    case OpClass::kReduce:
+      return "reduce";
+    case OpClass::kDataMovement:
+      return "data_movement";
+    case OpClass::kCustom:
+      return "custom";
+    case OpClass::kOther:
+      return "other";
   }
   return "other";
 }
@@ -112,7 +131,8 @@ int64_t Graph::TotalParamBytes() const {
 
 // Graphs not made by GraphBuilder::Build have no storage tables: each constant is its own.
 bool Graph::StorageShared(int tensor) const {
-  if (static_cast<size_t>(tensor) >= storage_shared_.size()) return tensors[tensor].consumers.size() > 1;
+  if (static_cast<size_t>(tensor) >= storage_shared_.size())
+    return tensors[tensor].consumers.size() > 1;
   return storage_shared_[storage_of_[tensor]] != 0;
 }
 
@@ -170,9 +190,12 @@ int64_t ComputeMacs(const Graph& g, const Operator& op) {
       if (window > 0) return CappedProduct(out_elems, window);
       return in_elems > 0 ? in_elems : 0;  // global pooling reads each input once
     }
-    case OpClass::kElementwise: return out_elems > 0 ? out_elems : 0;
-    case OpClass::kReduce: return in_elems > 0 ? in_elems : 0;
-    default: return 0;
+    case OpClass::kElementwise:
+      return out_elems > 0 ? out_elems : 0;
+    case OpClass::kReduce:
+      return in_elems > 0 ? in_elems : 0;
+    default:
+      return 0;
   }
 }
 
@@ -259,11 +282,11 @@ Result<Graph> GraphBuilder::Build(bool keep_costs) && {
       in.consumers.push_back(v);
       if (in.is_constant) continue;
       if (in.NumElements() == 0)
-        return Error{fmt::format("tensor '{}' read by '{}' has a zero-sized shape", in.name,
-                                 g.ops[v].name)};
+        return Error{
+            fmt::format("tensor '{}' read by '{}' has a zero-sized shape", in.name, g.ops[v].name)};
       if (in.producer == v)
-        return Error{fmt::format("operator '{}' reads its own output '{}' (cycle)", g.ops[v].name,
-                                 in.name)};
+        return Error{
+            fmt::format("operator '{}' reads its own output '{}' (cycle)", g.ops[v].name, in.name)};
       if (in.producer >= 0) pred_set.insert(in.producer);
     }
     g.preds_[v].assign(pred_set.begin(), pred_set.end());
@@ -278,11 +301,13 @@ Result<Graph> GraphBuilder::Build(bool keep_costs) && {
   for (int t = 0; t < nt; ++t) {
     const Tensor& x = g.tensors[t];
     g.storage_of_[t] = t;
-    if (x.is_constant && x.storage >= 0) g.storage_of_[t] = first_of_storage.emplace(x.storage, t).first->second;
+    if (x.is_constant && x.storage >= 0)
+      g.storage_of_[t] = first_of_storage.emplace(x.storage, t).first->second;
     if (!x.is_constant) continue;
     const int s = g.storage_of_[t];
     if (g.tensors[s].bytes != x.bytes)
-      return Error{fmt::format("constants '{}' and '{}' share stored data of different sizes", g.tensors[s].name, x.name)};
+      return Error{fmt::format("constants '{}' and '{}' share stored data of different sizes",
+                               g.tensors[s].name, x.name)};
     pairs[s] += static_cast<int>(x.consumers.size());
     auto& r = g.storage_readers_[s];
     r.insert(r.end(), x.consumers.begin(), x.consumers.end());
@@ -330,7 +355,8 @@ Result<Graph> GraphBuilder::Build(bool keep_costs) && {
       for (int t : constants) op.param_bytes += g.tensors[t].bytes;
       op.macs = ComputeMacs(g, op);
     }
-    if (op.macs > kMaxOpMacs || op.macs < 0 || op.param_bytes > kMaxTensorBytes || op.param_bytes < 0)
+    if (op.macs > kMaxOpMacs || op.macs < 0 || op.param_bytes > kMaxTensorBytes ||
+        op.param_bytes < 0)
       return Error{fmt::format("operator '{}' has an implausible cost (corrupt shapes?)", op.name)};
   }
   return std::move(g);

@@ -16,8 +16,26 @@
 namespace respect {
 
 enum class DType : uint8_t {
-  kUnknown, kFloat32, kFloat16, kBFloat16, kFloat64, kInt4, kInt8, kUInt8, kInt16, kUInt16,
-  kInt32, kUInt32, kInt64, kUInt64, kBool, kString, kComplex64, kComplex128, kResource, kVariant
+  kUnknown,
+  kFloat32,
+  kFloat16,
+  kBFloat16,
+  kFloat64,
+  kInt4,
+  kInt8,
+  kUInt8,
+  kInt16,
+  kUInt16,
+  kInt32,
+  kUInt32,
+  kInt64,
+  kUInt64,
+  kBool,
+  kString,
+  kComplex64,
+  kComplex128,
+  kResource,
+  kVariant
 };
 
 // Storage bits of one element (0 where the size is not fixed: strings, resources, unknown).
@@ -29,13 +47,13 @@ DType DTypeFromName(const std::string& name);  // inverse of DTypeName; kUnknown
 enum class OpClass : uint8_t {
   kConv,           // dense convolution (incl. transposed): MACs = out_elems * weight_elems / out_ch
   kDepthwiseConv,  // one filter per channel: same formula, the filter has one input channel
-  kFullyConnected, // FULLY_CONNECTED, Gemm, MatMul, BATCH_MATMUL: MACs = out_elems * K
-  kPool,           // MACs = out_elems * window
-  kElementwise,    // activations, arithmetic, normalisation: MACs = out_elems
-  kReduce,         // MEAN, SUM, global pooling: MACs = in_elems
-  kDataMovement,   // reshape, concat, pad, slice, quantize...: no arithmetic, MACs = 0
-  kCustom,         // opaque (TFLite CUSTOM ops such as edgetpu-custom-op): MACs unknown = 0
-  kOther           // known to exist but without a MAC rule: 0
+  kFullyConnected,  // FULLY_CONNECTED, Gemm, MatMul, BATCH_MATMUL: MACs = out_elems * K
+  kPool,            // MACs = out_elems * window
+  kElementwise,     // activations, arithmetic, normalisation: MACs = out_elems
+  kReduce,          // MEAN, SUM, global pooling: MACs = in_elems
+  kDataMovement,    // reshape, concat, pad, slice, quantize...: no arithmetic, MACs = 0
+  kCustom,          // opaque (TFLite CUSTOM ops such as edgetpu-custom-op): MACs unknown = 0
+  kOther            // known to exist but without a MAC rule: 0
 };
 const char* OpClassName(OpClass c);
 
@@ -56,15 +74,15 @@ struct Tensor {
 
 struct Operator {
   std::string name;
-  std::string type;                      // as the source format spells it (CONV_2D, Conv, ...)
+  std::string type;  // as the source format spells it (CONV_2D, Conv, ...)
   OpClass op_class = OpClass::kOther;
   std::vector<int> inputs;               // tensor ids; -1 = an omitted optional input
   std::vector<int> outputs;              // tensor ids
   std::map<std::string, int64_t> attrs;  // e.g. kernel_h, kernel_w, group, k
   int64_t param_bytes = 0;               // bytes of the constant tensors it reads
   int64_t macs = 0;
-  int64_t custom_data_bytes = 0;         // opaque payload of custom ops (Edge TPU executable)
-  int64_t output_bytes = 0;              // bytes of its output tensors
+  int64_t custom_data_bytes = 0;  // opaque payload of custom ops (Edge TPU executable)
+  int64_t output_bytes = 0;       // bytes of its output tensors
   // Position in the source file's operator list (.tflite) or node list (.onnx); -1 when the
   // graph was not read from a model file. Files may hold more operators than the graph: the
   // importers fold operators computed from constants alone into parameters.

@@ -1,14 +1,13 @@
 #include "cost/calibration.h"
 
-#include <algorithm>
-#include <tuple>
-
-#include <cmath>
-
 #include <fmt/format.h>
 
-#include "cost/cost_model.h"
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
 #include "core/file_io.h"
+#include "cost/cost_model.h"
 #include "models/model_source.h"
 
 namespace respect {
@@ -57,7 +56,8 @@ namespace {
 
 // Solves the square system M x = r by Gaussian elimination with partial pivoting; false when
 // (numerically) singular.
-bool SolveSquare(std::vector<std::vector<double>> M, std::vector<double> r, std::vector<double>& x) {
+bool SolveSquare(std::vector<std::vector<double>> M, std::vector<double> r,
+                 std::vector<double>& x) {
   const size_t n = r.size();
   for (size_t c = 0; c < n; ++c) {
     size_t piv = c;
@@ -83,7 +83,8 @@ bool SolveSquare(std::vector<std::vector<double>> M, std::vector<double> r, std:
 
 }  // namespace
 
-std::vector<double> SolveNnls(const std::vector<std::vector<double>>& A, const std::vector<double>& b) {
+std::vector<double> SolveNnls(const std::vector<std::vector<double>>& A,
+                              const std::vector<double>& b) {
   const size_t m = A.size(), n = m ? A[0].size() : 0;
   // Scale columns to unit norm so the normal equations are well conditioned.
   std::vector<double> scale(n, 1);
@@ -186,7 +187,8 @@ Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<Calib
     double target = row.tpu_ms * 1e-3 - t->stage.cpu_s;
     for (int j = 0; j < kNumCols; ++j) target -= lb[j] * f[j];
     std::vector<double> a(kNumCols);
-    for (int j = 0; j < kNumCols; ++j) a[j] = (free_mask >> j & 1) ? f[j] * w : 0;  // fixed: phi_j = 0
+    for (int j = 0; j < kNumCols; ++j)
+      a[j] = (free_mask >> j & 1) ? f[j] * w : 0;  // fixed: phi_j = 0
     A.push_back(a);
     b.push_back(target * w);
     if (row.cpu_ms > 0) {
@@ -218,23 +220,32 @@ Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<Calib
     p.cpu_op_overhead_s = 0;
   }
   const std::string fit =
-      rows_source.empty() ? fmt::format("fitted by `respect calibrate --rows` to {} measured rows", rows.size())
-                          : fmt::format("fitted by `respect calibrate` to {} rows of {}", rows.size(), rows_source);
+      rows_source.empty()
+          ? fmt::format("fitted by `respect calibrate --rows` to {} measured rows", rows.size())
+          : fmt::format("fitted by `respect calibrate` to {} rows of {}", rows.size(), rows_source);
   // Each constant's note says whether it was fitted or held at its physical bound, and why.
-  const char* bound[kNumCols] = {
-      "no fixed host cost per invoke", "no fixed cost per operator",
-      "utilisation 1: the MAC array at its peak", "utilisation 1: the MAC array at its peak",
-      "one element per MAC per cycle", "USB 3.0's 500 MB/s after 8b/10b coding"};
+  const char* bound[kNumCols] = {"no fixed host cost per invoke",
+                                 "no fixed cost per operator",
+                                 "utilisation 1: the MAC array at its peak",
+                                 "utilisation 1: the MAC array at its peak",
+                                 "one element per MAC per cycle",
+                                 "USB 3.0's 500 MB/s after 8b/10b coding"};
   const std::vector<std::vector<const char*>> keys = {
-      {"invoke_overhead_s"}, {"op_overhead_cycles"}, {"util_conv", "util_fully_connected"},
-      {"util_depthwise"}, {"vector_elems_per_cycle"}, {"link_in_bytes_per_s", "link_out_bytes_per_s"}};
+      {"invoke_overhead_s"},
+      {"op_overhead_cycles"},
+      {"util_conv", "util_fully_connected"},
+      {"util_depthwise"},
+      {"vector_elems_per_cycle"},
+      {"link_in_bytes_per_s", "link_out_bytes_per_s"}};
   for (int j = 0; j < kNumCols; ++j)
     for (const char* k : keys[j])
-      p.sources[k] = (free_mask >> j & 1)
-                         ? fit
-                         : fmt::format("held at its physical bound ({}): leave-one-out cross-validation over "
-                                       "the same rows did not select it (`respect calibrate --select`)",
-                                       bound[j]);
+      p.sources[k] =
+          (free_mask >> j & 1)
+              ? fit
+              : fmt::format(
+                    "held at its physical bound ({}): leave-one-out cross-validation over "
+                    "the same rows did not select it (`respect calibrate --select`)",
+                    bound[j]);
   p.sources["cpu_macs_per_s"] = p.sources["cpu_op_overhead_s"] =
       fit + ", desktop-CPU column (host fallback rate)";
 
@@ -271,7 +282,8 @@ Result<CalibrationResult> Fit(const DeviceProfile& base, const std::vector<Calib
 }  // namespace
 
 const std::vector<std::string>& CalibrationConstants() {
-  static const std::vector<std::string> names = {"invoke", "op", "conv", "depthwise", "vector", "link"};
+  static const std::vector<std::string> names = {"invoke",    "op",     "conv",
+                                                 "depthwise", "vector", "link"};
   return names;
 }
 
@@ -280,9 +292,10 @@ std::string CoralTableSource() {
          "EfficientNet-EdgeTpu-S/M)";
 }
 
-Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
-                                    const std::vector<CalibrationRow>& validation, unsigned free_mask,
-                                    const std::string& rows_source) {
+Result<CalibrationResult> Calibrate(const DeviceProfile& base,
+                                    const std::vector<CalibrationRow>& rows,
+                                    const std::vector<CalibrationRow>& validation,
+                                    unsigned free_mask, const std::string& rows_source) {
   auto r = Fit(base, rows, validation, free_mask, rows_source);
   if (!r) return r;
   // Leave-one-out: each row predicted by the constants fitted to the others.
@@ -299,14 +312,15 @@ Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector
     }
     std::sort(abs_errors.begin(), abs_errors.end());
     const size_t n = abs_errors.size();
-    r->loo_median_abs_pct = n % 2 ? abs_errors[n / 2] : (abs_errors[n / 2 - 1] + abs_errors[n / 2]) / 2;
+    r->loo_median_abs_pct =
+        n % 2 ? abs_errors[n / 2] : (abs_errors[n / 2 - 1] + abs_errors[n / 2]) / 2;
     r->loo_max_abs_pct = abs_errors.back();
   }
   return r;
 }
 
 Result<std::vector<SubsetFit>> RankFreeConstantSubsets(const DeviceProfile& base,
-                                                      const std::vector<CalibrationRow>& rows) {
+                                                       const std::vector<CalibrationRow>& rows) {
   std::vector<SubsetFit> fits;
   for (unsigned m = 1; m <= kAllCalibrationConstants; ++m) {
     auto c = Calibrate(base, rows, {}, m);
@@ -316,11 +330,13 @@ Result<std::vector<SubsetFit>> RankFreeConstantSubsets(const DeviceProfile& base
   const auto key = [](const SubsetFit& f) {
     return std::make_tuple(f.loo_median_pct, f.loo_max_pct, __builtin_popcount(f.mask), f.mask);
   };
-  std::sort(fits.begin(), fits.end(), [&](const SubsetFit& a, const SubsetFit& b) { return key(a) < key(b); });
+  std::sort(fits.begin(), fits.end(),
+            [&](const SubsetFit& a, const SubsetFit& b) { return key(a) < key(b); });
   return fits;
 }
 
-Result<unsigned> SelectFreeConstants(const DeviceProfile& base, const std::vector<CalibrationRow>& rows) {
+Result<unsigned> SelectFreeConstants(const DeviceProfile& base,
+                                     const std::vector<CalibrationRow>& rows) {
   auto ranked = RankFreeConstantSubsets(base, rows);
   if (!ranked) return ranked.error();
   return ranked->front().mask;
@@ -337,7 +353,8 @@ Result<std::vector<CalibrationRow>> LoadCalibrationRows(const std::string& path)
     const auto& e = j[i];
     if (!e.is_object() || !e.contains("model") || !e["model"].is_string() || !e.contains("ms") ||
         !e["ms"].is_number() || e["ms"].get<double>() <= 0)
-      return Error{fmt::format("{}: row {}: needs \"model\" (a model spec) and \"ms\" (a positive latency)", path, i)};
+      return Error{fmt::format(
+          "{}: row {}: needs \"model\" (a model spec) and \"ms\" (a positive latency)", path, i)};
     CalibrationRow r;
     r.model = e["model"].get<std::string>();
     r.tpu_ms = e["ms"].get<double>();
@@ -346,7 +363,8 @@ Result<std::vector<CalibrationRow>> LoadCalibrationRows(const std::string& path)
         return Error{fmt::format("{}: row {}: \"cpu_ms\" must be a non-negative number", path, i)};
       r.cpu_ms = e["cpu_ms"].get<double>();
     }
-    r.label = e.contains("label") && e["label"].is_string() ? e["label"].get<std::string>() : r.model;
+    r.label =
+        e.contains("label") && e["label"].is_string() ? e["label"].get<std::string>() : r.model;
     rows.push_back(r);
   }
   return rows;

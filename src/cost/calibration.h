@@ -26,10 +26,10 @@
 namespace respect {
 
 struct CalibrationRow {
-  std::string model;   // zoo spec, e.g. "resnet50:input=299"
-  double tpu_ms = 0;   // published Edge TPU latency
-  double cpu_ms = 0;   // published desktop-CPU latency (0 = none)
-  std::string label;   // as the source table names it
+  std::string model;  // zoo spec, e.g. "resnet50:input=299"
+  double tpu_ms = 0;  // published Edge TPU latency
+  double cpu_ms = 0;  // published desktop-CPU latency (0 = none)
+  std::string label;  // as the source table names it
 };
 
 // ANCHORS.md's calibration set: Coral's benchmark table, USB Accelerator on USB 3.0.
@@ -68,7 +68,8 @@ inline constexpr unsigned kAllCalibrationConstants = 63;
 // the others, with the same free constants). `rows_source` says where the rows come from, for
 // the fitted profile's per-constant notes (CoralTableSource() for the built-in rows); empty:
 // "N measured rows".
-Result<CalibrationResult> Calibrate(const DeviceProfile& base, const std::vector<CalibrationRow>& rows,
+Result<CalibrationResult> Calibrate(const DeviceProfile& base,
+                                    const std::vector<CalibrationRow>& rows,
                                     const std::vector<CalibrationRow>& validation,
                                     unsigned free_mask = kAllCalibrationConstants,
                                     const std::string& rows_source = "");
@@ -83,10 +84,11 @@ struct SubsetFit {
   double fit_rms_pct = 0, loo_median_pct = 0, loo_max_pct = 0;
 };
 Result<std::vector<SubsetFit>> RankFreeConstantSubsets(const DeviceProfile& base,
-                                                      const std::vector<CalibrationRow>& rows);
+                                                       const std::vector<CalibrationRow>& rows);
 // The subset to fit, chosen by cross-validation: the first of that ranking. This is what
 // `respect calibrate` fits unless told otherwise.
-Result<unsigned> SelectFreeConstants(const DeviceProfile& base, const std::vector<CalibrationRow>& rows);
+Result<unsigned> SelectFreeConstants(const DeviceProfile& base,
+                                     const std::vector<CalibrationRow>& rows);
 
 // Rows from a JSON file: an array of {"model": MODEL, "ms": measured TPU ms, "cpu_ms": optional,
 // "label": optional}, where MODEL is anything the CLI accepts (zoo:..., a .tflite file...), so a
@@ -95,6 +97,7 @@ Result<std::vector<CalibrationRow>> LoadCalibrationRows(const std::string& path)
 
 // Non-negative least squares min |A x - b| subject to x >= 0, exact for the few columns used
 // here (every active set is tried). Exposed for tests.
-std::vector<double> SolveNnls(const std::vector<std::vector<double>>& A, const std::vector<double>& b);
+std::vector<double> SolveNnls(const std::vector<std::vector<double>>& A,
+                              const std::vector<double>& b);
 
 }  // namespace respect

@@ -48,19 +48,36 @@ CostModel::CostModel(const Graph& g, DeviceProfile profile) : g_(&g), profile_(s
     if (free_[v]) continue;
     const int64_t out_elems = OutputElements(g, op);
     switch (op.op_class) {
-      case OpClass::kConv: work_kind_[v] = Work::kConv; work_[v] = op.macs; break;
-      case OpClass::kDepthwiseConv: work_kind_[v] = Work::kDepthwise; work_[v] = op.macs; break;
-      case OpClass::kFullyConnected: work_kind_[v] = Work::kFc; work_[v] = op.macs; break;
+      case OpClass::kConv:
+        work_kind_[v] = Work::kConv;
+        work_[v] = op.macs;
+        break;
+      case OpClass::kDepthwiseConv:
+        work_kind_[v] = Work::kDepthwise;
+        work_[v] = op.macs;
+        break;
+      case OpClass::kFullyConnected:
+        work_kind_[v] = Work::kFc;
+        work_[v] = op.macs;
+        break;
       case OpClass::kPool:
       case OpClass::kElementwise:
-      case OpClass::kReduce: work_kind_[v] = Work::kVector; work_[v] = op.macs; break;
+      case OpClass::kReduce:
+        work_kind_[v] = Work::kVector;
+        work_[v] = op.macs;
+        break;
       case OpClass::kDataMovement:
-      case OpClass::kOther: work_kind_[v] = Work::kVector; work_[v] = out_elems; break;
-      case OpClass::kCustom: break;  // opaque: only the fixed cost is known
+      case OpClass::kOther:
+        work_kind_[v] = Work::kVector;
+        work_[v] = out_elems;
+        break;
+      case OpClass::kCustom:
+        break;  // opaque: only the fixed cost is known
     }
     const double w = static_cast<double>(work_[v]);
     double cycles = p.op_overhead_cycles;
-    if (work_kind_[v] == Work::kVector) cycles += w / p.vector_elems_per_cycle;
+    if (work_kind_[v] == Work::kVector)
+      cycles += w / p.vector_elems_per_cycle;
     else if (work_kind_[v] != Work::kNone)
       cycles += w / (static_cast<double>(p.mac_array) * p.Utilisation(op.op_class));
     tpu_s_[v] = cycles / p.clock_hz;
@@ -70,7 +87,7 @@ CostModel::CostModel(const Graph& g, DeviceProfile profile) : g_(&g), profile_(s
 }
 
 PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stages,
-                                const std::vector<int>* exec_order) const {
+                                 const std::vector<int>* exec_order) const {
   const Graph& g = *g_;
   const DeviceProfile& p = profile_;
   PipelineCost result;
@@ -88,7 +105,8 @@ PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stage
       if (t < 0 || !g.tensors[t].is_constant) continue;
       const Tensor& c = g.tensors[t];
       if (g.StorageShared(t) &&
-          !shared_constants_seen.insert(static_cast<int64_t>(g.StorageOf(t)) * num_stages + s).second)
+          !shared_constants_seen.insert(static_cast<int64_t>(g.StorageOf(t)) * num_stages + s)
+               .second)
         continue;
       layer_bytes += c.bytes;
     }
@@ -149,11 +167,20 @@ bool CostModel::AddOperator(int v, int64_t layer_bytes, SegmentWalk& walk, Stage
   st.compute_s += tpu_s_[v];
   if (!free_[v]) ++st.charged_tpu_ops;
   switch (work_kind_[v]) {
-    case Work::kConv: st.conv_macs += work_[v]; break;
-    case Work::kDepthwise: st.depthwise_macs += work_[v]; break;
-    case Work::kFc: st.fc_macs += work_[v]; break;
-    case Work::kVector: st.vector_elems += work_[v]; break;
-    case Work::kNone: break;
+    case Work::kConv:
+      st.conv_macs += work_[v];
+      break;
+    case Work::kDepthwise:
+      st.depthwise_macs += work_[v];
+      break;
+    case Work::kFc:
+      st.fc_macs += work_[v];
+      break;
+    case Work::kVector:
+      st.vector_elems += work_[v];
+      break;
+    case Work::kNone:
+      break;
   }
   if (!walk.cache_full && walk.cached_so_far + layer_bytes <= profile_.param_cache_bytes) {
     walk.cached_so_far += layer_bytes;

@@ -1,8 +1,8 @@
 #include "cost/device_profile.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "core/file_io.h"
 
@@ -13,10 +13,14 @@ const std::map<std::string, std::string>& BuiltinDeviceProfileTexts();
 
 double DeviceProfile::Utilisation(OpClass c) const {
   switch (c) {
-    case OpClass::kConv: return util_conv;
-    case OpClass::kDepthwiseConv: return util_depthwise;
-    case OpClass::kFullyConnected: return util_fully_connected;
-    default: return 1.0;
+    case OpClass::kConv:
+      return util_conv;
+    case OpClass::kDepthwiseConv:
+      return util_depthwise;
+    case OpClass::kFullyConnected:
+      return util_fully_connected;
+    default:
+      return 1.0;
   }
 }
 
@@ -95,7 +99,8 @@ Result<DeviceProfile> DeviceProfileFromJson(const nlohmann::json& j, const std::
       if (!v) return fail(v.error().message);
       if (!(*v >= 0 && *v <= 1e12 && std::floor(*v) == *v))
         return fail(fmt::format("'{}' must be a whole number in [0, 1e12]", key));
-      (std::string(key) == "mac_array" ? p.mac_array : p.param_cache_bytes) = static_cast<int64_t>(*v);
+      (std::string(key) == "mac_array" ? p.mac_array : p.param_cache_bytes) =
+          static_cast<int64_t>(*v);
     }
     if (p.mac_array < 1) return fail("'mac_array' must be at least 1");
     for (const char* key : {"cpu_op_types", "free_op_types"}) {
@@ -122,8 +127,10 @@ nlohmann::json DeviceProfileToJson(const DeviceProfile& p) {
   j["description"] = p.description;
   auto put = [&](const std::string& key, double value) {
     auto it = p.sources.find(key);
-    if (it == p.sources.end()) j[key] = value;
-    else j[key] = {{"value", value}, {"source", it->second}};
+    if (it == p.sources.end())
+      j[key] = value;
+    else
+      j[key] = {{"value", value}, {"source", it->second}};
   };
   put("mac_array", static_cast<double>(p.mac_array));
   for (const auto& f : NumberFields()) put(f.key, p.*(f.field));
@@ -137,8 +144,10 @@ namespace {
 
 // Reads a profile's JSON text by built-in name or path, and resolves "base": a profile may
 // name another (built in or a path) and override only some of its fields.
-Result<nlohmann::json> LoadProfileJson(const std::string& name_or_path, std::string& origin, int depth) {
-  if (depth > 8) return Error{fmt::format("{}: device profile: \"base\" chain too deep", name_or_path)};
+Result<nlohmann::json> LoadProfileJson(const std::string& name_or_path, std::string& origin,
+                                       int depth) {
+  if (depth > 8)
+    return Error{fmt::format("{}: device profile: \"base\" chain too deep", name_or_path)};
   const auto& builtin = BuiltinDeviceProfileTexts();
   std::string text;
   origin = name_or_path;
@@ -159,7 +168,8 @@ Result<nlohmann::json> LoadProfileJson(const std::string& name_or_path, std::str
   if (j.is_discarded() || !j.is_object())
     return Error{fmt::format("{}: device profile: not a JSON object", origin)};
   if (j.contains("base")) {
-    if (!j["base"].is_string()) return Error{fmt::format("{}: device profile: \"base\" must be a name", origin)};
+    if (!j["base"].is_string())
+      return Error{fmt::format("{}: device profile: \"base\" must be a name", origin)};
     std::string base_origin;
     auto base = LoadProfileJson(j["base"].get<std::string>(), base_origin, depth + 1);
     if (!base) return base.error();

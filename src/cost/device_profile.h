@@ -5,11 +5,10 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/graph.h"
 #include "core/status.h"
@@ -22,13 +21,13 @@ struct DeviceProfile {
 
   // On-chip compute. Times of on-chip work are in cycles so that a profile at another clock
   // (the std runtime's 250 MHz against max's 500 MHz) keeps its per-cycle constants.
-  int64_t mac_array = 4096;          // MACs per cycle at full utilisation (64 x 64)
+  int64_t mac_array = 4096;  // MACs per cycle at full utilisation (64 x 64)
   double clock_hz = 500e6;
   // Fraction of the MAC array an op class achieves (conv, depthwise, fully_connected).
   double util_conv = 1.0, util_depthwise = 1.0, util_fully_connected = 1.0;
   // Elements per cycle of the vector path: pooling, element-wise, reductions, data movement.
   double vector_elems_per_cycle = 64;
-  double op_overhead_cycles = 0;     // fixed cost of every operator run on the TPU
+  double op_overhead_cycles = 0;  // fixed cost of every operator run on the TPU
 
   // Memory and link.
   int64_t param_cache_bytes = 8 << 20;  // on-chip parameter cache usable by the compiler

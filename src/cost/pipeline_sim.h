@@ -15,10 +15,10 @@ namespace respect {
 
 struct PipelineSimulation {
   int inferences = 0;
-  double makespan_s = 0;         // last inference leaves the last stage
-  double period_s = 0;           // mean completion interval over the second half of the run
-  double first_latency_s = 0;    // first inference, through an empty pipeline
-  double mean_latency_s = 0;     // enter stage 0 -> leave the last stage, all inferences
+  double makespan_s = 0;             // last inference leaves the last stage
+  double period_s = 0;               // mean completion interval over the second half of the run
+  double first_latency_s = 0;        // first inference, through an empty pipeline
+  double mean_latency_s = 0;         // enter stage 0 -> leave the last stage, all inferences
   std::vector<double> completion_s;  // per inference
 };
 

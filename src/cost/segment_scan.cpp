@@ -17,7 +17,8 @@ SegmentScanner::SegmentScanner(const CostModel& model, std::vector<int> order)
     const Operator& op = g.ops[order_[p]];
     const_begin_[p] = static_cast<int>(refs_.size());
     for (int t : op.inputs)
-      if (t >= 0 && g.tensors[t].is_constant) refs_.push_back({g.StorageOf(t), 0, g.tensors[t].bytes, false});
+      if (t >= 0 && g.tensors[t].is_constant)
+        refs_.push_back({g.StorageOf(t), 0, g.tensors[t].bytes, false});
     in_begin_[p] = static_cast<int>(refs_.size());
     for (size_t k = 0; k < op.inputs.size(); ++k) {
       const int t = op.inputs[k];
@@ -25,7 +26,8 @@ SegmentScanner::SegmentScanner(const CostModel& model, std::vector<int> order)
       bool repeated = false;  // an operator reading the same tensor twice counts it once
       for (size_t e = 0; e < k; ++e) repeated |= op.inputs[e] == t;
       if (repeated) continue;
-      refs_.push_back({t, static_cast<int>(g.tensors[t].consumers.size()), g.tensors[t].bytes, is_output[t] != 0});
+      refs_.push_back({t, static_cast<int>(g.tensors[t].consumers.size()), g.tensors[t].bytes,
+                       is_output[t] != 0});
     }
     out_begin_[p] = static_cast<int>(refs_.size());
     for (int t : op.outputs)

@@ -30,9 +30,9 @@ class SegmentScanner {
   // constants, distinct non-constant inputs, and outputs, each a range of refs_.
   struct Ref {
     int tensor;
-    int consumers;   // inputs: the tensor's consumer count; outputs: unused
+    int consumers;  // inputs: the tensor's consumer count; outputs: unused
     int64_t bytes;
-    bool leaves;     // inputs: a graph output; outputs: counted as leaving until consumed inside
+    bool leaves;  // inputs: a graph output; outputs: counted as leaving until consumed inside
   };
   std::vector<Ref> refs_;
   std::vector<int> const_begin_, in_begin_, out_begin_, out_end_;

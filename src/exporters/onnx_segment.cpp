@@ -1,12 +1,12 @@
 #include "exporters/onnx_segment.h"
 
-#include <set>
-#include <unordered_map>
-
 #include <fmt/format.h>
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
+
+#include <set>
+#include <unordered_map>
 
 #include "importers/onnx_shapes.h"
 
@@ -15,41 +15,47 @@ namespace respect {
 struct OnnxSegmenter::Impl {
   onnx::ModelProto model;
   const Graph* g = nullptr;
-  std::vector<int> op_node;                                    // graph operator -> node index
-  std::vector<char> folded;                                    // node not an operator (a folded constant)
-  std::unordered_map<std::string, int> producer_node;          // value name -> node index
-  std::unordered_map<std::string, int> initializer;            // name -> index
+  std::vector<int> op_node;                            // graph operator -> node index
+  std::vector<char> folded;                            // node not an operator (a folded constant)
+  std::unordered_map<std::string, int> producer_node;  // value name -> node index
+  std::unordered_map<std::string, int> initializer;    // name -> index
   std::unordered_map<std::string, onnx::ValueInfoProto> info;  // declared or inferred types
-  std::set<std::string> initializer_inputs;                    // initializers also listed as graph inputs
+  std::set<std::string> initializer_inputs;  // initializers also listed as graph inputs
 };
 
 OnnxSegmenter::OnnxSegmenter() : impl_(std::make_unique<Impl>()) {}
 OnnxSegmenter::~OnnxSegmenter() = default;
 
-Result<std::unique_ptr<OnnxSegmenter>> OnnxSegmenter::Create(const std::string& bytes, const Graph& g) {
+Result<std::unique_ptr<OnnxSegmenter>> OnnxSegmenter::Create(const std::string& bytes,
+                                                             const Graph& g) {
   std::unique_ptr<OnnxSegmenter> s(new OnnxSegmenter());
   Impl& m = *s->impl_;
   m.g = &g;
   if (!m.model.ParseFromString(bytes) || !m.model.has_graph()) return Error{"not an ONNX model"};
   const onnx::GraphProto& graph = m.model.graph();
   for (const auto& sp : graph.sparse_initializer())
-    return Error{fmt::format("sparse initializer '{}': models with sparse initializers cannot be cut yet", sp.values().name())};
+    return Error{
+        fmt::format("sparse initializer '{}': models with sparse initializers cannot be cut yet",
+                    sp.values().name())};
   for (int i = 0; i < graph.node_size(); ++i) {
     for (const auto& o : graph.node(i).output())
       if (!o.empty()) m.producer_node.emplace(o, i);
     for (const auto& a : graph.node(i).attribute())
       if (a.has_g() || a.graphs_size() > 0)
-        return Error{fmt::format("node '{}' ({}) has a subgraph: control flow cannot be cut into segments yet",
-                                 graph.node(i).name(), graph.node(i).op_type())};
+        return Error{fmt::format(
+            "node '{}' ({}) has a subgraph: control flow cannot be cut into segments yet",
+            graph.node(i).name(), graph.node(i).op_type())};
   }
-  for (int i = 0; i < graph.initializer_size(); ++i) m.initializer.emplace(graph.initializer(i).name(), i);
+  for (int i = 0; i < graph.initializer_size(); ++i)
+    m.initializer.emplace(graph.initializer(i).name(), i);
   for (const auto& in : graph.input())
     if (m.initializer.count(in.name())) m.initializer_inputs.insert(in.name());
   m.folded.assign(graph.node_size(), 1);
   m.op_node.resize(g.num_ops());
   for (int v = 0; v < g.num_ops(); ++v) {
     auto it = m.producer_node.find(g.tensors[g.ops[v].outputs[0]].name);
-    if (it == m.producer_node.end()) return Error{fmt::format("no node produces '{}'", g.ops[v].name)};
+    if (it == m.producer_node.end())
+      return Error{fmt::format("no node produces '{}'", g.ops[v].name)};
     m.op_node[v] = it->second;
     m.folded[it->second] = 0;
   }
@@ -101,15 +107,17 @@ Result<std::string> OnnxSegmenter::SegmentBytes(const SegmentPlan& seg, int inde
     const std::string& name = g.tensors[t].name;
     auto it = m.info.find(name);
     if (it == m.info.end() || !it->second.has_type())
-      return Error{fmt::format("no type is known for '{}' (declare it in value_info or make it inferable)", name)};
+      return Error{fmt::format(
+          "no type is known for '{}' (declare it in value_info or make it inferable)", name)};
     onnx::ValueInfoProto vi = it->second;
     // A segment's inputs and outputs need a shape; where inference left none, the importer's.
     if (vi.type().has_tensor_type() && !vi.type().tensor_type().has_shape()) {
       const Tensor& ten = g.tensors[t];
       if (ten.shape.empty())
-        return Error{fmt::format("the stage boundary crosses '{}', whose shape is not static (it depends on "
-                                 "data) and which ONNX segment inputs and outputs must declare: cut elsewhere",
-                                 name)};
+        return Error{fmt::format(
+            "the stage boundary crosses '{}', whose shape is not static (it depends on "
+            "data) and which ONNX segment inputs and outputs must declare: cut elsewhere",
+            name)};
       auto* shape = vi.mutable_type()->mutable_tensor_type()->mutable_shape();
       for (int64_t d : ten.shape) {
         auto* dim = shape->add_dim();
@@ -123,7 +131,8 @@ Result<std::string> OnnxSegmenter::SegmentBytes(const SegmentPlan& seg, int inde
     if (!vi) return vi.error();
     *og->add_input() = *vi;
   }
-  // Models of IR version < 4 list initializers among the inputs too: keep that for the ones carried.
+  // Models of IR version < 4 list initializers among the inputs too: keep that for the ones
+  // carried.
   for (int i = 0; i < graph.initializer_size(); ++i)
     if (init_in[i] && m.initializer_inputs.count(graph.initializer(i).name())) {
       auto it = m.info.find(graph.initializer(i).name());
@@ -142,7 +151,8 @@ Result<std::string> OnnxSegmenter::SegmentBytes(const SegmentPlan& seg, int inde
   for (const auto& node : og->node())
     for (const auto& o : node.output())
       if (!o.empty() && !boundary.count(o))
-        if (auto it = m.info.find(o); it != m.info.end() && it->second.has_type()) *og->add_value_info() = it->second;
+        if (auto it = m.info.find(o); it != m.info.end() && it->second.has_type())
+          *og->add_value_info() = it->second;
   std::string bytes;
   if (!out.SerializeToString(&bytes)) return Error{"could not serialise an ONNX segment"};
   return bytes;
@@ -153,7 +163,8 @@ Status CheckOnnxModel(const std::string& bytes) {
   if (!model.ParseFromString(bytes)) return Error{"not an ONNX model"};
   try {
     onnx::checker::check_model(model);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), onnx::ShapeInferenceOptions(true, 1));
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                       onnx::ShapeInferenceOptions(true, 1));
   } catch (const std::exception& e) {
     std::string what = e.what();
     for (char& c : what)

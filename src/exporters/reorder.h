@@ -20,7 +20,7 @@ namespace respect {
 // `g` must be the import of `in_path` (operator i of g is the file's operator i, or for ONNX the
 // node whose first output is g's operator's first output); `order` a topological order of g.
 // The output's extension must match the input's. Written atomically.
-Status WriteReorderedModel(const std::string& in_path, const Graph& g, const std::vector<int>& order,
-                           const std::string& out_path);
+Status WriteReorderedModel(const std::string& in_path, const Graph& g,
+                           const std::vector<int>& order, const std::string& out_path);
 
 }  // namespace respect

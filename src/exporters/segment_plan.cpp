@@ -1,15 +1,17 @@
 #include "exporters/segment_plan.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 namespace respect {
 
 namespace {
 
-bool Contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool Contains(const std::vector<int>& v, int x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 }  // namespace
 
@@ -17,9 +19,10 @@ Result<PipelinePlan> PlanPipeline(const Graph& g, const Schedule& s) {
   if (auto st = ValidateSchedule(g, s); !st) return st.error();
   const int k = s.num_stages, n = g.num_ops();
   for (int i : EmptyStages(s))
-    return Error{fmt::format("stage {} of {} has no operators: a pipeline of {} segments needs {} non-empty stages "
-                             "(schedule with fewer stages)",
-                             i, k, k, k)};
+    return Error{fmt::format(
+        "stage {} of {} has no operators: a pipeline of {} segments needs {} non-empty stages "
+        "(schedule with fewer stages)",
+        i, k, k, k)};
   std::vector<int> order = s.order;
   if (order.empty())
     for (int v = 0; v < n; ++v) order.push_back(v);
@@ -64,7 +67,8 @@ Result<PipelinePlan> PlanPipeline(const Graph& g, const Schedule& s) {
       seg.inputs = g.inputs;  // all of them, in the model's order
       for (int t : in)
         if (!Contains(seg.inputs, t))
-          return Error{fmt::format("segment 0 reads '{}', which is not a model input", g.tensors[t].name)};
+          return Error{
+              fmt::format("segment 0 reads '{}', which is not a model input", g.tensors[t].name)};
     } else {
       seg.inputs.assign(in.begin(), in.end());
       std::stable_sort(seg.inputs.begin(), seg.inputs.end(),
@@ -74,7 +78,8 @@ Result<PipelinePlan> PlanPipeline(const Graph& g, const Schedule& s) {
       seg.outputs = g.outputs;
       for (int t : seg.outputs)
         if (p.producer[t] == -2)
-          return Error{fmt::format("model output '{}' is a constant: no segment produces it", g.tensors[t].name)};
+          return Error{fmt::format("model output '{}' is a constant: no segment produces it",
+                                   g.tensors[t].name)};
     } else {
       std::set<int> out;
       for (int v : seg.ops)
@@ -97,9 +102,11 @@ Status CheckPipelinePlan(const Graph& g, const PipelinePlan& p) {
   for (int i = 0; i < k; ++i) {
     if (p.segments[i].ops.empty()) return Error{fmt::format("segment {} has no operators", i)};
     for (int v : p.segments[i].ops) {
-      if (v < 0 || v >= g.num_ops()) return Error{fmt::format("segment {} names operator {}, not in the model", i, v)};
+      if (v < 0 || v >= g.num_ops())
+        return Error{fmt::format("segment {} names operator {}, not in the model", i, v)};
       if (seg_of[v] >= 0)
-        return Error{fmt::format("operator '{}' is in segments {} and {}", g.ops[v].name, seg_of[v], i)};
+        return Error{
+            fmt::format("operator '{}' is in segments {} and {}", g.ops[v].name, seg_of[v], i)};
       seg_of[v] = i;
     }
   }
@@ -113,7 +120,8 @@ Status CheckPipelinePlan(const Graph& g, const PipelinePlan& p) {
     for (int t : g.ops[v].outputs) made[t] = seg_of[v];
   // Which segment outputs each tensor (a tensor crossing a boundary has one producing segment;
   // pass-through segments re-output the same name, which the runner takes from the latest).
-  if (p.segments[0].inputs != g.inputs) return Error{"segment 0's inputs are not the model's inputs in order"};
+  if (p.segments[0].inputs != g.inputs)
+    return Error{"segment 0's inputs are not the model's inputs in order"};
   if (p.segments[k - 1].outputs != g.outputs)
     return Error{"the last segment's outputs are not the model's outputs in order"};
   std::vector<int> available(nt, -2);  // the latest segment that outputs it (or -1: model input)
@@ -126,27 +134,35 @@ Status CheckPipelinePlan(const Graph& g, const PipelinePlan& p) {
     for (int t : seg.inputs) {
       if (t < 0 || t >= nt) return Error{fmt::format("segment {} has an invalid input", i)};
       if (produced_here.count(t))
-        return Error{fmt::format("segment {} both produces and takes as input '{}'", i, g.tensors[t].name)};
-      // Later segments see only what earlier segments output: a model input, too, must be passed on.
+        return Error{
+            fmt::format("segment {} both produces and takes as input '{}'", i, g.tensors[t].name)};
+      // Later segments see only what earlier segments output: a model input, too, must be passed
+      // on.
       if (i > 0 && (available[t] < 0 || available[t] >= i))
-        return Error{fmt::format("segment {} takes '{}', which no earlier segment outputs", i, g.tensors[t].name)};
+        return Error{fmt::format("segment {} takes '{}', which no earlier segment outputs", i,
+                                 g.tensors[t].name)};
       if (made[t] >= 0 && made[t] >= i)
-        return Error{fmt::format("segment {} reads '{}', produced by segment {}", i, g.tensors[t].name, made[t])};
+        return Error{fmt::format("segment {} reads '{}', produced by segment {}", i,
+                                 g.tensors[t].name, made[t])};
     }
     for (int v : seg.ops)
       for (int t : g.ops[v].inputs)
         if (t >= 0 && made[t] != -2 && made[t] != i && !Contains(seg.inputs, t))
-          return Error{fmt::format("segment {} reads '{}' without taking it as an input", i, g.tensors[t].name)};
+          return Error{fmt::format("segment {} reads '{}' without taking it as an input", i,
+                                   g.tensors[t].name)};
     for (int t : seg.outputs) {
       if (t < 0 || t >= nt) return Error{fmt::format("segment {} has an invalid output", i)};
       if (!produced_here.count(t) && !Contains(seg.inputs, t))
-        return Error{fmt::format("segment {} outputs '{}', which it neither produces nor takes", i, g.tensors[t].name)};
+        return Error{fmt::format("segment {} outputs '{}', which it neither produces nor takes", i,
+                                 g.tensors[t].name)};
       if (i < k - 1) {
         bool read_later = false;
-        for (int j = i + 1; j < k && !read_later; ++j) read_later = Contains(p.segments[j].inputs, t);
+        for (int j = i + 1; j < k && !read_later; ++j)
+          read_later = Contains(p.segments[j].inputs, t);
         if (!read_later)
-          return Error{fmt::format("segment {} outputs '{}', which no later segment takes (Coral's runner aborts)", i,
-                                   g.tensors[t].name)};
+          return Error{fmt::format(
+              "segment {} outputs '{}', which no later segment takes (Coral's runner aborts)", i,
+              g.tensors[t].name)};
       }
       available[t] = i;
     }
@@ -154,7 +170,8 @@ Status CheckPipelinePlan(const Graph& g, const PipelinePlan& p) {
     for (int t : produced_here)
       for (int j = i + 1; j < k; ++j)
         if (Contains(p.segments[j].inputs, t) && !Contains(seg.outputs, t))
-          return Error{fmt::format("segment {} takes '{}' but segment {} does not output it", j, g.tensors[t].name, i)};
+          return Error{fmt::format("segment {} takes '{}' but segment {} does not output it", j,
+                                   g.tensors[t].name, i)};
   }
   return {};
 }

@@ -1,12 +1,11 @@
 #include "exporters/segments.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <map>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "core/file_io.h"
 #include "exporters/onnx_segment.h"
@@ -39,15 +38,21 @@ class TempDir {
 
 nlohmann::json TensorJson(const Graph& g, int t) {
   const Tensor& ten = g.tensors[t];
-  return {{"name", ten.name}, {"shape", ten.shape}, {"dtype", DTypeName(ten.dtype)}, {"bytes", ten.bytes}};
+  return {{"name", ten.name},
+          {"shape", ten.shape},
+          {"dtype", DTypeName(ten.dtype)},
+          {"bytes", ten.bytes}};
 }
 
 // Re-imports a written segment and maps it back onto the original graph by tensor names: its
 // operators (by their outputs), inputs and outputs.
 Result<SegmentPlan> Reimported(const std::string& path, const Graph& g, const SegmentPlan& planned,
-                               const std::map<std::string, int>& tensor_id, const std::map<int, int>& op_by_output) {
+                               const std::map<std::string, int>& tensor_id,
+                               const std::map<int, int>& op_by_output) {
   auto sg = LoadModel(path);
-  if (!sg) return Error{fmt::format("{} does not re-import: {}", fs::path(path).filename().string(), sg.error().message)};
+  if (!sg)
+    return Error{fmt::format("{} does not re-import: {}", fs::path(path).filename().string(),
+                             sg.error().message)};
   SegmentPlan back;
   auto id = [&](const std::string& name) -> Result<int> {
     auto it = tensor_id.find(name);
@@ -58,18 +63,23 @@ Result<SegmentPlan> Reimported(const std::string& path, const Graph& g, const Se
     auto t = id(sg->tensors[op.outputs[0]].name);
     if (!t) return t.error();
     auto it = op_by_output.find(*t);
-    if (it == op_by_output.end()) return Error{fmt::format("operator producing '{}' is not in the model", sg->tensors[op.outputs[0]].name)};
+    if (it == op_by_output.end())
+      return Error{fmt::format("operator producing '{}' is not in the model",
+                               sg->tensors[op.outputs[0]].name)};
     const Operator& orig = g.ops[it->second];
-    if (orig.type != op.type || orig.inputs.size() != op.inputs.size() || orig.outputs.size() != op.outputs.size() ||
-        orig.param_bytes != op.param_bytes || orig.macs != op.macs)
-      return Error{fmt::format("operator '{}' changed in {}: type {} / {}, {} / {} inputs, {} / {} parameter bytes, "
-                               "{} / {} MACs (model / segment)",
-                               orig.name, fs::path(path).filename().string(), orig.type, op.type, orig.inputs.size(),
-                               op.inputs.size(), orig.param_bytes, op.param_bytes, orig.macs, op.macs)};
+    if (orig.type != op.type || orig.inputs.size() != op.inputs.size() ||
+        orig.outputs.size() != op.outputs.size() || orig.param_bytes != op.param_bytes ||
+        orig.macs != op.macs)
+      return Error{fmt::format(
+          "operator '{}' changed in {}: type {} / {}, {} / {} inputs, {} / {} parameter bytes, "
+          "{} / {} MACs (model / segment)",
+          orig.name, fs::path(path).filename().string(), orig.type, op.type, orig.inputs.size(),
+          op.inputs.size(), orig.param_bytes, op.param_bytes, orig.macs, op.macs)};
     for (size_t k = 0; k < op.inputs.size(); ++k)
       if ((op.inputs[k] < 0) != (orig.inputs[k] < 0) ||
           (op.inputs[k] >= 0 && sg->tensors[op.inputs[k]].name != g.tensors[orig.inputs[k]].name))
-        return Error{fmt::format("operator '{}' reads different tensors in {}", orig.name, fs::path(path).filename().string())};
+        return Error{fmt::format("operator '{}' reads different tensors in {}", orig.name,
+                                 fs::path(path).filename().string())};
     back.ops.push_back(it->second);
   }
   for (int t : sg->inputs) {
@@ -82,25 +92,30 @@ Result<SegmentPlan> Reimported(const std::string& path, const Graph& g, const Se
     if (!i) return i.error();
     back.outputs.push_back(*i);
   }
-  if (back.ops != planned.ops) return Error{fmt::format("{} holds other operators than planned", path)};
+  if (back.ops != planned.ops)
+    return Error{fmt::format("{} holds other operators than planned", path)};
   back.passthrough = planned.passthrough;
   return back;
 }
 
 }  // namespace
 
-Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph& g, const Schedule& s,
-                                     const std::string& out_dir, const nlohmann::json& stage_costs) {
+Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph& g,
+                                     const Schedule& s, const std::string& out_dir,
+                                     const nlohmann::json& stage_costs) {
   const std::string ext = FileExtension(model_path);
   std::error_code ec;
   if ((ext != "tflite" && ext != "onnx") || !fs::is_regular_file(model_path, ec))
-    return Error{fmt::format("'{}' is not a .tflite or .onnx file: there is no model file to cut into segments "
-                             "(zoo, GML and JSON graphs carry no weights)",
-                             model_path)};
+    return Error{fmt::format(
+        "'{}' is not a .tflite or .onnx file: there is no model file to cut into segments "
+        "(zoo, GML and JSON graphs carry no weights)",
+        model_path)};
   for (const Operator& op : g.ops)
     if (op.type == "edgetpu-custom-op")
-      return Error{"the model is already compiled for the Edge TPU (an edgetpu-custom-op): cut the CPU model into "
-                   "segments, then compile each segment with edgetpu_compiler"};
+      return Error{
+          "the model is already compiled for the Edge TPU (an edgetpu-custom-op): cut the CPU "
+          "model into "
+          "segments, then compile each segment with edgetpu_compiler"};
   if (out_dir.empty()) return Error{"no output directory given"};
   auto plan = PlanPipeline(g, s);
   if (!plan) return plan.error();
@@ -124,7 +139,8 @@ Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph&
     auto b = onnx ? onnx->SegmentBytes(seg, i) : TfliteSegmentBytes(*bytes, g, seg);
     if (!b) return Error{fmt::format("segment {}: {}", i, b.error().message)};
     if (onnx)
-      if (auto st = CheckOnnxModel(*b); !st) return Error{fmt::format("segment {}: {}", i, st.error().message)};
+      if (auto st = CheckOnnxModel(*b); !st)
+        return Error{fmt::format("segment {}: {}", i, st.error().message)};
     contents.push_back(std::move(*b));
     out.files.push_back(fmt::format("{}_segment_{}_of_{}.{}", stem, i, k, ext));
   }
@@ -142,7 +158,8 @@ Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph&
         for (int o : plan->segments[j2].outputs)
           if (o == t) from = j2;
       j["from_segment"] = from < 0 ? nlohmann::json(nullptr) : nlohmann::json(from);
-      j["produced_by_segment"] = plan->producer[t] < 0 ? nlohmann::json(nullptr) : nlohmann::json(plan->producer[t]);
+      j["produced_by_segment"] =
+          plan->producer[t] < 0 ? nlohmann::json(nullptr) : nlohmann::json(plan->producer[t]);
       ins.push_back(j);
     }
     for (int t : seg.outputs) {
@@ -156,55 +173,71 @@ Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph&
     }
     nlohmann::json through = nlohmann::json::array();
     for (int t : seg.passthrough) through.push_back(g.tensors[t].name);
-    nlohmann::json sj = {{"index", i}, {"file", out.files[i]}, {"operators", seg.ops.size()}, {"inputs", ins},
-                         {"outputs", outs}, {"passed_through", through}, {"bytes", contents[i].size()}};
-    if (stage_costs.is_array() && i < static_cast<int>(stage_costs.size())) sj["predicted"] = stage_costs[i];
+    nlohmann::json sj = {{"index", i},
+                         {"file", out.files[i]},
+                         {"operators", seg.ops.size()},
+                         {"inputs", ins},
+                         {"outputs", outs},
+                         {"passed_through", through},
+                         {"bytes", contents[i].size()}};
+    if (stage_costs.is_array() && i < static_cast<int>(stage_costs.size()))
+      sj["predicted"] = stage_costs[i];
     segs.push_back(sj);
   }
   nlohmann::json model_in = nlohmann::json::array(), model_out = nlohmann::json::array();
   for (int t : g.inputs) model_in.push_back(g.tensors[t].name);
   for (int t : g.outputs) model_out.push_back(g.tensors[t].name);
-  out.pipeline = {{"model", model_path},
-                  {"format", ext},
-                  {"stages", k},
-                  {"inputs", model_in},
-                  {"outputs", model_out},
-                  {"signature", ext == "tflite" ? TfliteSignatureJson(*bytes) : nlohmann::json(nullptr)},
-                  {"segments", segs},
-                  {"rules", "segments run in order, one device each; tensors pass by name; every output of a "
-                            "non-final segment is an input of a later one; segment 0's inputs are the model's "
-                            "inputs in order; the last segment's outputs are the model's outputs in order"}};
+  out.pipeline = {
+      {"model", model_path},
+      {"format", ext},
+      {"stages", k},
+      {"inputs", model_in},
+      {"outputs", model_out},
+      {"signature", ext == "tflite" ? TfliteSignatureJson(*bytes) : nlohmann::json(nullptr)},
+      {"segments", segs},
+      {"rules",
+       "segments run in order, one device each; tensors pass by name; every output of a "
+       "non-final segment is an input of a later one; segment 0's inputs are the model's "
+       "inputs in order; the last segment's outputs are the model's outputs in order"}};
 
   // Write into a temporary directory beside the target, validate, then rename into place.
   const fs::path target = fs::absolute(out_dir, ec);
   if (ec) return Error{fmt::format("{}: {}", out_dir, ec.message())};
   if (fs::exists(target, ec)) {
-    if (!fs::is_directory(target, ec)) return Error{fmt::format("{}: exists and is not a directory", out_dir)};
+    if (!fs::is_directory(target, ec))
+      return Error{fmt::format("{}: exists and is not a directory", out_dir)};
     if (!fs::is_empty(target, ec) && !fs::exists(target / "pipeline.json", ec))
-      return Error{fmt::format("{}: exists and is not a previous export (no pipeline.json): not replacing it", out_dir)};
+      return Error{fmt::format(
+          "{}: exists and is not a previous export (no pipeline.json): not replacing it", out_dir)};
   }
   if (!target.parent_path().empty() && !fs::is_directory(target.parent_path(), ec))
     return Error{fmt::format("{}: the parent directory does not exist", out_dir)};
   TempDir tmp(fmt::format("{}.tmp.{}", target.string(), static_cast<long>(getpid())));
   fs::remove_all(tmp.path(), ec);
-  if (!fs::create_directory(tmp.path(), ec)) return Error{fmt::format("{}: cannot create: {}", tmp.path(), ec.message())};
+  if (!fs::create_directory(tmp.path(), ec))
+    return Error{fmt::format("{}: cannot create: {}", tmp.path(), ec.message())};
   for (int i = 0; i < k; ++i)
-    if (auto st = WriteFileAtomic((fs::path(tmp.path()) / out.files[i]).string(), contents[i]); !st) return st.error();
-  if (auto st = WriteFileAtomic((fs::path(tmp.path()) / "pipeline.json").string(), out.pipeline.dump(2) + "\n"); !st)
+    if (auto st = WriteFileAtomic((fs::path(tmp.path()) / out.files[i]).string(), contents[i]); !st)
+      return st.error();
+  if (auto st = WriteFileAtomic((fs::path(tmp.path()) / "pipeline.json").string(),
+                                out.pipeline.dump(2) + "\n");
+      !st)
     return st.error();
 
   std::map<std::string, int> tensor_id;
-  for (size_t t = 0; t < g.tensors.size(); ++t) tensor_id.emplace(g.tensors[t].name, static_cast<int>(t));
+  for (size_t t = 0; t < g.tensors.size(); ++t)
+    tensor_id.emplace(g.tensors[t].name, static_cast<int>(t));
   std::map<int, int> op_by_output;  // an operator by its first output
   for (int v = 0; v < g.num_ops(); ++v) op_by_output[g.ops[v].outputs[0]] = v;
   PipelinePlan back;
   back.producer = plan->producer;
   for (int i = 0; i < k; ++i) {
-    auto seg = Reimported((fs::path(tmp.path()) / out.files[i]).string(), g, plan->segments[i], tensor_id,
-                          op_by_output);
+    auto seg = Reimported((fs::path(tmp.path()) / out.files[i]).string(), g, plan->segments[i],
+                          tensor_id, op_by_output);
     if (!seg) return Error{fmt::format("validation: {}", seg.error().message)};
     if (seg->inputs != plan->segments[i].inputs || seg->outputs != plan->segments[i].outputs)
-      return Error{fmt::format("validation: {} does not have the planned inputs and outputs", out.files[i])};
+      return Error{
+          fmt::format("validation: {} does not have the planned inputs and outputs", out.files[i])};
     back.segments.push_back(std::move(*seg));
   }
   if (auto st = CheckPipelinePlan(g, back); !st) return Error{"validation: " + st.error().message};

@@ -10,10 +10,9 @@
 // DIR that exists is replaced only when it is empty or a previous export (holds pipeline.json).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/graph.h"
 #include "core/status.h"
@@ -29,7 +28,8 @@ struct SegmentExport {
 
 // model_path: the .tflite / .onnx file `g` was imported from. stage_costs: per stage, the cost
 // model's figures (a JSON array, or null to leave them out).
-Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph& g, const Schedule& s,
-                                     const std::string& out_dir, const nlohmann::json& stage_costs);
+Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph& g,
+                                     const Schedule& s, const std::string& out_dir,
+                                     const nlohmann::json& stage_costs);
 
 }  // namespace respect

@@ -1,11 +1,11 @@
 #include "exporters/tflite_segment.h"
 
+#include <flatbuffers/flatbuffers.h>
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
-
-#include <fmt/format.h>
-#include <flatbuffers/flatbuffers.h>
 
 #include "tflite_subset_generated.h"
 
@@ -21,33 +21,106 @@ namespace fb = tflite_subset;
 // flow's subgraph references, VarHandle's strings, Bucketize's boundaries, ...) are not here.
 const std::map<int, const char*>& ScalarOptions() {
   static const std::map<int, const char*> m = {
-      {1, "Conv2DOptions"}, {2, "DepthwiseConv2DOptions"}, {4, "LSHProjectionOptions"}, {5, "Pool2DOptions"},
-      {6, "SVDFOptions"}, {7, "RNNOptions"}, {8, "FullyConnectedOptions"}, {9, "SoftmaxOptions"},
-      {10, "ConcatenationOptions"}, {11, "AddOptions"}, {12, "L2NormOptions"},
-      {13, "LocalResponseNormalizationOptions"}, {14, "LSTMOptions"}, {15, "ResizeBilinearOptions"},
-      {18, "SkipGramOptions"}, {19, "SpaceToDepthOptions"}, {20, "EmbeddingLookupSparseOptions"}, {21, "MulOptions"},
-      {22, "PadOptions"}, {23, "GatherOptions"}, {24, "BatchToSpaceNDOptions"}, {25, "SpaceToBatchNDOptions"},
-      {26, "TransposeOptions"}, {27, "ReducerOptions"}, {28, "SubOptions"}, {29, "DivOptions"},
-      {31, "SequenceRNNOptions"}, {32, "StridedSliceOptions"}, {33, "ExpOptions"}, {34, "TopKV2Options"},
-      {35, "SplitOptions"}, {36, "LogSoftmaxOptions"}, {37, "CastOptions"}, {38, "DequantizeOptions"},
-      {39, "MaximumMinimumOptions"}, {40, "ArgMaxOptions"}, {41, "LessOptions"}, {42, "NegOptions"},
-      {43, "PadV2Options"}, {44, "GreaterOptions"}, {45, "GreaterEqualOptions"}, {46, "LessEqualOptions"},
-      {47, "SelectOptions"}, {48, "SliceOptions"}, {49, "TransposeConvOptions"}, {50, "SparseToDenseOptions"},
-      {51, "TileOptions"}, {52, "ExpandDimsOptions"}, {53, "EqualOptions"}, {54, "NotEqualOptions"},
-      {55, "ShapeOptions"}, {56, "PowOptions"}, {57, "ArgMinOptions"}, {58, "FakeQuantOptions"},
-      {59, "PackOptions"}, {60, "LogicalOrOptions"}, {61, "OneHotOptions"}, {62, "LogicalAndOptions"},
-      {63, "LogicalNotOptions"}, {64, "UnpackOptions"}, {65, "FloorDivOptions"}, {66, "SquareOptions"},
-      {67, "ZerosLikeOptions"}, {68, "FillOptions"}, {69, "BidirectionalSequenceLSTMOptions"},
-      {70, "BidirectionalSequenceRNNOptions"}, {71, "UnidirectionalSequenceLSTMOptions"}, {72, "FloorModOptions"},
-      {73, "RangeOptions"}, {74, "ResizeNearestNeighborOptions"}, {75, "LeakyReluOptions"},
-      {76, "SquaredDifferenceOptions"}, {77, "MirrorPadOptions"}, {78, "AbsOptions"}, {79, "SplitVOptions"},
-      {80, "UniqueOptions"}, {81, "ReverseV2Options"}, {82, "AddNOptions"}, {83, "GatherNdOptions"},
-      {84, "CosOptions"}, {85, "WhereOptions"}, {86, "RankOptions"}, {87, "ReverseSequenceOptions"},
-      {88, "MatrixDiagOptions"}, {89, "QuantizeOptions"}, {90, "MatrixSetDiagOptions"}, {91, "HardSwishOptions"},
-      {94, "DepthToSpaceOptions"}, {95, "NonMaxSuppressionV4Options"}, {96, "NonMaxSuppressionV5Options"},
-      {97, "ScatterNdOptions"}, {98, "SelectV2Options"}, {99, "DensifyOptions"}, {100, "SegmentSumOptions"},
-      {101, "BatchMatMulOptions"}, {102, "CumsumOptions"}, {104, "BroadcastToOptions"}, {105, "Rfft2dOptions"},
-      {106, "Conv3DOptions"}, {116, "GeluOptions"},
+      {1, "Conv2DOptions"},
+      {2, "DepthwiseConv2DOptions"},
+      {4, "LSHProjectionOptions"},
+      {5, "Pool2DOptions"},
+      {6, "SVDFOptions"},
+      {7, "RNNOptions"},
+      {8, "FullyConnectedOptions"},
+      {9, "SoftmaxOptions"},
+      {10, "ConcatenationOptions"},
+      {11, "AddOptions"},
+      {12, "L2NormOptions"},
+      {13, "LocalResponseNormalizationOptions"},
+      {14, "LSTMOptions"},
+      {15, "ResizeBilinearOptions"},
+      {18, "SkipGramOptions"},
+      {19, "SpaceToDepthOptions"},
+      {20, "EmbeddingLookupSparseOptions"},
+      {21, "MulOptions"},
+      {22, "PadOptions"},
+      {23, "GatherOptions"},
+      {24, "BatchToSpaceNDOptions"},
+      {25, "SpaceToBatchNDOptions"},
+      {26, "TransposeOptions"},
+      {27, "ReducerOptions"},
+      {28, "SubOptions"},
+      {29, "DivOptions"},
+      {31, "SequenceRNNOptions"},
+      {32, "StridedSliceOptions"},
+      {33, "ExpOptions"},
+      {34, "TopKV2Options"},
+      {35, "SplitOptions"},
+      {36, "LogSoftmaxOptions"},
+      {37, "CastOptions"},
+      {38, "DequantizeOptions"},
+      {39, "MaximumMinimumOptions"},
+      {40, "ArgMaxOptions"},
+      {41, "LessOptions"},
+      {42, "NegOptions"},
+      {43, "PadV2Options"},
+      {44, "GreaterOptions"},
+      {45, "GreaterEqualOptions"},
+      {46, "LessEqualOptions"},
+      {47, "SelectOptions"},
+      {48, "SliceOptions"},
+      {49, "TransposeConvOptions"},
+      {50, "SparseToDenseOptions"},
+      {51, "TileOptions"},
+      {52, "ExpandDimsOptions"},
+      {53, "EqualOptions"},
+      {54, "NotEqualOptions"},
+      {55, "ShapeOptions"},
+      {56, "PowOptions"},
+      {57, "ArgMinOptions"},
+      {58, "FakeQuantOptions"},
+      {59, "PackOptions"},
+      {60, "LogicalOrOptions"},
+      {61, "OneHotOptions"},
+      {62, "LogicalAndOptions"},
+      {63, "LogicalNotOptions"},
+      {64, "UnpackOptions"},
+      {65, "FloorDivOptions"},
+      {66, "SquareOptions"},
+      {67, "ZerosLikeOptions"},
+      {68, "FillOptions"},
+      {69, "BidirectionalSequenceLSTMOptions"},
+      {70, "BidirectionalSequenceRNNOptions"},
+      {71, "UnidirectionalSequenceLSTMOptions"},
+      {72, "FloorModOptions"},
+      {73, "RangeOptions"},
+      {74, "ResizeNearestNeighborOptions"},
+      {75, "LeakyReluOptions"},
+      {76, "SquaredDifferenceOptions"},
+      {77, "MirrorPadOptions"},
+      {78, "AbsOptions"},
+      {79, "SplitVOptions"},
+      {80, "UniqueOptions"},
+      {81, "ReverseV2Options"},
+      {82, "AddNOptions"},
+      {83, "GatherNdOptions"},
+      {84, "CosOptions"},
+      {85, "WhereOptions"},
+      {86, "RankOptions"},
+      {87, "ReverseSequenceOptions"},
+      {88, "MatrixDiagOptions"},
+      {89, "QuantizeOptions"},
+      {90, "MatrixSetDiagOptions"},
+      {91, "HardSwishOptions"},
+      {94, "DepthToSpaceOptions"},
+      {95, "NonMaxSuppressionV4Options"},
+      {96, "NonMaxSuppressionV5Options"},
+      {97, "ScatterNdOptions"},
+      {98, "SelectV2Options"},
+      {99, "DensifyOptions"},
+      {100, "SegmentSumOptions"},
+      {101, "BatchMatMulOptions"},
+      {102, "CumsumOptions"},
+      {104, "BroadcastToOptions"},
+      {105, "Rfft2dOptions"},
+      {106, "Conv3DOptions"},
+      {116, "GeluOptions"},
   };
   return m;
 }
@@ -69,8 +142,9 @@ int FirstSetFrom(const Table* t, int slot) {
 
 // Copies a table of scalars byte for byte: its vtable, then its inline bytes at the same address
 // modulo 8 (so every field keeps its alignment), with the vtable offset rewritten.
-Result<flatbuffers::Offset<void>> CopyScalarTable(flatbuffers::FlatBufferBuilder& fbb, const uint8_t* base,
-                                                  size_t size, const Table* t) {
+Result<flatbuffers::Offset<void>> CopyScalarTable(flatbuffers::FlatBufferBuilder& fbb,
+                                                  const uint8_t* base, size_t size,
+                                                  const Table* t) {
   const uint8_t* obj = reinterpret_cast<const uint8_t*>(t);
   const uint8_t* end = base + size;
   if (obj < base || obj + 4 > end) return Error{"options table outside the file"};
@@ -85,13 +159,15 @@ Result<flatbuffers::Offset<void>> CopyScalarTable(flatbuffers::FlatBufferBuilder
       return Error{"corrupt options table (a field past its end)"};
   std::string copy(reinterpret_cast<const char*>(obj), obj_size);
   for (int i = vt_size / 2 - 1; i >= 0; --i)
-    fbb.PushElement<flatbuffers::voffset_t>(flatbuffers::ReadScalar<flatbuffers::voffset_t>(vt + 2 * i));
+    fbb.PushElement<flatbuffers::voffset_t>(
+        flatbuffers::ReadScalar<flatbuffers::voffset_t>(vt + 2 * i));
   const auto vtable_at = fbb.GetSize();
   const size_t mod = static_cast<size_t>(obj - base) % 8;
   fbb.PreAlign(obj_size + mod, 8);
   const auto obj_at = fbb.GetSize() + obj_size;
   flatbuffers::WriteScalar<flatbuffers::soffset_t>(
-      copy.data(), static_cast<flatbuffers::soffset_t>(vtable_at) - static_cast<flatbuffers::soffset_t>(obj_at));
+      copy.data(),
+      static_cast<flatbuffers::soffset_t>(vtable_at) - static_cast<flatbuffers::soffset_t>(obj_at));
   fbb.PushBytes(reinterpret_cast<const uint8_t*>(copy.data()), obj_size);
   if (fbb.GetSize() != obj_at) return Error{"internal error while copying an options table"};
   return flatbuffers::Offset<void>(obj_at);
@@ -126,27 +202,31 @@ Result<std::pair<fb::SparseIndexVector, flatbuffers::Offset<void>>> CopyIndexVec
       auto v = CopyVector(fbb, src);
       return std::pair{type, fb::CreateUint8Vector(fbb, v).Union()};
     }
-    default: return Error{fmt::format("sparse index vector of unknown type {}", static_cast<int>(type))};
+    default:
+      return Error{fmt::format("sparse index vector of unknown type {}", static_cast<int>(type))};
   }
 }
 
 // A sparse constant's sparsity parameters, field by field (every field the format declares).
-Result<flatbuffers::Offset<fb::SparsityParameters>> CopySparsity(flatbuffers::FlatBufferBuilder& fbb,
-                                                                 const fb::SparsityParameters* sp) {
+Result<flatbuffers::Offset<fb::SparsityParameters>> CopySparsity(
+    flatbuffers::FlatBufferBuilder& fbb, const fb::SparsityParameters* sp) {
   if (!sp) return Error{"sparsity parameters without a table"};
   if (int s = FirstSetFrom(reinterpret_cast<const Table*>(sp), 3); s >= 0)
-    return Error{fmt::format("its sparsity parameters set field {}, which the segment writer does not know", s)};
+    return Error{fmt::format(
+        "its sparsity parameters set field {}, which the segment writer does not know", s)};
   std::vector<flatbuffers::Offset<fb::DimensionMetadata>> dims;
   if (sp->dim_metadata())
     for (const fb::DimensionMetadata* d : *sp->dim_metadata()) {
       if (int s = FirstSetFrom(reinterpret_cast<const Table*>(d), 6); s >= 0)
-        return Error{fmt::format("its sparse dimension metadata sets field {}, which the segment writer does not know", s)};
+        return Error{fmt::format(
+            "its sparse dimension metadata sets field {}, which the segment writer does not know",
+            s)};
       auto seg = CopyIndexVector(fbb, d->array_segments_type(), d->array_segments());
       if (!seg) return seg.error();
       auto idx = CopyIndexVector(fbb, d->array_indices_type(), d->array_indices());
       if (!idx) return idx.error();
-      dims.push_back(fb::CreateDimensionMetadata(fbb, d->format(), d->dense_size(), seg->first, seg->second,
-                                                 idx->first, idx->second));
+      dims.push_back(fb::CreateDimensionMetadata(fbb, d->format(), d->dense_size(), seg->first,
+                                                 seg->second, idx->first, idx->second));
     }
   auto order = CopyVector(fbb, sp->traversal_order());
   auto blocks = CopyVector(fbb, sp->block_map());
@@ -160,7 +240,8 @@ Result<flatbuffers::Offset<fb::SparsityParameters>> CopySparsity(flatbuffers::Fl
 
 }  // namespace
 
-Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g, const SegmentPlan& seg) {
+Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
+                                       const SegmentPlan& seg) {
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   flatbuffers::Verifier::Options vopts;
   vopts.max_depth = 64;
@@ -257,7 +338,9 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
     if (static_cast<int>(b) >= nb) return Error{fmt::format("reference to missing buffer {}", b)};
     const fb::Buffer* fbuf = buffers->Get(b);
     if (fbuf->offset() > 1 || fbuf->size() > 0)
-      return Error{"buffers stored after the FlatBuffer (models over 2 GiB) cannot be cut into segments yet"};
+      return Error{
+          "buffers stored after the FlatBuffer (models over 2 GiB) cannot be cut into segments "
+          "yet"};
     if (!keep_empty && (!fbuf->data() || fbuf->data()->size() == 0)) return 0;
     if (new_buffer[b] < 0) {
       carried.push_back(static_cast<int>(b));
@@ -291,7 +374,8 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
     const auto* d = buffers->Get(b)->data();
     flatbuffers::Offset<flatbuffers::Vector<uint8_t>> vec = 0;
     if (d) {
-      fbb.ForceVectorAlignment(d->size(), sizeof(uint8_t), 16);  // as converters align constant data
+      fbb.ForceVectorAlignment(d->size(), sizeof(uint8_t),
+                               16);  // as converters align constant data
       vec = fbb.CreateVector(d->data(), d->size());
     }
     fb::BufferBuilder bb(fbb);
@@ -313,14 +397,17 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
       sparsity = *sp;
     }
     if (int s = FirstSetFrom(raw, 9); s >= 0)
-      return Error{fmt::format("{}: sets field {} of Tensor, which the segment writer does not know", label, s)};
+      return Error{fmt::format(
+          "{}: sets field {} of Tensor, which the segment writer does not know", label, s)};
     flatbuffers::Offset<fb::QuantizationParameters> quant = 0;
     if (const fb::QuantizationParameters* q = ft->quantization()) {
       const Table* rq = reinterpret_cast<const Table*>(q);
-      if (Present(rq, 4) || Present(rq, 5)) return Error{label + ": custom quantisation details cannot be written"};
+      if (Present(rq, 4) || Present(rq, 5))
+        return Error{label + ": custom quantisation details cannot be written"};
       if (int s = FirstSetFrom(rq, 7); s >= 0)
-        return Error{fmt::format("{}: sets field {} of its quantisation, which the segment writer does not know",
-                                 label, s)};
+        return Error{fmt::format(
+            "{}: sets field {} of its quantisation, which the segment writer does not know", label,
+            s)};
       auto mn = CopyVector(fbb, q->min());
       auto mx = CopyVector(fbb, q->max());
       auto sc = CopyVector(fbb, q->scale());
@@ -353,7 +440,8 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
   std::vector<int> new_code(codes->size(), -1);
   for (int f : file_ops) {
     const uint32_t c = fops->Get(f)->opcode_index();
-    if (c >= codes->size()) return Error{fmt::format("{}: invalid opcode index {}", op_label(f), c)};
+    if (c >= codes->size())
+      return Error{fmt::format("{}: invalid opcode index {}", op_label(f), c)};
     new_code[c] = 0;
   }
   std::vector<flatbuffers::Offset<fb::OperatorCode>> code_tables;
@@ -363,8 +451,11 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
     const fb::OperatorCode* oc = codes->Get(c);
     const Table* raw = reinterpret_cast<const Table*>(oc);
     if (int s = FirstSetFrom(raw, 4); s >= 0)
-      return Error{fmt::format("operator code {} sets field {}, which the segment writer does not know", c, s)};
-    auto custom = oc->custom_code() ? fbb.CreateString(oc->custom_code()->c_str(), oc->custom_code()->size()) : 0;
+      return Error{fmt::format(
+          "operator code {} sets field {}, which the segment writer does not know", c, s)};
+    auto custom = oc->custom_code()
+                      ? fbb.CreateString(oc->custom_code()->c_str(), oc->custom_code()->size())
+                      : 0;
     fb::OperatorCodeBuilder cb(fbb);
     if (Present(raw, 0)) cb.add_deprecated_builtin_code(oc->deprecated_builtin_code());
     if (oc->custom_code()) cb.add_custom_code(custom);
@@ -385,19 +476,24 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
     const fb::Operator* fop = fops->Get(v);
     const Table* raw = reinterpret_cast<const Table*>(fop);
     if (int s = FirstSetFrom(raw, 9); s >= 0)
-      return Error{fmt::format("{}: sets field {} of Operator (large custom options, builtin_options_2 or newer), "
-                               "which the segment writer cannot reproduce",
-                               op_label(v), s)};
+      return Error{fmt::format(
+          "{}: sets field {} of Operator (large custom options, builtin_options_2 or newer), "
+          "which the segment writer cannot reproduce",
+          op_label(v), s)};
     const int type = static_cast<int>(fop->builtin_options_type());
     flatbuffers::Offset<void> options = 0;
     if (type != 0) {
-      if (!fop->builtin_options()) return Error{fmt::format("{}: options type {} without a table", op_label(v), type)};
+      if (!fop->builtin_options())
+        return Error{fmt::format("{}: options type {} without a table", op_label(v), type)};
       const Table* opt = reinterpret_cast<const Table*>(fop->builtin_options());
       if (type == fb::BuiltinOptions_ReshapeOptions || type == fb::BuiltinOptions_SqueezeOptions) {
         if (int s = FirstSetFrom(opt, 1); s >= 0)
-          return Error{fmt::format("{}: its options set field {}, which the segment writer does not know", op_label(v), s)};
-        const auto* dims = type == fb::BuiltinOptions_ReshapeOptions ? fop->builtin_options_as_ReshapeOptions()->new_shape()
-                                                                      : fop->builtin_options_as_SqueezeOptions()->squeeze_dims();
+          return Error{
+              fmt::format("{}: its options set field {}, which the segment writer does not know",
+                          op_label(v), s)};
+        const auto* dims = type == fb::BuiltinOptions_ReshapeOptions
+                               ? fop->builtin_options_as_ReshapeOptions()->new_shape()
+                               : fop->builtin_options_as_SqueezeOptions()->squeeze_dims();
         auto vec = CopyVector(fbb, dims);
         flatbuffers::uoffset_t start = fbb.StartTable();
         if (dims) fbb.AddOffset(4, vec);
@@ -407,9 +503,10 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
         if (!copied) return Error{fmt::format("{}: {}", op_label(v), copied.error().message)};
         options = *copied;
       } else {
-        return Error{fmt::format("{}: its options (BuiltinOptions type {}) are not a table the segment writer can "
-                                 "reproduce exactly",
-                                 op_label(v), type)};
+        return Error{fmt::format(
+            "{}: its options (BuiltinOptions type {}) are not a table the segment writer can "
+            "reproduce exactly",
+            op_label(v), type)};
       }
     }
     auto in = fbb.CreateVector(remap_list(fop->inputs()));
@@ -450,12 +547,13 @@ Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
   auto subgraph = sb.Finish();
 
   std::vector<flatbuffers::Offset<fb::Metadata>> meta_tables;
-  for (const MetaEntry& m : meta) meta_tables.push_back(fb::CreateMetadata(fbb, fbb.CreateString(m.name), m.buffer));
+  for (const MetaEntry& m : meta)
+    meta_tables.push_back(fb::CreateMetadata(fbb, fbb.CreateString(m.name), m.buffer));
   auto codes_vec = fbb.CreateVector(code_tables);
   auto subgraphs_vec = fbb.CreateVector(std::vector<flatbuffers::Offset<fb::SubGraph>>{subgraph});
-  auto description = model->description()
-                         ? fbb.CreateString(model->description()->c_str(), model->description()->size())
-                         : 0;
+  auto description = model->description() ? fbb.CreateString(model->description()->c_str(),
+                                                             model->description()->size())
+                                          : 0;
   auto buffers_vec = fbb.CreateVector(buffer_tables);
   auto meta_vec = fbb.CreateVector(meta_tables);
   fb::ModelBuilder mb(fbb);
@@ -474,14 +572,16 @@ nlohmann::json TfliteSignatureJson(const std::string& bytes) {
   flatbuffers::Verifier verifier(data, bytes.size());
   if (!fb::VerifyModelBuffer(verifier)) return nullptr;
   const fb::Model* model = fb::GetModel(data);
-  if (!model->signature_defs() || !model->subgraphs() || model->subgraphs()->size() == 0) return nullptr;
+  if (!model->signature_defs() || !model->subgraphs() || model->subgraphs()->size() == 0)
+    return nullptr;
   const auto* tensors = model->subgraphs()->Get(0)->tensors();
   for (const fb::SignatureDef* sig : *model->signature_defs()) {
     if (sig->subgraph_index() != 0 || !tensors) continue;
     nlohmann::json j = {{"key", sig->signature_key() ? sig->signature_key()->str() : ""},
                         {"inputs", nlohmann::json::object()},
                         {"outputs", nlohmann::json::object()}};
-    for (auto [list, field] : {std::pair{sig->inputs(), "inputs"}, std::pair{sig->outputs(), "outputs"}}) {
+    for (auto [list, field] :
+         {std::pair{sig->inputs(), "inputs"}, std::pair{sig->outputs(), "outputs"}}) {
       if (!list) continue;
       for (const fb::TensorMap* m : *list) {
         if (!m->name() || m->tensor_index() >= tensors->size()) return nullptr;

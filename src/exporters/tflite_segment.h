@@ -17,9 +17,8 @@
 // operators, so no such tensor ever crosses a segment boundary.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/graph.h"
 #include "core/status.h"
@@ -28,7 +27,8 @@
 namespace respect {
 
 // `bytes`: the original file; `g` its import. Returns the segment file's bytes.
-Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g, const SegmentPlan& seg);
+Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
+                                       const SegmentPlan& seg);
 
 // The model's first signature over its main subgraph, as pipeline.json records it:
 // {"key": "serving_default", "inputs": {signature name: tensor name}, "outputs": {...}}; null when

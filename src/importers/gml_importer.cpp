@@ -1,11 +1,11 @@
 // GML reader for the directed DAGs of ../shared/data/dag_benchmarks (and any GML with the same
 // attributes). A small recursive-descent parser over key/value lists; nesting depth is capped so
 // hostile input cannot exhaust the stack.
+#include <fmt/format.h>
+
 #include <cctype>
 #include <map>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "core/file_io.h"
 #include "importers/importers.h"
@@ -50,7 +50,9 @@ class GmlParser {
       }
     }
   }
-  Error Fail(const std::string& what) const { return Error{fmt::format("line {}: {}", line_, what)}; }
+  Error Fail(const std::string& what) const {
+    return Error{fmt::format("line {}: {}", line_, what)};
+  }
 
   Status ParseList(GmlValue& out, int depth, bool top) {
     if (depth > 32) return Fail("nesting too deep");
@@ -66,7 +68,8 @@ class GmlParser {
         return Status::Ok();
       }
       size_t start = pos_;
-      while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_'))
+      while (pos_ < s_.size() &&
+             (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_'))
         ++pos_;
       if (start == pos_) return Fail(fmt::format("unexpected character '{}'", s_[pos_]));
       std::string key = s_.substr(start, pos_ - start);
@@ -85,12 +88,14 @@ class GmlParser {
         pos_ = end + 1;
       } else {
         size_t vs = pos_;
-        while (pos_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[pos_])) && s_[pos_] != ']')
+        while (pos_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[pos_])) &&
+               s_[pos_] != ']')
           ++pos_;
         std::string tok = s_.substr(vs, pos_ - vs);
         char* end = nullptr;
         v.number = std::strtod(tok.c_str(), &end);
-        if (tok.empty() || *end != '\0') return Fail(fmt::format("bad value '{}' for key '{}'", tok, key));
+        if (tok.empty() || *end != '\0')
+          return Fail(fmt::format("bad value '{}' for key '{}'", tok, key));
       }
       out.list.emplace_back(std::move(key), std::move(v));
     }
@@ -143,7 +148,8 @@ Result<Graph> ImportGmlText(const std::string& name, const std::string& text) {
     auto t = node_ids.find(static_cast<int64_t>(dst->number));
     if (s == node_ids.end() || t == node_ids.end())
       return fail(fmt::format("edge {} -> {} refers to a missing node", src->number, dst->number));
-    if (s->second == t->second) return fail(fmt::format("self-loop on node {} (cycle)", src->number));
+    if (s->second == t->second)
+      return fail(fmt::format("self-loop on node {} (cycle)", src->number));
     const GmlValue* param = v.Find("parameter");
     Tensor tensor;
     tensor.name = fmt::format("e{}", edge_index++);

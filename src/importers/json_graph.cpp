@@ -1,10 +1,10 @@
 // JSON graphs: the project's own lossless format (docs/graph-format.md) and the RESPECT authors'
 // dumps (../shared/data/respect_paper_graphs), told apart by their fields.
-#include <map>
-#include <set>
-
 #include <fmt/format.h>
+
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/file_io.h"
 #include "importers/importers.h"
@@ -46,7 +46,8 @@ Result<Graph> FromOwnFormat(const std::string& name, const json& j) {
     op.name = jo.at("name").get<std::string>();
     op.type = jo.at("type").get<std::string>();
     auto cls = ClassByName().find(jo.value("class", std::string("other")));
-    if (cls == ClassByName().end()) return Error{fmt::format("operator '{}': unknown class", op.name)};
+    if (cls == ClassByName().end())
+      return Error{fmt::format("operator '{}': unknown class", op.name)};
     op.op_class = cls->second;
     op.inputs = jo.value("inputs", std::vector<int>{});
     op.outputs = jo.value("outputs", std::vector<int>{});
@@ -109,8 +110,9 @@ Result<Graph> ImportJsonGraphText(const std::string& name, const std::string& te
   auto j = ParseJson(name, text);
   if (!j) return j.error();
   try {
-    Result<Graph> g = Error{"unrecognised JSON graph: expected \"format\": \"respect-graph\" or a "
-                            "RESPECT dump with \"nodes\" and \"edges\""};
+    Result<Graph> g = Error{
+        "unrecognised JSON graph: expected \"format\": \"respect-graph\" or a "
+        "RESPECT dump with \"nodes\" and \"edges\""};
     if (j->is_object() && j->value("format", std::string()) == kFormatTag)
       g = FromOwnFormat(name, *j);
     else if (j->is_object() && j->contains("nodes") && j->contains("edges"))
@@ -153,15 +155,17 @@ std::string GraphToJson(const Graph& g) {
   j["name"] = g.name;
   json tensors = json::array();
   for (const Tensor& t : g.tensors)
-    tensors.push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", DTypeName(t.dtype)},
-                       {"bytes", t.bytes}, {"constant", t.is_constant}});
+    tensors.push_back({{"name", t.name},
+                       {"shape", t.shape},
+                       {"dtype", DTypeName(t.dtype)},
+                       {"bytes", t.bytes},
+                       {"constant", t.is_constant}});
   j["tensors"] = std::move(tensors);
   json ops = json::array();
   for (const Operator& op : g.ops) {
-    json jo = {{"name", op.name},         {"type", op.type},
-               {"class", OpClassName(op.op_class)},
-               {"inputs", op.inputs},     {"outputs", op.outputs},
-               {"param_bytes", op.param_bytes}, {"macs", op.macs}};
+    json jo = {{"name", op.name},     {"type", op.type},       {"class", OpClassName(op.op_class)},
+               {"inputs", op.inputs}, {"outputs", op.outputs}, {"param_bytes", op.param_bytes},
+               {"macs", op.macs}};
     if (!op.attrs.empty()) jo["attrs"] = op.attrs;
     if (op.custom_data_bytes) jo["custom_data_bytes"] = op.custom_data_bytes;
     ops.push_back(std::move(jo));

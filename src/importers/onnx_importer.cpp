@@ -3,20 +3,19 @@
 // from constants (Constant and ConstantOfShape nodes not fed by graph inputs, as the ONNX
 // "light" model-zoo files do, and any deterministic node whose inputs are all constants) are
 // folded into parameters, exactly like initializers.
-#include <algorithm>
-#include <set>
-#include <unordered_map>
-#include <unordered_set>
-
 #include <fmt/format.h>
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
-#include "importers/onnx_shapes.h"
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/file_io.h"
 #include "importers/importers.h"
+#include "importers/onnx_shapes.h"
 #include "importers/tflite_ops.h"
 
 namespace respect {
@@ -25,23 +24,40 @@ namespace {
 DType ToDType(int32_t t) {
   using TP = onnx::TensorProto;
   switch (t) {
-    case TP::FLOAT: return DType::kFloat32;
-    case TP::UINT8: return DType::kUInt8;
-    case TP::INT8: return DType::kInt8;
-    case TP::UINT16: return DType::kUInt16;
-    case TP::INT16: return DType::kInt16;
-    case TP::INT32: return DType::kInt32;
-    case TP::INT64: return DType::kInt64;
-    case TP::STRING: return DType::kString;
-    case TP::BOOL: return DType::kBool;
-    case TP::FLOAT16: return DType::kFloat16;
-    case TP::DOUBLE: return DType::kFloat64;
-    case TP::UINT32: return DType::kUInt32;
-    case TP::UINT64: return DType::kUInt64;
-    case TP::COMPLEX64: return DType::kComplex64;
-    case TP::COMPLEX128: return DType::kComplex128;
-    case TP::BFLOAT16: return DType::kBFloat16;
-    default: return DType::kUnknown;
+    case TP::FLOAT:
+      return DType::kFloat32;
+    case TP::UINT8:
+      return DType::kUInt8;
+    case TP::INT8:
+      return DType::kInt8;
+    case TP::UINT16:
+      return DType::kUInt16;
+    case TP::INT16:
+      return DType::kInt16;
+    case TP::INT32:
+      return DType::kInt32;
+    case TP::INT64:
+      return DType::kInt64;
+    case TP::STRING:
+      return DType::kString;
+    case TP::BOOL:
+      return DType::kBool;
+    case TP::FLOAT16:
+      return DType::kFloat16;
+    case TP::DOUBLE:
+      return DType::kFloat64;
+    case TP::UINT32:
+      return DType::kUInt32;
+    case TP::UINT64:
+      return DType::kUInt64;
+    case TP::COMPLEX64:
+      return DType::kComplex64;
+    case TP::COMPLEX128:
+      return DType::kComplex128;
+    case TP::BFLOAT16:
+      return DType::kBFloat16;
+    default:
+      return DType::kUnknown;
   }
 }
 
@@ -60,9 +76,12 @@ TensorInfo FromTypeProto(const onnx::TypeProto& type) {
   info.known = true;
   for (const auto& d : tt.shape().dim()) {
     // A symbolic dimension (the batch "N") is taken as 1: respect schedules single inferences.
-    if (d.has_dim_value()) info.shape.push_back(d.dim_value());
-    else if (d.has_dim_param()) info.shape.push_back(1);
-    else info.shape.push_back(-1);
+    if (d.has_dim_value())
+      info.shape.push_back(d.dim_value());
+    else if (d.has_dim_param())
+      info.shape.push_back(1);
+    else
+      info.shape.push_back(-1);
   }
   return info;
 }
@@ -141,7 +160,8 @@ Result<Graph> Convert(const std::string& name, onnx::ModelProto& model) {
     } else {
       const auto* value = FindAttr(node, "value");
       t.dtype = value && value->has_t() ? ToDType(value->t().data_type()) : DType::kFloat32;
-      std::vector<int64_t> dims = SmallIntValues(*constant_values[node.input(0)]).value_or(std::vector<int64_t>{});
+      std::vector<int64_t> dims =
+          SmallIntValues(*constant_values[node.input(0)]).value_or(std::vector<int64_t>{});
       if (!dims.empty() || t.shape.empty()) t.shape = dims;
     }
     if (t.bytes == 0) {
@@ -164,8 +184,8 @@ Result<Graph> Convert(const std::string& name, onnx::ModelProto& model) {
     if (folded_nodes.count(i)) continue;
     const auto& node = graph.node(i);
     const std::string& type = node.op_type();
-    if (node.input_size() == 0 || type.rfind("Random", 0) == 0 || type == "Bernoulli" || type == "Multinomial" ||
-        !node.domain().empty())
+    if (node.input_size() == 0 || type.rfind("Random", 0) == 0 || type == "Bernoulli" ||
+        type == "Multinomial" || !node.domain().empty())
       continue;
     bool from_constants = true;
     for (const auto& in : node.input())
@@ -225,11 +245,13 @@ Result<Graph> Convert(const std::string& name, onnx::ModelProto& model) {
     if (op.type == "Conv") {
       op.attrs = {{"weight_input", 1}, {"weight_channel_axis", 0}};
       if (const auto* w = input_shape(1); w && w->size() == 4 && w->at(1) == 1 &&
-                                          FindAttr(node, "group") && FindAttr(node, "group")->i() > 1)
+                                          FindAttr(node, "group") &&
+                                          FindAttr(node, "group")->i() > 1)
         op.op_class = OpClass::kDepthwiseConv;
     } else if (op.type == "ConvTranspose") {
       // weight [in_ch, out_ch / group, kh, kw]: each input element feeds weight_elems / in_ch.
-      op.attrs = {{"weight_input", 1}, {"weight_channel_axis", 0}, {"transposed", 1}, {"data_input", 0}};
+      op.attrs = {
+          {"weight_input", 1}, {"weight_channel_axis", 0}, {"transposed", 1}, {"data_input", 0}};
     } else if (op.type == "Gemm") {
       const auto* ta = FindAttr(node, "transA");
       if (const auto* a = input_shape(0); a && a->size() == 2)

@@ -1,12 +1,12 @@
 #include "importers/onnx_shapes.h"
 
+#include <onnx/shape_inference/implementation.h>
+
 #include <cstring>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <onnx/shape_inference/implementation.h>
 
 namespace respect {
 
@@ -60,7 +60,8 @@ std::map<std::string, Ints> StaticShapes(const onnx::GraphProto& g) {
   };
   for (const auto* list : {&g.input(), &g.output(), &g.value_info()})
     for (const auto& vi : *list) add(vi);
-  for (const auto& init : g.initializer()) out[init.name()] = Ints(init.dims().begin(), init.dims().end());
+  for (const auto& init : g.initializer())
+    out[init.name()] = Ints(init.dims().begin(), init.dims().end());
   return out;
 }
 
@@ -85,9 +86,11 @@ std::map<std::string, Ints> FoldReshapes(const onnx::GraphProto& g) {
       if (const auto* a = Attr(n, "value"); a && a->has_t() && a->t().dims_size() <= 1)
         if (auto v = SmallIntValues(a->t())) value[out] = *v;
     } else if (op == "Shape" && n.input_size() == 1) {
-      if (auto it = shapes.find(n.input(0)); it != shapes.end() && !Attr(n, "start") && !Attr(n, "end"))
+      if (auto it = shapes.find(n.input(0));
+          it != shapes.end() && !Attr(n, "start") && !Attr(n, "end"))
         value[out] = it->second;
-    } else if ((op == "Unsqueeze" || op == "Squeeze" || op == "Cast" || op == "Identity") && in(0)) {
+    } else if ((op == "Unsqueeze" || op == "Squeeze" || op == "Cast" || op == "Identity") &&
+               in(0)) {
       value[out] = *in(0);  // a 0-D or 1-D value keeps its numbers
     } else if (op == "Gather" && in(0) && in(1)) {
       const auto* axis = Attr(n, "axis");
@@ -96,16 +99,20 @@ std::map<std::string, Ints> FoldReshapes(const onnx::GraphProto& g) {
       bool ok = true;
       for (int64_t i : *in(1)) {
         const int64_t k = i < 0 ? i + static_cast<int64_t>(in(0)->size()) : i;
-        if (k < 0 || k >= static_cast<int64_t>(in(0)->size())) ok = false;
-        else r.push_back((*in(0))[k]);
+        if (k < 0 || k >= static_cast<int64_t>(in(0)->size()))
+          ok = false;
+        else
+          r.push_back((*in(0))[k]);
       }
       if (ok) value[out] = r;
     } else if (op == "Concat") {
       Ints r;
       bool ok = n.input_size() > 0;
       for (int k = 0; k < n.input_size() && ok; ++k) {
-        if (!in(k)) ok = false;
-        else r.insert(r.end(), in(k)->begin(), in(k)->end());
+        if (!in(k))
+          ok = false;
+        else
+          r.insert(r.end(), in(k)->begin(), in(k)->end());
       }
       if (ok) value[out] = r;
     } else if (op == "Reshape" && n.input_size() >= 2 && in(1) && !shapes.count(out)) {
@@ -118,8 +125,10 @@ std::map<std::string, Ints> FoldReshapes(const onnx::GraphProto& g) {
       bool ok = true;
       for (size_t k = 0; k < s.size(); ++k) {
         if (s[k] == 0) {
-          if (k >= data->second.size()) ok = false;
-          else s[k] = data->second[k];
+          if (k >= data->second.size())
+            ok = false;
+          else
+            s[k] = data->second[k];
         }
         if (s[k] == -1) {
           if (infer >= 0) ok = false;
@@ -161,7 +170,8 @@ void InferOnnxShapes(onnx::ModelProto& model) {
     for (const auto& init : g->initializer()) elem[init.name()] = init.data_type();
     std::map<std::string, std::string> data_of;
     for (const auto& n : g->node())
-      if (n.op_type() == "Reshape" && n.output_size() > 0 && n.input_size() > 0) data_of[n.output(0)] = n.input(0);
+      if (n.op_type() == "Reshape" && n.output_size() > 0 && n.input_size() > 0)
+        data_of[n.output(0)] = n.input(0);
     bool added = false;
     for (const auto& [name, shape] : found) {
       auto t = elem.find(data_of[name]);

@@ -7,11 +7,11 @@
 // again, until nothing more is learnt.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <optional>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 namespace respect {
 

@@ -1,12 +1,12 @@
 // .tflite importer over the project's own schema subset (tflite_subset.fbs). The whole buffer is
 // checked by the FlatBuffers verifier before any field is read, so corrupt offsets are reported,
 // never followed.
+#include <flatbuffers/flatbuffers.h>
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 #include <unordered_map>
-
-#include <fmt/format.h>
-#include <flatbuffers/flatbuffers.h>
 
 #include "core/file_io.h"
 #include "importers/importers.h"
@@ -21,26 +21,46 @@ constexpr int32_t kCustomCode = 32;
 
 DType ToDType(int8_t t) {
   switch (t) {
-    case fb::TensorType_FLOAT32: return DType::kFloat32;
-    case fb::TensorType_FLOAT16: return DType::kFloat16;
-    case fb::TensorType_INT32: return DType::kInt32;
-    case fb::TensorType_UINT8: return DType::kUInt8;
-    case fb::TensorType_INT64: return DType::kInt64;
-    case fb::TensorType_STRING: return DType::kString;
-    case fb::TensorType_BOOL: return DType::kBool;
-    case fb::TensorType_INT16: return DType::kInt16;
-    case fb::TensorType_COMPLEX64: return DType::kComplex64;
-    case fb::TensorType_INT8: return DType::kInt8;
-    case fb::TensorType_FLOAT64: return DType::kFloat64;
-    case fb::TensorType_COMPLEX128: return DType::kComplex128;
-    case fb::TensorType_UINT64: return DType::kUInt64;
-    case fb::TensorType_RESOURCE: return DType::kResource;
-    case fb::TensorType_VARIANT: return DType::kVariant;
-    case fb::TensorType_UINT32: return DType::kUInt32;
-    case fb::TensorType_UINT16: return DType::kUInt16;
-    case fb::TensorType_INT4: return DType::kInt4;
-    case fb::TensorType_BFLOAT16: return DType::kBFloat16;
-    default: return DType::kUnknown;
+    case fb::TensorType_FLOAT32:
+      return DType::kFloat32;
+    case fb::TensorType_FLOAT16:
+      return DType::kFloat16;
+    case fb::TensorType_INT32:
+      return DType::kInt32;
+    case fb::TensorType_UINT8:
+      return DType::kUInt8;
+    case fb::TensorType_INT64:
+      return DType::kInt64;
+    case fb::TensorType_STRING:
+      return DType::kString;
+    case fb::TensorType_BOOL:
+      return DType::kBool;
+    case fb::TensorType_INT16:
+      return DType::kInt16;
+    case fb::TensorType_COMPLEX64:
+      return DType::kComplex64;
+    case fb::TensorType_INT8:
+      return DType::kInt8;
+    case fb::TensorType_FLOAT64:
+      return DType::kFloat64;
+    case fb::TensorType_COMPLEX128:
+      return DType::kComplex128;
+    case fb::TensorType_UINT64:
+      return DType::kUInt64;
+    case fb::TensorType_RESOURCE:
+      return DType::kResource;
+    case fb::TensorType_VARIANT:
+      return DType::kVariant;
+    case fb::TensorType_UINT32:
+      return DType::kUInt32;
+    case fb::TensorType_UINT16:
+      return DType::kUInt16;
+    case fb::TensorType_INT4:
+      return DType::kInt4;
+    case fb::TensorType_BFLOAT16:
+      return DType::kBFloat16;
+    default:
+      return DType::kUnknown;
   }
 }
 
@@ -57,7 +77,8 @@ void SetCostAttrs(const std::string& type, const fb::Operator& fop, Operator& op
     op.attrs = {{"weight_input", 1}, {"weight_channel_axis", 3}};
   } else if (type == "TRANSPOSE_CONV") {
     // inputs: output_shape, weights [out_ch, kh, kw, in_ch], data
-    op.attrs = {{"weight_input", 1}, {"weight_channel_axis", 3}, {"transposed", 1}, {"data_input", 2}};
+    op.attrs = {
+        {"weight_input", 1}, {"weight_channel_axis", 3}, {"transposed", 1}, {"data_input", 2}};
   } else if (type == "CONV_3D") {
     op.attrs = {{"weight_input", 1}, {"weight_channel_axis", 4}};
   } else if (type == "FULLY_CONNECTED") {
@@ -78,7 +99,8 @@ void SetCostAttrs(const std::string& type, const fb::Operator& fop, Operator& op
       if (elems > 0 && !out.shape.empty() && out.shape.back() > 0) steps = elems / out.shape.back();
     }
     // In double: corrupt shapes must not overflow; Build rejects implausible results.
-    op.attrs["macs"] = static_cast<int64_t>(std::min(1e17, static_cast<double>(steps) * weight_elems));
+    op.attrs["macs"] =
+        static_cast<int64_t>(std::min(1e17, static_cast<double>(steps) * weight_elems));
   } else if (ClassifyOpType(type) == OpClass::kPool) {
     if (const auto* pool = fop.builtin_options_as_Pool2DOptions()) {
       op.attrs["kernel_h"] = pool->filter_height();
@@ -93,12 +115,23 @@ void SetCostAttrs(const std::string& type, const fb::Operator& fop, Operator& op
 // Not folded: custom operators, operators with state or randomness, control flow, operators
 // reading a variable tensor or without inputs, and operators writing a model output.
 bool FoldsIntoConstant(const Operator& op, const std::set<int>& graph_outputs,
-                       const flatbuffers::Vector<flatbuffers::Offset<fb::Tensor>>* ftensors, const GraphBuilder& b) {
-  static const std::set<std::string> kStateful = {
-      "MULTINOMIAL", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE", "WHILE", "IF", "CALL",
-      "HASHTABLE", "HASHTABLE_FIND", "HASHTABLE_IMPORT", "HASHTABLE_SIZE", "STABLEHLO_RNG_BIT_GENERATOR"};
-  if (op.op_class == OpClass::kCustom || kStateful.count(op.type) || op.type.rfind("RANDOM", 0) == 0 ||
-      op.type.rfind("BUILTIN_", 0) == 0)
+                       const flatbuffers::Vector<flatbuffers::Offset<fb::Tensor>>* ftensors,
+                       const GraphBuilder& b) {
+  static const std::set<std::string> kStateful = {"MULTINOMIAL",
+                                                  "VAR_HANDLE",
+                                                  "READ_VARIABLE",
+                                                  "ASSIGN_VARIABLE",
+                                                  "CALL_ONCE",
+                                                  "WHILE",
+                                                  "IF",
+                                                  "CALL",
+                                                  "HASHTABLE",
+                                                  "HASHTABLE_FIND",
+                                                  "HASHTABLE_IMPORT",
+                                                  "HASHTABLE_SIZE",
+                                                  "STABLEHLO_RNG_BIT_GENERATOR"};
+  if (op.op_class == OpClass::kCustom || kStateful.count(op.type) ||
+      op.type.rfind("RANDOM", 0) == 0 || op.type.rfind("BUILTIN_", 0) == 0)
     return false;
   int present = 0;
   for (int t : op.inputs) {
@@ -159,7 +192,8 @@ Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, s
       if (stored > 0) {
         t.is_constant = true;
         t.bytes = static_cast<int64_t>(stored);
-        t.storage = static_cast<int>(buf);  // tensors sharing a buffer share its bytes (counted once)
+        t.storage =
+            static_cast<int>(buf);  // tensors sharing a buffer share its bytes (counted once)
       }
     }
     b.AddTensor(std::move(t));
@@ -191,11 +225,12 @@ Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, s
     if (!codes || fop->opcode_index() >= codes->size())
       return fail(fmt::format("operator {} has invalid opcode index {}", i, fop->opcode_index()));
     const fb::OperatorCode* code = codes->Get(fop->opcode_index());
-    const int32_t builtin = std::max<int32_t>(code->deprecated_builtin_code(), code->builtin_code());
+    const int32_t builtin =
+        std::max<int32_t>(code->deprecated_builtin_code(), code->builtin_code());
     Operator op;
     if (builtin == kCustomCode) {
       op.type = code->custom_code() && code->custom_code()->size() > 0 ? code->custom_code()->str()
-                                                                        : "CUSTOM";
+                                                                       : "CUSTOM";
       op.op_class = OpClass::kCustom;
       op.custom_data_bytes = fop->custom_options() ? fop->custom_options()->size() : 0;
     } else {
@@ -226,7 +261,9 @@ Result<Graph> ImportTfliteBuffer(const std::string& name, const uint8_t* data, s
       for (int t : sources) stored += b.tensor(t).bytes;
       for (int t : op.outputs) {
         Tensor& out = b.tensor(t);
-        if (out.is_constant) return fail(fmt::format("operator {} ({}) writes constant tensor '{}'", i, op.type, out.name));
+        if (out.is_constant)
+          return fail(
+              fmt::format("operator {} ({}) writes constant tensor '{}'", i, op.type, out.name));
         out.is_constant = true;
         out.bytes = stored;
       }

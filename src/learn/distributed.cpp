@@ -1,8 +1,8 @@
 #include "learn/distributed.h"
 
-#include <chrono>
-
 #include <fmt/format.h>
+
+#include <chrono>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -37,7 +37,8 @@ Result<std::pair<std::string, int>> ParseMaster(const std::string& master) {
   } catch (const std::exception&) {
     return Error{fmt::format("--master '{}': the port is not a number", master)};
   }
-  if (port < 1 || port > 65535) return Error{fmt::format("--master '{}': port out of range", master)};
+  if (port < 1 || port > 65535)
+    return Error{fmt::format("--master '{}': port out of range", master)};
   return std::make_pair(master.substr(0, colon), port);
 }
 
@@ -66,10 +67,11 @@ Result<std::unique_ptr<ProcessGroup>> ProcessGroup::Join(const DistributedOption
     const bool local = master->first == "127.0.0.1" || master->first == "localhost";
     opts->devices.push_back(local ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
                                   : c10d::ProcessGroupGloo::createDefaultDevice());
-    g->impl_->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g->impl_->store, o.rank, o.world_size, opts);
+    g->impl_->pg =
+        c10::make_intrusive<c10d::ProcessGroupGloo>(g->impl_->store, o.rank, o.world_size, opts);
   } catch (const std::exception& e) {
-    return Error{fmt::format("rank {}: could not join the group at {} within {} s: {}", o.rank, o.master,
-                             o.timeout_s, FirstLine(e.what()))};
+    return Error{fmt::format("rank {}: could not join the group at {} within {} s: {}", o.rank,
+                             o.master, o.timeout_s, FirstLine(e.what()))};
   }
   return g;
 }
@@ -80,7 +82,9 @@ Status ProcessGroup::AllReduceSum(std::vector<torch::Tensor>& tensors) {
   struct Clock {  // adds the call's wall time on every exit
     double& total;
     std::chrono::steady_clock::time_point t0;
-    ~Clock() { total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+    ~Clock() {
+      total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
   } clock{collective_s_, t0};
   try {
     // One flat buffer: one collective per step whatever the number of parameters.
@@ -97,15 +101,18 @@ Status ProcessGroup::AllReduceSum(std::vector<torch::Tensor>& tensors) {
       at += n;
     }
   } catch (const std::exception& e) {
-    return Error{fmt::format("rank {}: the process group failed (a worker stopped or cannot be reached): {}", rank_,
-                             FirstLine(e.what()))};
+    return Error{
+        fmt::format("rank {}: the process group failed (a worker stopped or cannot be reached): {}",
+                    rank_, FirstLine(e.what()))};
   }
   return Status::Ok();
 }
 
 Status ProcessGroup::AllReduceSum(std::vector<double>& values) {
   if (size_ == 1 || values.empty()) return Status::Ok();
-  std::vector<torch::Tensor> t = {torch::from_blob(values.data(), {static_cast<int64_t>(values.size())}, torch::kDouble).clone()};
+  std::vector<torch::Tensor> t = {
+      torch::from_blob(values.data(), {static_cast<int64_t>(values.size())}, torch::kDouble)
+          .clone()};
   if (auto st = AllReduceSum(t); !st) return st;
   const double* p = t[0].data_ptr<double>();
   std::copy(p, p + values.size(), values.begin());

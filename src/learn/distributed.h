@@ -5,11 +5,11 @@
 // failure comes back as an Error naming this rank, never a hang.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "core/status.h"
 
@@ -19,7 +19,7 @@ struct DistributedOptions {
   int world_size = 1;
   int rank = 0;
   std::string master = "127.0.0.1:29500";  // HOST:PORT of rank 0's rendezvous store
-  double timeout_s = 60;                    // rendezvous and every collective
+  double timeout_s = 60;                   // rendezvous and every collective
 };
 
 // "HOST:PORT" -> (host, port), with errors for anything else.

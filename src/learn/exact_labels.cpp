@@ -1,9 +1,9 @@
 #include "learn/exact_labels.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "core/analysis.h"
 #include "learn/imitation_task.h"
@@ -11,13 +11,14 @@
 
 namespace respect {
 
-Result<std::vector<int>> ExactStepLabels(const Graph& g, const std::vector<double>& weight, double capacity,
-                                         double time_limit_s) {
+Result<std::vector<int>> ExactStepLabels(const Graph& g, const std::vector<double>& weight,
+                                         double capacity, double time_limit_s) {
   const int n = g.num_ops();
   if (n == 0) return std::vector<int>{};
   for (int v = 0; v < n; ++v)
     if (weight[v] > capacity)
-      return Error{fmt::format("exact labels: node {} weighs {} > capacity {}", v, weight[v], capacity)};
+      return Error{
+          fmt::format("exact labels: node {} weighs {} > capacity {}", v, weight[v], capacity)};
   // Horizon: the list scheduler's step count is feasible, so the optimum fits in it.
   const std::vector<int> list = ForwardListLabels(g, weight, capacity);
   const int horizon = *std::max_element(list.begin(), list.end());

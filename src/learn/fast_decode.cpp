@@ -46,7 +46,8 @@ void AddMatVecT(const Matrix& wt, const float* x, float* out) {
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 // One LSTM step (PyTorch gate order i, f, g, o); gates holds W_ih x + b_ih + b_hh on entry.
-void LstmStep(const Matrix& w_hh_t, std::vector<float>& gates, std::vector<float>& h, std::vector<float>& c) {
+void LstmStep(const Matrix& w_hh_t, std::vector<float>& gates, std::vector<float>& h,
+              std::vector<float>& c) {
   const int hd = static_cast<int>(h.size());
   AddMatVecT(w_hh_t, h.data(), gates.data());
   for (int k = 0; k < hd; ++k) {
@@ -110,7 +111,8 @@ std::vector<int> GreedyDecodeLstm(PointerNetImpl& net, const torch::Tensor& feat
   const torch::Tensor emb = net.norm(net.embed(features));  // [n, H]
   auto enc = net.encoder_lstm->named_parameters();
   auto dec = net.decoder_lstm->named_parameters();
-  const Matrix enc_in(torch::addmm(enc["bias_ih_l0"] + enc["bias_hh_l0"], emb, enc["weight_ih_l0"].t()));
+  const Matrix enc_in(
+      torch::addmm(enc["bias_ih_l0"] + enc["bias_hh_l0"], emb, enc["weight_ih_l0"].t()));
   const Matrix enc_hh_t(enc["weight_hh_l0"].t());
   const torch::Tensor dec_bias = dec["bias_ih"] + dec["bias_hh"];
   const Matrix dec_in(torch::addmm(dec_bias, emb, dec["weight_ih"].t()));
@@ -181,7 +183,8 @@ std::vector<int> GreedyDecodeLstm(PointerNetImpl& net, const torch::Tensor& feat
           for (int k = 0; k < hd; ++k) out[k] = rr[k] + proj[k];
         }
         TanhInPlace(block.data(), static_cast<size_t>(rows) * hd);
-        for (int ci = 0; ci < rows; ++ci) u[candidates[c0 + ci]] = Dot(v.data.data(), &block[static_cast<size_t>(ci) * hd], hd);
+        for (int ci = 0; ci < rows; ++ci)
+          u[candidates[c0 + ci]] = Dot(v.data.data(), &block[static_cast<size_t>(ci) * hd], hd);
       }
     };
     for (int gl = 0; gl < net.config.glimpses; ++gl) {

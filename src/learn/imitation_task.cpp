@@ -1,10 +1,10 @@
-#include "schedulers/list_scheduler.h"
 #include "learn/imitation_task.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/analysis.h"
+#include "schedulers/list_scheduler.h"
 #include "synth/synthetic_dag.h"
 
 namespace respect {
@@ -47,11 +47,13 @@ std::vector<float> EmbedGraph(const Graph& g, const std::vector<double>& weight_
 
 std::vector<double> ParamWeightsMiB(const Graph& g) {
   std::vector<double> w(g.num_ops());
-  for (int v = 0; v < g.num_ops(); ++v) w[v] = static_cast<double>(g.ops[v].param_bytes) / (1 << 20);
+  for (int v = 0; v < g.num_ops(); ++v)
+    w[v] = static_cast<double>(g.ops[v].param_bytes) / (1 << 20);
   return w;
 }
 
-std::vector<int> ForwardListLabels(const Graph& g, const std::vector<double>& weight, double capacity) {
+std::vector<int> ForwardListLabels(const Graph& g, const std::vector<double>& weight,
+                                   double capacity) {
   std::vector<int> labels = ListScheduleLabels(g, weight, capacity);
   const int last = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end());
   for (int& l : labels) l = last + 1 - l;

@@ -17,9 +17,9 @@
 namespace respect {
 
 struct EmbeddingOptions {
-  int max_parents = 6;     // d: parent slots per node; the row has 2d+3 numbers
-  bool normalize = false;  // false: the paper's raw numbers; true: scale-free (see below)
-  bool alap = false;       // append the ALAP level (one more number; not in the paper)
+  int max_parents = 6;       // d: parent slots per node; the row has 2d+3 numbers
+  bool normalize = false;    // false: the paper's raw numbers; true: scale-free (see below)
+  bool alap = false;         // append the ALAP level (one more number; not in the paper)
   bool first_child = false;  // append the earliest child's ASAP level (one hop of descendants)
 };
 
@@ -53,7 +53,8 @@ std::vector<float> EmbedGraph(const Graph& g, const std::vector<double>& weight_
 std::vector<double> ParamWeightsMiB(const Graph& g);
 
 // RESPECT's labels (ListScheduleLabels) turned forward: 1-based, label 1 = the first step.
-std::vector<int> ForwardListLabels(const Graph& g, const std::vector<double>& weight, double capacity);
+std::vector<int> ForwardListLabels(const Graph& g, const std::vector<double>& weight,
+                                   double capacity);
 
 // Paper equation 3: S'(i) = label of the i-th emitted node, S = the labels sorted ascending;
 // R = cosine similarity = S.S' / max(|S| |S'|, eps) (as torch's cosine_similarity computes it;

@@ -24,17 +24,22 @@ PointerNetImpl::PointerNetImpl(const PolicyConfig& c) : config(c) {
   norm = register_module("norm", torch::nn::BatchNorm1d(h));
   // Dropout 0: decoding must be a deterministic function of the weights.
   if (c.encoder == "lstm") {
-    encoder_lstm = register_module("encoder", torch::nn::LSTM(torch::nn::LSTMOptions(h, h).batch_first(true)));
+    encoder_lstm =
+        register_module("encoder", torch::nn::LSTM(torch::nn::LSTMOptions(h, h).batch_first(true)));
   } else {
     torch::nn::TransformerEncoderLayer layer(
-        torch::nn::TransformerEncoderLayerOptions(h, c.encoder_heads).dim_feedforward(2 * h).dropout(0.0));
+        torch::nn::TransformerEncoderLayerOptions(h, c.encoder_heads)
+            .dim_feedforward(2 * h)
+            .dropout(0.0));
     encoder_tf = register_module("encoder", torch::nn::TransformerEncoder(layer, c.encoder_layers));
   }
   if (c.decoder == "lstm") {
     decoder_lstm = register_module("decoder", torch::nn::LSTMCell(h, h));
   } else {
     torch::nn::TransformerDecoderLayer layer(
-        torch::nn::TransformerDecoderLayerOptions(h, c.decoder_heads).dim_feedforward(2 * h).dropout(0.0));
+        torch::nn::TransformerDecoderLayerOptions(h, c.decoder_heads)
+            .dim_feedforward(2 * h)
+            .dropout(0.0));
     decoder_tf = register_module("decoder", torch::nn::TransformerDecoder(layer, c.decoder_layers));
   }
   decoder_start = register_parameter("decoder_start", UniformParameter(h, h));
@@ -117,7 +122,8 @@ EmbeddedGraph EmbedForPolicy(const Graph& g, const std::vector<double>& weight_m
   return e;
 }
 
-GraphBatch StackGraphs(const std::vector<const EmbeddedGraph*>& graphs, const std::vector<int>* row_of) {
+GraphBatch StackGraphs(const std::vector<const EmbeddedGraph*>& graphs,
+                       const std::vector<int>* row_of) {
   const int64_t b = static_cast<int64_t>(graphs.size());
   const int n = graphs.front()->n, width = graphs.front()->width;
   torch::Tensor features = torch::empty({b, n, width});

@@ -7,10 +7,9 @@
 // (it pulls in <torch/torch.h>, which compiles slowly); the rest of respect sees learn/policy.h.
 #pragma once
 
-#include <chrono>
-
 #include <torch/torch.h>
 
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -21,15 +20,15 @@ namespace respect::learn {
 
 // A batch of graphs of the same size n.
 struct GraphBatch {
-  torch::Tensor features;  // [B, n, F] float: EmbedGraph rows
-  torch::Tensor adjacency; // [B, n, n] float: 1 where u -> v (row = producer)
+  torch::Tensor features;   // [B, n, F] float: EmbedGraph rows
+  torch::Tensor adjacency;  // [B, n, n] float: 1 where u -> v (row = producer)
 };
 
 // One graph, embedded and with its edges, ready to be stacked into a batch.
 struct EmbeddedGraph {
   int n = 0, width = 0;
-  std::vector<float> features;            // n x width, row v = operator v
-  std::vector<std::pair<int, int>> edges; // u -> v
+  std::vector<float> features;             // n x width, row v = operator v
+  std::vector<std::pair<int, int>> edges;  // u -> v
 };
 EmbeddedGraph EmbedForPolicy(const Graph& g, const std::vector<double>& weight_mib,
                              const EmbeddingOptions& options);
@@ -83,7 +82,8 @@ void TanhInPlace(float* x, size_t n);
 
 std::vector<int> GreedyDecodeLstm(PointerNetImpl& net, const torch::Tensor& features,
                                   const std::vector<std::vector<int>>& succs, bool precedence_mask,
-                                  std::chrono::steady_clock::time_point deadline = {}, bool* stopped = nullptr);
+                                  std::chrono::steady_clock::time_point deadline = {},
+                                  bool* stopped = nullptr);
 
 // What a respect::Policy holds.
 struct PolicyState {

@@ -1,11 +1,11 @@
 #include "learn/policy.h"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <numeric>
 #include <random>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "core/analysis.h"
 #include "core/file_io.h"
@@ -26,7 +26,8 @@ nlohmann::json PolicyConfigToJson(const PolicyConfig& c) {
                       {"encoder_heads", c.encoder_heads},
                       {"decoder_layers", c.decoder_layers},
                       {"decoder_heads", c.decoder_heads}};
-  if (c.child_feature) j["child_feature"] = true;  // absent when off: older checkpoints still resume
+  if (c.child_feature)
+    j["child_feature"] = true;  // absent when off: older checkpoints still resume
   return j;
 }
 
@@ -36,33 +37,50 @@ Result<PolicyConfig> PolicyConfigFromJson(const nlohmann::json& j) {
   try {
     for (auto it = j.begin(); it != j.end(); ++it) {
       const std::string& k = it.key();
-      if (k == "encoder") c.encoder = it->get<std::string>();
-      else if (k == "decoder") c.decoder = it->get<std::string>();
-      else if (k == "hidden") c.hidden = it->get<int>();
-      else if (k == "max_parents") c.max_parents = it->get<int>();
-      else if (k == "normalize_features") c.normalize_features = it->get<bool>();
-      else if (k == "alap_feature") c.alap_feature = it->get<bool>();
-      else if (k == "child_feature") c.child_feature = it->get<bool>();
-      else if (k == "tanh_clip") c.tanh_clip = it->get<double>();
-      else if (k == "glimpses") c.glimpses = it->get<int>();
-      else if (k == "encoder_layers") c.encoder_layers = it->get<int>();
-      else if (k == "encoder_heads") c.encoder_heads = it->get<int>();
-      else if (k == "decoder_layers") c.decoder_layers = it->get<int>();
-      else if (k == "decoder_heads") c.decoder_heads = it->get<int>();
-      else return Error{fmt::format("policy config: unknown key '{}'", k)};
+      if (k == "encoder")
+        c.encoder = it->get<std::string>();
+      else if (k == "decoder")
+        c.decoder = it->get<std::string>();
+      else if (k == "hidden")
+        c.hidden = it->get<int>();
+      else if (k == "max_parents")
+        c.max_parents = it->get<int>();
+      else if (k == "normalize_features")
+        c.normalize_features = it->get<bool>();
+      else if (k == "alap_feature")
+        c.alap_feature = it->get<bool>();
+      else if (k == "child_feature")
+        c.child_feature = it->get<bool>();
+      else if (k == "tanh_clip")
+        c.tanh_clip = it->get<double>();
+      else if (k == "glimpses")
+        c.glimpses = it->get<int>();
+      else if (k == "encoder_layers")
+        c.encoder_layers = it->get<int>();
+      else if (k == "encoder_heads")
+        c.encoder_heads = it->get<int>();
+      else if (k == "decoder_layers")
+        c.decoder_layers = it->get<int>();
+      else if (k == "decoder_heads")
+        c.decoder_heads = it->get<int>();
+      else
+        return Error{fmt::format("policy config: unknown key '{}'", k)};
     }
   } catch (const nlohmann::json::exception&) {
     return Error{"policy config: a value has the wrong type"};
   }
   for (const std::string* part : {&c.encoder, &c.decoder})
     if (*part != "lstm" && *part != "transformer")
-      return Error{fmt::format("policy config: encoder/decoder must be lstm or transformer, not '{}'", *part)};
+      return Error{fmt::format(
+          "policy config: encoder/decoder must be lstm or transformer, not '{}'", *part)};
   if (c.hidden < 1 || c.hidden > 4096) return Error{"policy config: hidden must be in 1..4096"};
-  if (c.max_parents < 1 || c.max_parents > 64) return Error{"policy config: max_parents must be in 1..64"};
+  if (c.max_parents < 1 || c.max_parents > 64)
+    return Error{"policy config: max_parents must be in 1..64"};
   if (c.glimpses < 0 || c.glimpses > 8) return Error{"policy config: glimpses must be in 0..8"};
   if (!(c.tanh_clip > 0)) return Error{"policy config: tanh_clip must be positive"};
   for (int v : {c.encoder_layers, c.encoder_heads, c.decoder_layers, c.decoder_heads})
-    if (v < 1 || v > 64) return Error{"policy config: transformer layers and heads must be in 1..64"};
+    if (v < 1 || v > 64)
+      return Error{"policy config: transformer layers and heads must be in 1..64"};
   if (c.encoder == "transformer" && c.hidden % c.encoder_heads != 0)
     return Error{"policy config: hidden must be divisible by encoder_heads"};
   if (c.decoder == "transformer" && c.hidden % c.decoder_heads != 0)
@@ -111,7 +129,8 @@ Result<Policy> Policy::Load(const std::string& path) {
     torch::serialize::InputArchive archive;
     archive.load_from(in);
     c10::IValue format, config_text, info_text;
-    if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat)
+    if (!archive.try_read("format", format) || !format.isString() ||
+        format.toStringRef() != kFormat)
       return Error{fmt::format("{}: not a respect policy file", path)};
     if (!archive.try_read("config", config_text) || !config_text.isString())
       return Error{fmt::format("{}: the policy file has no architecture", path)};
@@ -159,12 +178,14 @@ std::vector<std::vector<int>> Policy::Orders(const Graph& g, const std::vector<d
   if (options.fast && state_->net->encoder_lstm && state_->net->decoder_lstm) {
     std::vector<std::vector<int>> succs(n);  // in row numbering
     for (auto [u, v] : e.edges) succs[row_of[u]].push_back(row_of[v]);
-    std::vector<int> order = learn::GreedyDecodeLstm(*state_->net, batch.features[0], succs, options.precedence_mask,
-                                                     options.deadline, options.stopped_early);
+    std::vector<int> order =
+        learn::GreedyDecodeLstm(*state_->net, batch.features[0], succs, options.precedence_mask,
+                                options.deadline, options.stopped_early);
     for (int& r : order) r = node_of[r];
     orders.push_back(std::move(order));
   } else {
-    const learn::Rollout greedy = state_->net->Decode(batch, false, options.precedence_mask, options.deadline);
+    const learn::Rollout greedy =
+        state_->net->Decode(batch, false, options.precedence_mask, options.deadline);
     if (greedy.complete) {
       orders.push_back(to_nodes(greedy.order[0]));
     } else {  // out of time: Kahn's order stands in, as the fast decoder's ready-order tail does
@@ -179,9 +200,11 @@ std::vector<std::vector<int>> Policy::Orders(const Graph& g, const std::vector<d
     torch::manual_seed(options.seed);
     const learn::GraphBatch many{batch.features.expand({options.samples, n, -1}).contiguous(),
                                  batch.adjacency.expand({options.samples, n, n}).contiguous()};
-    const learn::Rollout sampled = state_->net->Decode(many, true, options.precedence_mask, options.deadline);
+    const learn::Rollout sampled =
+        state_->net->Decode(many, true, options.precedence_mask, options.deadline);
     if (!sampled.complete && options.stopped_early) *options.stopped_early = true;  // no samples
-    for (int s = 0; sampled.complete && s < options.samples; ++s) orders.push_back(to_nodes(sampled.order[s]));
+    for (int s = 0; sampled.complete && s < options.samples; ++s)
+      orders.push_back(to_nodes(sampled.order[s]));
   }
   return orders;
 }

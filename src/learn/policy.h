@@ -3,13 +3,11 @@
 #pragma once
 
 #include <chrono>
-
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/graph.h"
 #include "core/status.h"
@@ -31,7 +29,9 @@ struct DecodeOptions {
   bool* stopped_early = nullptr;
 };
 
-namespace learn { struct PolicyState; }
+namespace learn {
+struct PolicyState;
+}
 
 class Policy {
  public:

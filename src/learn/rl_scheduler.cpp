@@ -1,13 +1,13 @@
 #include "learn/rl_scheduler.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <queue>
-
-#include <fmt/format.h>
 
 #include "core/analysis.h"
 #include "learn/imitation_task.h"
@@ -56,16 +56,20 @@ Result<ScheduleResult> RunRl(const CostModel& m, const ScheduleRequest& r) {
     return Error{fmt::format("--rl-stages must be dp or paper, not '{}'", o.stages)};
   if (o.samples < 0 || o.samples > 4096) return Error{"--rl-samples must be in 0..4096"};
   if (r.align_children && o.stages == "dp")
-    return Error{"--align-children needs --rl-stages paper (the optimal cuts do not align children)"};
-  if (o.stages == "paper" && r.objective != Objective::kThroughput && r.objective != Objective::kPaper)
-    return Error{"--rl-stages paper cuts by bytes; it does not optimise latency (use --rl-stages dp)"};
+    return Error{
+        "--align-children needs --rl-stages paper (the optimal cuts do not align children)"};
+  if (o.stages == "paper" && r.objective != Objective::kThroughput &&
+      r.objective != Objective::kPaper)
+    return Error{
+        "--rl-stages paper cuts by bytes; it does not optimise latency (use --rl-stages dp)"};
   const std::string path = o.policy_path.empty() ? DefaultPolicyPath() : o.policy_path;
   auto policy = CachedPolicy(path);
   if (!policy) return policy.error();
   const Graph& g = m.graph();
   // Sampling decodes a batch with an n x n adjacency per sample: bounded to ~800 MB.
   const int64_t n = g.num_ops();
-  const int samples = static_cast<int>(std::min<int64_t>(o.samples, 200'000'000 / std::max<int64_t>(1, n * n)));
+  const int samples =
+      static_cast<int>(std::min<int64_t>(o.samples, 200'000'000 / std::max<int64_t>(1, n * n)));
   DecodeOptions d{o.precedence_mask, samples, o.seed};
   bool stopped_early = false;
   d.deadline = r.deadline;
@@ -93,7 +97,8 @@ Result<ScheduleResult> RunRl(const CostModel& m, const ScheduleRequest& r) {
         // Later candidates only matter below the best so far; the first is cut by the deadline
         // too (then an equal-count cut of it stands in).
         const double upper = best ? best_value : std::numeric_limits<double>::infinity();
-        if (order.size() < static_cast<size_t>(r.stages)) return Error{"more stages than operators"};
+        if (order.size() < static_cast<size_t>(r.stages))
+          return Error{"more stages than operators"};
         c = TimeCutsOfOrder(m, order, r.stages, r.objective, upper, r.deadline);
         if (c && c->timed_out && !best) {  // an equal-count cut of Coral's order stands in
           c = BestCutsOverOrders(m, r.stages, r.objective, r.paper_lambda, r.deadline);
@@ -111,17 +116,21 @@ Result<ScheduleResult> RunRl(const CostModel& m, const ScheduleRequest& r) {
       best_index = static_cast<int>(i);
     }
   }
-  best->note = fmt::format("policy {} ({}-{}, {} decoding); {}; cut by {}", path, policy->config().encoder,
-                           policy->config().decoder, o.precedence_mask ? "precedence-masked" : "unmasked",
-                           o.samples > 0 ? fmt::format("best of greedy + {} samples: #{}", o.samples, best_index)
-                                         : std::string("greedy order"),
-                           o.stages == "dp" ? "optimal cuts (dp)" : "the authors' capacity bisection");
+  best->note = fmt::format(
+      "policy {} ({}-{}, {} decoding); {}; cut by {}", path, policy->config().encoder,
+      policy->config().decoder, o.precedence_mask ? "precedence-masked" : "unmasked",
+      o.samples > 0 ? fmt::format("best of greedy + {} samples: #{}", o.samples, best_index)
+                    : std::string("greedy order"),
+      o.stages == "dp" ? "optimal cuts (dp)" : "the authors' capacity bisection");
   if (repaired > 0) best->note += fmt::format("; {} order(s) made topological", repaired);
   if (samples < o.samples)
-    best->note += fmt::format("; {} of {} samples (memory bound for {} operators)", samples, o.samples, n);
+    best->note +=
+        fmt::format("; {} of {} samples (memory bound for {} operators)", samples, o.samples, n);
   if (stopped_early)
-    best->note += "; time limit: the decode stopped early (the rest of the order is the ready nodes in row order)"
-                  " or the samples were skipped";
+    best->note +=
+        "; time limit: the decode stopped early (the rest of the order is the ready nodes in row "
+        "order)"
+        " or the samples were skipped";
   if (cut < static_cast<int>(orders.size()))
     best->note += fmt::format("; time limit: {} of {} decoded orders cut", cut, orders.size());
   return std::move(*best);
@@ -130,8 +139,10 @@ Result<ScheduleResult> RunRl(const CostModel& m, const ScheduleRequest& r) {
 }  // namespace
 
 void RegisterRlScheduler() {
-  RegisterScheduler({"rl", "RESPECT's learned pointer-network policy; its order cut optimally (or --rl-stages paper)",
-                     RunRl, /*heuristic=*/true});
+  RegisterScheduler(
+      {"rl",
+       "RESPECT's learned pointer-network policy; its order cut optimally (or --rl-stages paper)",
+       RunRl, /*heuristic=*/true});
 }
 
 }  // namespace respect

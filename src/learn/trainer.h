@@ -7,10 +7,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/graph.h"
 #include "core/status.h"
@@ -35,11 +34,12 @@ struct TrainConfig {
   PolicyConfig policy;
   // Training graphs (the paper: n = 30, d = 6, L in [10, 25], weights U[0, 5), W = 35).
   SyntheticDagOptions graphs{30, 6, 10, 25, 0.0, 5.0, 1};
-  int train_graphs = 10240;  // one fixed dataset, drawn once from the seed (per epoch: fresh_graphs)
+  int train_graphs =
+      10240;  // one fixed dataset, drawn once from the seed (per epoch: fresh_graphs)
   // Draw a new set of train_graphs graphs every epoch, as the RESPECT authors do (128,000 per
   // epoch), instead of one fixed set. Graph i of epoch e depends only on (seed, e, i).
   bool fresh_graphs = false;
-  double capacity = 35;      // W: label step capacity
+  double capacity = 35;  // W: label step capacity
   LabelSource labels = LabelSource::kList;
   double exact_time_limit_s = 2;  // per graph, for exact labels
   // Evaluation graphs (the paper: n = 50, L in [16, 40]).
@@ -67,7 +67,7 @@ struct TrainDistribution {
   int world_size = 1;
   int rank = 0;
   std::string master = "127.0.0.1:29500";  // HOST:PORT of rank 0
-  double timeout_s = 60;                    // rendezvous and each collective
+  double timeout_s = 60;                   // rendezvous and each collective
 };
 
 // The launchers' environment (torchrun, SLURM job scripts, Kubernetes operators): WORLD_SIZE,
@@ -111,7 +111,8 @@ struct TrainProgress {
 // summed over the group before each step (so every worker holds the same parameters), the
 // baseline's t-test rewards are computed shard-wise and summed, and only rank 0 evaluates and
 // writes files. A worker that fails makes the others return an error naming their rank.
-Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::string& out_dir, bool resume,
+Result<std::vector<EpochStats>> Train(const TrainConfig& config, const std::string& out_dir,
+                                      bool resume,
                                       const std::function<void(const TrainProgress&)>& progress,
                                       const TrainDistribution& distribution = {});
 
@@ -141,6 +142,7 @@ EvalMetrics EvaluateOrders(const std::vector<LabelledGraph>& graphs,
                            const std::function<std::vector<int>(const LabelledGraph&)>& order_of);
 // The same metrics for a reference order (HeightEstimateOrder, imitation_task.h): the mismatch a
 // scheduler that sees the node's descendants up to `hops` edges down reaches on these graphs.
-EvalMetrics EvaluateReferenceOrder(const std::vector<LabelledGraph>& graphs, int hops, bool sinks_first);
+EvalMetrics EvaluateReferenceOrder(const std::vector<LabelledGraph>& graphs, int hops,
+                                   bool sinks_first);
 
 }  // namespace respect

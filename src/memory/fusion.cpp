@@ -45,7 +45,8 @@ void Simulate(const MemoryModel& mm, const std::vector<int>& ops, const std::vec
 
 }  // namespace
 
-StepEffect SequenceEffect(const MemoryModel& mm, const std::vector<int>& ops, const std::vector<char>& inside) {
+StepEffect SequenceEffect(const MemoryModel& mm, const std::vector<int>& ops,
+                          const std::vector<char>& inside) {
   std::vector<int64_t> foot, after;
   Simulate(mm, ops, inside, foot, after);
   StepEffect e;
@@ -86,7 +87,8 @@ MemoryFusion FuseForMemory(const MemoryModel& mm, unsigned rules) {
     const size_t nu = groups[u].size();
     // u's peak excess and growth; v's measured from the memory resident after u.
     const int64_t pu = *std::max_element(foot.begin(), foot.begin() + nu), gu = after[nu - 1];
-    const int64_t pv = *std::max_element(foot.begin() + nu, foot.end()) - gu, gv = after.back() - gu;
+    const int64_t pv = *std::max_element(foot.begin() + nu, foot.end()) - gu,
+                  gv = after.back() - gu;
     if ((rules & kFuseHillValley) && gu >= 0 && gv <= 0) return 0;
     if ((rules & kFuseRunAfter) && gv <= 0 && pv <= pu - gu) return 1;
     if ((rules & kFuseRunBefore) && gu >= 0 && pu - gu <= pv) return 2;

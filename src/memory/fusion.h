@@ -63,6 +63,7 @@ struct StepEffect {
   int64_t peak = 0;
   int64_t growth = 0;
 };
-StepEffect SequenceEffect(const MemoryModel& mm, const std::vector<int>& ops, const std::vector<char>& inside);
+StepEffect SequenceEffect(const MemoryModel& mm, const std::vector<int>& ops,
+                          const std::vector<char>& inside);
 
 }  // namespace respect

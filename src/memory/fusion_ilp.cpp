@@ -1,11 +1,11 @@
 #include "memory/fusion_ilp.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
-
-#include <fmt/format.h>
 
 #include "solver/milp.h"
 
@@ -44,8 +44,8 @@ void Windows(const MemoryFusion& f, std::vector<int>& lo, std::vector<int>& hi) 
 
 }  // namespace
 
-Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion& f, const std::vector<int>& warm,
-                                       double time_limit_s) {
+Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion& f,
+                                       const std::vector<int>& warm, double time_limit_s) {
   const Graph& g = mm.graph();
   const int n = f.num_groups();
   FusionIlpResult out;
@@ -56,8 +56,9 @@ Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion
   int64_t dcols = 0;
   for (int x = 0; x < n; ++x) dcols += hi[x] - lo[x];
   if (dcols > kFusionIlpMaxColumns)
-    return Error{fmt::format("the fused graph ({} groups) needs {} step columns, more than the {} the ilp takes", n,
-                             dcols, kFusionIlpMaxColumns)};
+    return Error{fmt::format(
+        "the fused graph ({} groups) needs {} step columns, more than the {} the ilp takes", n,
+        dcols, kFusionIlpMaxColumns)};
 
   // Tensors crossing groups (tracked in R) and their consumer groups.
   struct Tracked {
@@ -72,8 +73,10 @@ Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion
     if (ten.is_constant || ten.bytes == 0) continue;
     const bool out_t = mm.is_graph_output(static_cast<int>(t));
     int producer = -1;
-    if (ten.producer >= 0) producer = f.group_of[ten.producer];
-    else if (!mm.is_graph_input(static_cast<int>(t))) continue;
+    if (ten.producer >= 0)
+      producer = f.group_of[ten.producer];
+    else if (!mm.is_graph_input(static_cast<int>(t)))
+      continue;
     std::vector<int> readers;
     for (int c : ten.consumers) readers.push_back(f.group_of[c]);
     std::sort(readers.begin(), readers.end());
@@ -122,12 +125,15 @@ Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion
   MilpBuilder b;
   std::vector<std::vector<int>> dcol(n);
   for (int x = 0; x < n; ++x)
-    for (int s = lo[x]; s < hi[x]; ++s) dcol[x].push_back(b.AddCol(fmt::format("d_{}_{}", x, s), 0, 1, 0, true));
+    for (int s = lo[x]; s < hi[x]; ++s)
+      dcol[x].push_back(b.AddCol(fmt::format("d_{}_{}", x, s), 0, 1, 0, true));
   // d[x][s] as an expression: 0 before the window, 1 from its end.
   auto d = [&](Expr& e, int x, int s, double coef) {
     if (s < lo[x]) return;
-    if (s >= hi[x]) e.constant += coef;
-    else e.Add(dcol[x][s - lo[x]], coef);
+    if (s >= hi[x])
+      e.constant += coef;
+    else
+      e.Add(dcol[x][s - lo[x]], coef);
   };
   const double inf = std::numeric_limits<double>::infinity();
   for (int x = 0; x < n; ++x)
@@ -178,8 +184,10 @@ Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion
     if (t.never_freed) return;
     if (t.readers.size() == 1) return d(e, t.readers[0], s, coef);
     if (s < yfrom[k]) return;
-    if (s - yfrom[k] >= static_cast<int>(ycol[k].size())) e.constant += coef;
-    else e.Add(ycol[k][s - yfrom[k]], coef);
+    if (s - yfrom[k] >= static_cast<int>(ycol[k].size()))
+      e.constant += coef;
+    else
+      e.Add(ycol[k][s - yfrom[k]], coef);
   };
   // Order-dependent in-place savings.
   std::vector<std::vector<int>> zcol(savings.size());
@@ -210,8 +218,9 @@ Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion
     }
   }
   const double u = static_cast<double>(unit);
-  const int peak = b.AddCol("peak", static_cast<double>(std::max(mm.initial_bytes(), mm.LowerBound())) / u, inf, 1,
-                            false);
+  const int peak =
+      b.AddCol("peak", static_cast<double>(std::max(mm.initial_bytes(), mm.LowerBound())) / u, inf,
+               1, false);
   int64_t nonzeros = static_cast<int64_t>(b.elems.size());
   for (int s = 0; s < n; ++s) {
     Expr e;  // peak - memory(s) >= 0
@@ -223,8 +232,10 @@ Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion
         continue;
       }
       const double c = static_cast<double>(t.bytes) / u;
-      if (t.producer < 0) e.constant -= c;
-      else d(e, t.producer, s - 1, -c);
+      if (t.producer < 0)
+        e.constant -= c;
+      else
+        d(e, t.producer, s - 1, -c);
       freed(e, k, s - 1, c);
     }
     for (int x = 0; x < n; ++x)
@@ -235,12 +246,13 @@ Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion
       }
     for (size_t k = 0; k < savings.size(); ++k) {
       const int x = savings[k].group;
-      if (s >= lo[x] && s <= hi[x]) e.Add(zcol[k][s - lo[x]], static_cast<double>(savings[k].bytes) / u);
+      if (s >= lo[x] && s <= hi[x])
+        e.Add(zcol[k][s - lo[x]], static_cast<double>(savings[k].bytes) / u);
     }
     nonzeros += static_cast<int64_t>(e.terms.size());
     if (nonzeros > kFusionIlpMaxNonzeros)
-      return Error{fmt::format("the fused graph ({} groups) needs more than {} nonzeros in the ilp", n,
-                               kFusionIlpMaxNonzeros)};
+      return Error{fmt::format("the fused graph ({} groups) needs more than {} nonzeros in the ilp",
+                               n, kFusionIlpMaxNonzeros)};
     b.AddRow(e, 0, inf);
   }
   out.columns = b.num_cols();
@@ -252,12 +264,14 @@ Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion
     std::vector<int> step(n);
     for (int i = 0; i < n; ++i) step[order[i]] = i;
     for (int x = 0; x < n; ++x)
-      for (int s = lo[x]; s < hi[x]; ++s) start.emplace_back(fmt::format("d_{}_{}", x, s), step[x] <= s ? 1.0 : 0.0);
+      for (int s = lo[x]; s < hi[x]; ++s)
+        start.emplace_back(fmt::format("d_{}_{}", x, s), step[x] <= s ? 1.0 : 0.0);
   }
   // CBC's cuts and primal heuristics, measured on NASNet-Mobile's 389 groups, ran past a 30 s limit
   // without a solution, where without them CBC returned within it; the warm start stands in for
   // the heuristics, and on Inception v3 and RandWire the proofs came as fast or faster.
-  const MilpSolution sol = SolveMilp(b, time_limit_s, start, nullptr, {"-cuts", "off", "-heuristicsOnOff", "off"});
+  const MilpSolution sol =
+      SolveMilp(b, time_limit_s, start, nullptr, {"-cuts", "off", "-heuristicsOnOff", "off"});
   out.status = sol.status;
   const double eps = 1e-6;
   if (sol.found) {
@@ -276,7 +290,8 @@ Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion
     out.order = ExpandGroupOrder(f, order);
   }
   out.proven_optimal = sol.proven_optimal && sol.found;
-  if (sol.found || sol.bound > 0) out.bound = static_cast<int64_t>(std::ceil(sol.bound - eps)) * unit;
+  if (sol.found || sol.bound > 0)
+    out.bound = static_cast<int64_t>(std::ceil(sol.bound - eps)) * unit;
   return out;
 }
 

@@ -27,11 +27,11 @@
 namespace respect {
 
 struct FusionIlpResult {
-  std::vector<int> order;      // operator order (empty when CBC found nothing)
+  std::vector<int> order;  // operator order (empty when CBC found nothing)
   bool proven_optimal = false;
-  int64_t bound = 0;           // no order peaks lower
+  int64_t bound = 0;  // no order peaks lower
   int groups = 0, columns = 0, rows = 0;
-  std::string status;          // CBC's
+  std::string status;  // CBC's
 };
 
 // Limits on the model's size, past which it is refused rather than built.
@@ -39,7 +39,7 @@ inline constexpr int64_t kFusionIlpMaxColumns = 400'000;
 inline constexpr int64_t kFusionIlpMaxNonzeros = 20'000'000;
 
 // warm: a topological operator order to start from (may be empty).
-Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion& f, const std::vector<int>& warm,
-                                       double time_limit_s);
+Result<FusionIlpResult> SolveFusionIlp(const MemoryModel& mm, const MemoryFusion& f,
+                                       const std::vector<int>& warm, double time_limit_s);
 
 }  // namespace respect

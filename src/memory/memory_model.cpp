@@ -1,16 +1,16 @@
 #include "memory/memory_model.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace respect {
 
 namespace {
 
 bool ReshapeLike(const std::string& type) {
-  static const char* kTypes[] = {"RESHAPE", "Reshape", "SQUEEZE", "Squeeze", "EXPAND_DIMS", "Unsqueeze",
-                                 "Flatten", "Identity", "FLATTEN"};
+  static const char* kTypes[] = {"RESHAPE",   "Reshape", "SQUEEZE",  "Squeeze", "EXPAND_DIMS",
+                                 "Unsqueeze", "Flatten", "Identity", "FLATTEN"};
   for (const char* t : kTypes)
     if (type == t) return true;
   return false;
@@ -20,11 +20,14 @@ bool ReshapeLike(const std::string& type) {
 
 std::string ConventionsText(const MemoryOptions& o) {
   return std::string(
-             "graph inputs live from the start; parameters excluded; an operator's inputs and outputs coexist "
-             "while it runs; a tensor is freed after its last consumer; graph outputs live to the end") +
-         (o.inplace ? "; in place: an element-wise or reshape-like operator may write its output over a "
-                      "same-size activation input that dies at it"
-                    : "; no in-place reuse");
+             "graph inputs live from the start; parameters excluded; an operator's inputs and "
+             "outputs coexist "
+             "while it runs; a tensor is freed after its last consumer; graph outputs live to the "
+             "end") +
+         (o.inplace
+              ? "; in place: an element-wise or reshape-like operator may write its output over a "
+                "same-size activation input that dies at it"
+              : "; no in-place reuse");
 }
 
 MemoryModel::MemoryModel(const Graph& g, MemoryOptions o) : g_(&g), o_(o) {
@@ -45,14 +48,16 @@ MemoryModel::MemoryModel(const Graph& g, MemoryOptions o) : g_(&g), o_(o) {
         act_in_[v].push_back(t);
     for (int t : op.outputs) {
       out_bytes_[v] += g.tensors[t].bytes;
-      if (is_output_[t] || !g.tensors[t].consumers.empty()) kept_out_bytes_[v] += g.tensors[t].bytes;
+      if (is_output_[t] || !g.tensors[t].consumers.empty())
+        kept_out_bytes_[v] += g.tensors[t].bytes;
     }
-    inplace_op_[v] = op.outputs.size() == 1 &&
-                     (op.op_class == OpClass::kElementwise ||
-                      (op.op_class == OpClass::kDataMovement && ReshapeLike(op.type)));
+    inplace_op_[v] =
+        op.outputs.size() == 1 && (op.op_class == OpClass::kElementwise ||
+                                   (op.op_class == OpClass::kDataMovement && ReshapeLike(op.type)));
   }
   for (int t : g.inputs)
-    if (!g.tensors[t].is_constant && (!g.tensors[t].consumers.empty() || is_output_[t])) initial_ += g.tensors[t].bytes;
+    if (!g.tensors[t].is_constant && (!g.tensors[t].consumers.empty() || is_output_[t]))
+      initial_ += g.tensors[t].bytes;
 }
 
 bool MemoryModel::CanReuse(int op, int tensor) const {
@@ -63,19 +68,23 @@ bool MemoryModel::CanReuse(int op, int tensor) const {
 Result<MemoryProfile> MemoryModel::Profile(const std::vector<int>& order) const {
   const Graph& g = *g_;
   const int n = g.num_ops();
-  if (static_cast<int>(order.size()) != n) return Error{fmt::format("order has {} operators, the graph {}", order.size(), n)};
+  if (static_cast<int>(order.size()) != n)
+    return Error{fmt::format("order has {} operators, the graph {}", order.size(), n)};
   std::vector<int> pos(n, -1);
   for (int i = 0; i < n; ++i) {
-    if (order[i] < 0 || order[i] >= n || pos[order[i]] >= 0) return Error{"order is not a permutation of the operators"};
+    if (order[i] < 0 || order[i] >= n || pos[order[i]] >= 0)
+      return Error{"order is not a permutation of the operators"};
     pos[order[i]] = i;
   }
   for (int v = 0; v < n; ++v)
     for (int u : g.preds(v))
       if (pos[u] > pos[v])
-        return Error{fmt::format("order runs '{}' before its producer '{}'", g.ops[v].name, g.ops[u].name)};
+        return Error{
+            fmt::format("order runs '{}' before its producer '{}'", g.ops[v].name, g.ops[u].name)};
   std::vector<int> remaining(g.tensors.size(), 0);
   std::vector<char> live(g.tensors.size(), 0);
-  for (size_t t = 0; t < g.tensors.size(); ++t) remaining[t] = static_cast<int>(g.tensors[t].consumers.size());
+  for (size_t t = 0; t < g.tensors.size(); ++t)
+    remaining[t] = static_cast<int>(g.tensors[t].consumers.size());
   MemoryProfile p;
   int64_t now = 0;
   for (int t : g.inputs)
@@ -117,7 +126,8 @@ Result<MemoryProfile> MemoryModel::Profile(const std::vector<int>& order) const 
   // The tensors live at the peak: replay to that step.
   if (p.peak_step >= 0) {
     std::fill(live.begin(), live.end(), 0);
-    for (size_t t = 0; t < g.tensors.size(); ++t) remaining[t] = static_cast<int>(g.tensors[t].consumers.size());
+    for (size_t t = 0; t < g.tensors.size(); ++t)
+      remaining[t] = static_cast<int>(g.tensors[t].consumers.size());
     for (int t : g.inputs)
       if (!g.tensors[t].is_constant && (remaining[t] > 0 || is_output_[t])) live[t] = 1;
     for (int i = 0; i < p.peak_step; ++i) {

@@ -32,12 +32,12 @@ struct MemoryOptions {
 std::string ConventionsText(const MemoryOptions& o);
 
 struct MemoryProfile {
-  int64_t initial = 0;                 // live before the first operator (the graph inputs)
-  std::vector<int64_t> footprint;      // bytes live while the operator at each step runs
-  int64_t peak = 0;                    // max(initial, footprint)
-  int peak_step = -1;                  // the first step at the peak (-1: before any)
-  std::vector<int> live_at_peak;       // tensor ids live then
-  std::vector<int> reused;             // per step: the input tensor reused in place, or -1
+  int64_t initial = 0;             // live before the first operator (the graph inputs)
+  std::vector<int64_t> footprint;  // bytes live while the operator at each step runs
+  int64_t peak = 0;                // max(initial, footprint)
+  int peak_step = -1;              // the first step at the peak (-1: before any)
+  std::vector<int> live_at_peak;   // tensor ids live then
+  std::vector<int> reused;         // per step: the input tensor reused in place, or -1
 };
 
 class MemoryModel {

@@ -1,12 +1,12 @@
 #include "memory/orderers.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
 #include <limits>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "core/analysis.h"
 #include "core/downset_lattice.h"
@@ -24,7 +24,7 @@ struct Found {
   std::vector<int> order;
   std::string note;
   bool proven = false;
-  int64_t bound = 0;  // a lower bound the method proved (0: none beyond the evaluator's)
+  int64_t bound = 0;            // a lower bound the method proved (0: none beyond the evaluator's)
   bool search_stopped = false;  // an exact search stopped early (the cap or the time limit)
 };
 
@@ -47,7 +47,8 @@ std::vector<int> GreedyPass(const MemoryModel& mm, bool growth_first) {
   const Graph& g = mm.graph();
   const int n = g.num_ops();
   std::vector<int> remaining(g.tensors.size()), pending(n), ready, order;
-  for (size_t t = 0; t < g.tensors.size(); ++t) remaining[t] = static_cast<int>(g.tensors[t].consumers.size());
+  for (size_t t = 0; t < g.tensors.size(); ++t)
+    remaining[t] = static_cast<int>(g.tensors[t].consumers.size());
   for (int v = 0; v < n; ++v) {
     pending[v] = static_cast<int>(g.preds(v).size());
     if (pending[v] == 0) ready.push_back(v);
@@ -69,7 +70,8 @@ std::vector<int> GreedyPass(const MemoryModel& mm, bool growth_first) {
             reuse = g.tensors[t].bytes;
           }
         }
-      const int64_t foot = now + mm.output_bytes(v) - reuse, growth = mm.kept_output_bytes(v) - freed;
+      const int64_t foot = now + mm.output_bytes(v) - reuse,
+                    growth = mm.kept_output_bytes(v) - freed;
       const int64_t a = growth_first ? growth : foot, b = growth_first ? foot : growth;
       if (a < best_a || (a == best_a && (b < best_b || (b == best_b && v < ready[pick])))) {
         best_a = a;
@@ -107,7 +109,8 @@ Result<Found> BestHeuristic(const MemoryModel& mm, const OrderRequest& r, int64_
   std::optional<Found> best;
   int64_t best_peak = std::numeric_limits<int64_t>::max();
   std::string which;
-  for (auto [name, fn] : {std::pair{"given", &Given}, std::pair{"rpo", &Rpo}, std::pair{"greedy", &Greedy}}) {
+  for (auto [name, fn] :
+       {std::pair{"given", &Given}, std::pair{"rpo", &Rpo}, std::pair{"greedy", &Greedy}}) {
     auto f = fn(mm, r);
     if (!f) continue;
     auto p = mm.Profile(f->order);
@@ -184,7 +187,8 @@ Result<Found> Dp(const MemoryModel& mm, const OrderRequest& r, Clock::time_point
                                if (!source[v]) return false;
                                for (int w : g.succs(v)) {
                                  bool due = true;
-                                 for (int p : g.preds(w)) due = due && (source[p] || L.Contains(d, p));
+                                 for (int p : g.preds(w))
+                                   due = due && (source[p] || L.Contains(d, p));
                                  if (due) return false;
                                }
                                return true;
@@ -210,12 +214,14 @@ Result<Found> Dp(const MemoryModel& mm, const OrderRequest& r, Clock::time_point
   };
   const DownsetLattice L = DownsetLattice::Enumerate(g, lo);
   if (!L.complete()) {
-    heuristic->note += fmt::format("; dp stopped: the search reached {} (raise --lattice-cap or the time limit)",
-                                   L.incomplete_reason());
+    heuristic->note +=
+        fmt::format("; dp stopped: the search reached {} (raise --lattice-cap or the time limit)",
+                    L.incomplete_reason());
     heuristic->search_stopped = true;
     return heuristic;
   }
-  const std::string searched = fmt::format("dp searched {} downsets ({} pruned or narrowed)", L.size(), L.pruned());
+  const std::string searched =
+      fmt::format("dp searched {} downsets ({} pruned or narrowed)", L.size(), L.pruned());
   Found out;
   out.proven = true;
   const int full = L.size() - 1;
@@ -236,8 +242,8 @@ Result<Found> Dp(const MemoryModel& mm, const OrderRequest& r, Clock::time_point
 Result<Found> FusionIlp(const MemoryModel& mm, Found start, Clock::time_point deadline) {
   const MemoryFusion f = FuseForMemory(mm);
   const std::string fused =
-      fmt::format("fused {} operators into {} groups (rules A/B/C merged {}/{}/{})", mm.graph().num_ops(),
-                  f.num_groups(), f.merges[0], f.merges[1], f.merges[2]);
+      fmt::format("fused {} operators into {} groups (rules A/B/C merged {}/{}/{})",
+                  mm.graph().num_ops(), f.num_groups(), f.merges[0], f.merges[1], f.merges[2]);
   const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
   const double limit = std::max(0.05, left - MilpGraceSeconds(left));
   auto ilp = SolveFusionIlp(mm, f, start.order, limit);
@@ -249,7 +255,8 @@ Result<Found> FusionIlp(const MemoryModel& mm, Found start, Clock::time_point de
   if (!before) return before.error();
   Found out;
   out.bound = ilp->bound;
-  std::string how = fmt::format("{}; ilp {} columns, {} rows, cbc: {}", fused, ilp->columns, ilp->rows, ilp->status);
+  std::string how = fmt::format("{}; ilp {} columns, {} rows, cbc: {}", fused, ilp->columns,
+                                ilp->rows, ilp->status);
   if (!ilp->order.empty()) {
     auto p = mm.Profile(ilp->order);
     if (!p) return Error{"the ilp's order is invalid: " + p.error().message};
@@ -258,8 +265,9 @@ Result<Found> FusionIlp(const MemoryModel& mm, Found start, Clock::time_point de
       out.proven = ilp->proven_optimal && ilp->bound >= p->peak;
       out.note = how;
       if (ilp->proven_optimal && !out.proven)
-        out.note += fmt::format("; the evaluator's peak {} exceeds the ilp's bound {}: not claimed optimal", p->peak,
-                                ilp->bound);
+        out.note +=
+            fmt::format("; the evaluator's peak {} exceeds the ilp's bound {}: not claimed optimal",
+                        p->peak, ilp->bound);
       return out;
     }
   }
@@ -269,13 +277,13 @@ Result<Found> FusionIlp(const MemoryModel& mm, Found start, Clock::time_point de
   return out;
 }
 
-
 // The orderers, one table: name, what it does (the CLI's help), and how it runs. `t0` is when
 // the request started, `deadline` when it must return.
 struct OrdererInfo {
   const char* name;
   const char* description;
-  std::function<Result<Found>(const MemoryModel&, const OrderRequest&, Clock::time_point t0, Clock::time_point deadline)>
+  std::function<Result<Found>(const MemoryModel&, const OrderRequest&, Clock::time_point t0,
+                              Clock::time_point deadline)>
       run;
 };
 
@@ -288,11 +296,15 @@ const std::vector<OrdererInfo>& Orderers() {
       {"greedy", "smallest step footprint / least memory growth first (the better of the two)",
        [](const MemoryModel& mm, const OrderRequest& r, auto, auto) { return Greedy(mm, r); }},
       {"dp", "exact DP over the downset lattice, proven optimal where it fits --lattice-cap",
-       [](const MemoryModel& mm, const OrderRequest& r, auto, Clock::time_point deadline) { return Dp(mm, r, deadline); }},
+       [](const MemoryModel& mm, const OrderRequest& r, auto, Clock::time_point deadline) {
+         return Dp(mm, r, deadline);
+       }},
       {"fusion-ilp",
-       "the seed's method: optimum-preserving fusion, then an ILP (CBC) over the fused graph with each group's "
+       "the seed's method: optimum-preserving fusion, then an ILP (CBC) over the fused graph with "
+       "each group's "
        "step pruned to its window, warm-started from the best heuristic",
-       [](const MemoryModel& mm, const OrderRequest& r, auto, Clock::time_point deadline) -> Result<Found> {
+       [](const MemoryModel& mm, const OrderRequest& r, auto,
+          Clock::time_point deadline) -> Result<Found> {
          int64_t unused = 0;
          auto h = BestHeuristic(mm, r, &unused);
          if (!h) return Error{"fusion-ilp: " + h.error().message};
@@ -337,8 +349,10 @@ Result<OrderResult> RunOrderer(const Graph& g, const OrderRequest& r) {
   int64_t activation_bytes = 0;
   for (const Tensor& t : g.tensors) activation_bytes += t.is_constant ? 0 : t.bytes;
   if (activation_bytes == 0)
-    return Error{"the graph records no activation tensor sizes (GML graphs and the RESPECT authors' dumps carry "
-                 "only parameter bytes): there is no memory to order by"};
+    return Error{
+        "the graph records no activation tensor sizes (GML graphs and the RESPECT authors' dumps "
+        "carry "
+        "only parameter bytes): there is no memory to order by"};
   MemoryModel mm(g, r.memory);
   const OrdererInfo* info = nullptr;
   for (const auto& o : Orderers())
@@ -351,7 +365,8 @@ Result<OrderResult> RunOrderer(const Graph& g, const OrderRequest& r) {
   Result<Found> f = info->run(mm, r, t0, deadline);
   if (!f) return Error{fmt::format("{}: {}", r.method, f.error().message)};
   auto p = mm.Profile(f->order);
-  if (!p) return Error{fmt::format("{} produced an invalid order: {}", r.method, p.error().message)};
+  if (!p)
+    return Error{fmt::format("{} produced an invalid order: {}", r.method, p.error().message)};
   OrderResult out;
   out.method = r.method;
   out.order = std::move(f->order);
@@ -359,7 +374,9 @@ Result<OrderResult> RunOrderer(const Graph& g, const OrderRequest& r) {
   out.lower_bound = std::min(std::max(mm.LowerBound(), f->bound), out.profile.peak);
   if (f->proven) out.lower_bound = out.profile.peak;
   out.proven_optimal = out.lower_bound >= out.profile.peak;
-  out.gap = out.profile.peak > 0 ? static_cast<double>(out.profile.peak - out.lower_bound) / out.profile.peak : 0;
+  out.gap = out.profile.peak > 0
+                ? static_cast<double>(out.profile.peak - out.lower_bound) / out.profile.peak
+                : 0;
   out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   out.search_stopped = f->search_stopped;
   out.note = std::move(f->note);

@@ -36,10 +36,10 @@ struct OrderRequest {
 struct OrderResult {
   std::string method;
   std::vector<int> order;
-  MemoryProfile profile;     // from MemoryModel::Profile
-  int64_t lower_bound = 0;   // no order peaks lower
+  MemoryProfile profile;    // from MemoryModel::Profile
+  int64_t lower_bound = 0;  // no order peaks lower
   bool proven_optimal = false;
-  double gap = 1;            // (peak - bound) / peak
+  double gap = 1;  // (peak - bound) / peak
   double seconds = 0;
   bool search_stopped = false;  // an exact search (dp) stopped early: the cap or the time limit
   std::string note;             // for people

@@ -31,9 +31,12 @@ Result<Graph> LoadModel(const std::string& spec) {
     return ImportTfliteBuffer(spec, reinterpret_cast<const uint8_t*>(b.data()), b.size());
   const size_t first = b.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && b[first] == '{') return ImportJsonGraphText(spec, b);
-  if (first != std::string::npos && b.compare(first, 5, "graph") == 0) return ImportGmlText(spec, b);
-  return Error{fmt::format("{}: unrecognised model format (expected .tflite, .onnx, .gml or .json, "
-                           "or zoo:NAME / synth:...)", spec)};
+  if (first != std::string::npos && b.compare(first, 5, "graph") == 0)
+    return ImportGmlText(spec, b);
+  return Error{
+      fmt::format("{}: unrecognised model format (expected .tflite, .onnx, .gml or .json, "
+                  "or zoo:NAME / synth:...)",
+                  spec)};
 }
 
 }  // namespace respect

@@ -1,11 +1,11 @@
 #include "report/graph_report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
-#include <numeric>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "core/analysis.h"
 #include "core/downset_lattice.h"
@@ -79,12 +79,14 @@ std::string InspectText(const Graph& g) {
                                                  : std::to_string(downsets),
                    width.exact() ? "" : "<= ", width.upper,
                    downsets > kInspectLatticeCap ? "hands over to the ilp" : "uses the lattice DP");
-  s += fmt::format("parameters   {} ({} bytes)\n", HumanBytes(g.TotalParamBytes()), g.TotalParamBytes());
+  s += fmt::format("parameters   {} ({} bytes)\n", HumanBytes(g.TotalParamBytes()),
+                   g.TotalParamBytes());
   s += fmt::format("MACs         {} ({})\n", HumanCount(g.TotalMacs()), g.TotalMacs());
   std::map<std::string, int> by_type;
   for (const Operator& op : g.ops) ++by_type[op.type];
   std::vector<std::pair<std::string, int>> types(by_type.begin(), by_type.end());
-  std::stable_sort(types.begin(), types.end(), [](auto& a, auto& b) { return a.second > b.second; });
+  std::stable_sort(types.begin(), types.end(),
+                   [](auto& a, auto& b) { return a.second > b.second; });
   s += "op types    ";
   for (size_t i = 0; i < types.size() && i < 10; ++i)
     s += fmt::format(" {} x{}", types[i].first, types[i].second);
@@ -94,7 +96,8 @@ std::string InspectText(const Graph& g) {
   auto top = [&](const char* title, auto key) {
     std::vector<int> idx(g.num_ops());
     std::iota(idx.begin(), idx.end(), 0);
-    std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return key(g.ops[a]) > key(g.ops[b]); });
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](int a, int b) { return key(g.ops[a]) > key(g.ops[b]); });
     if (idx.empty() || key(g.ops[idx[0]]) == 0) return;
     s += fmt::format("\n{}\n", title);
     for (size_t i = 0; i < idx.size() && i < 5 && key(g.ops[idx[i]]) > 0; ++i) {

@@ -20,9 +20,10 @@ std::string DisplayName(const std::string& name) {
 }  // namespace
 
 std::string GraphToDot(const Graph& g, const std::vector<int>* stage) {
-  std::string s = fmt::format("digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", "
-                              "fillcolor=\"#eeeeee\", fontname=\"Helvetica\", fontsize=10];\n",
-                              DotEscape(g.name));
+  std::string s = fmt::format(
+      "digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", "
+      "fillcolor=\"#eeeeee\", fontname=\"Helvetica\", fontsize=10];\n",
+      DotEscape(g.name));
   for (int v = 0; v < g.num_ops(); ++v) {
     const Operator& op = g.ops[v];
     std::string label = fmt::format("{}\\n{}", DotEscape(DisplayName(op.name)), DotEscape(op.type));
@@ -41,7 +42,8 @@ std::string GraphToDot(const Graph& g, const std::vector<int>* stage) {
   return s;
 }
 
-Status WriteSvg(const Graph& g, const std::string& path, const std::vector<int>* stage, int max_nodes) {
+Status WriteSvg(const Graph& g, const std::string& path, const std::vector<int>* stage,
+                int max_nodes) {
   auto svg = RenderDotSvg(GraphToDot(g, stage), g.num_ops(), max_nodes);
   if (!svg) return Error{fmt::format("{}: {}", path, svg.error().message)};
   return WriteFileAtomic(path, *svg);

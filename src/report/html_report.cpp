@@ -1,8 +1,8 @@
 #include "report/html_report.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "report/markup.h"
 #include "report/stage_picture.h"
@@ -30,89 +30,121 @@ std::string BottleneckVerdict(const PipelineCost& cost, const DeviceProfile& p) 
     std::string why;
   };
   std::vector<Part> parts = {
-      {t.compute, fmt::format("on-chip compute ({} MACs in {} operators)", HumanCount(st.macs, 1, 1, 0), st.tpu_ops)},
-      {t.link, fmt::format("moving activations over the link ({} in, {} out)", HumanBytes(st.in_bytes, 1, 0),
-                         HumanBytes(st.out_bytes, 1, 0))},
-      {t.streamed, fmt::format("streaming {} of parameters that do not fit the {} cache",
-                             HumanBytes(st.streamed_bytes, 1, 0), HumanBytes(p.param_cache_bytes, 1, 0))},
+      {t.compute, fmt::format("on-chip compute ({} MACs in {} operators)",
+                              HumanCount(st.macs, 1, 1, 0), st.tpu_ops)},
+      {t.link, fmt::format("moving activations over the link ({} in, {} out)",
+                           HumanBytes(st.in_bytes, 1, 0), HumanBytes(st.out_bytes, 1, 0))},
+      {t.streamed,
+       fmt::format("streaming {} of parameters that do not fit the {} cache",
+                   HumanBytes(st.streamed_bytes, 1, 0), HumanBytes(p.param_cache_bytes, 1, 0))},
       {t.cpu, fmt::format("{} operators on the host CPU", st.cpu_ops)}};
-  const Part& top = *std::max_element(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.s < b.s; });
-  return fmt::format("Stage {} limits the pipeline ({:.3f} ms, the period): {:.0f}% of its time is {}.", k,
-                     st.latency_s * 1e3, st.latency_s > 0 ? 100 * top.s / st.latency_s : 0.0, top.why);
+  const Part& top = *std::max_element(parts.begin(), parts.end(),
+                                      [](const Part& a, const Part& b) { return a.s < b.s; });
+  return fmt::format(
+      "Stage {} limits the pipeline ({:.3f} ms, the period): {:.0f}% of its time is {}.", k,
+      st.latency_s * 1e3, st.latency_s > 0 ? 100 * top.s / st.latency_s : 0.0, top.why);
 }
 
 std::string HtmlReport(const HtmlReportInput& in) {
   const Graph& g = *in.graph;
   const DeviceProfile& p = *in.device;
   std::string h =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" "
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta "
+      "name=\"viewport\" "
       "content=\"width=device-width, initial-scale=1\"/>\n";
-  h += fmt::format("<title>respect: {} on {} stages</title>\n", XmlEscape(g.name), in.cost.stages.size());
-  h += "<style>\nbody{font-family:Helvetica,Arial,sans-serif;max-width:1200px;margin:1.5em auto;padding:0 1em;"
-       "color:#222}\nh1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}\ncode{background:#f3f3f3;padding:2px "
-       "4px;border-radius:3px}\ntable{border-collapse:collapse;font-size:0.9em}\nth,td{border:1px solid #ccc;"
-       "padding:3px 8px;text-align:right}\nth{background:#f0f0f0}\ntr.bottleneck td{background:#ffe5e5;font-weight:"
-       "bold}\n.verdict{font-size:1.1em;background:#fff6e0;border-left:4px solid #d95f02;padding:0.6em}\n.proven"
-       "{color:#1b7e3b;font-weight:bold}.unproven{color:#a05000;font-weight:bold}\n.picture{overflow:auto;border:"
-       "1px solid #ddd;max-height:900px}\n@media print{.picture{max-height:none;overflow:visible}}\n</style>\n"
+  h += fmt::format("<title>respect: {} on {} stages</title>\n", XmlEscape(g.name),
+                   in.cost.stages.size());
+  h += "<style>\nbody{font-family:Helvetica,Arial,sans-serif;max-width:1200px;margin:1.5em "
+       "auto;padding:0 1em;"
+       "color:#222}\nh1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}\ncode{background:#"
+       "f3f3f3;padding:2px "
+       "4px;border-radius:3px}\ntable{border-collapse:collapse;font-size:0.9em}\nth,td{border:1px "
+       "solid #ccc;"
+       "padding:3px 8px;text-align:right}\nth{background:#f0f0f0}\ntr.bottleneck "
+       "td{background:#ffe5e5;font-weight:"
+       "bold}\n.verdict{font-size:1.1em;background:#fff6e0;border-left:4px solid "
+       "#d95f02;padding:0.6em}\n.proven"
+       "{color:#1b7e3b;font-weight:bold}.unproven{color:#a05000;font-weight:bold}\n.picture{"
+       "overflow:auto;border:"
+       "1px solid #ddd;max-height:900px}\n@media "
+       "print{.picture{max-height:none;overflow:visible}}\n</style>\n"
        "</head>\n<body>\n";
-  h += fmt::format("<h1>{}: a {}-stage pipeline on {}</h1>\n", XmlEscape(g.name), in.cost.stages.size(), XmlEscape(p.name));
+  h += fmt::format("<h1>{}: a {}-stage pipeline on {}</h1>\n", XmlEscape(g.name),
+                   in.cost.stages.size(), XmlEscape(p.name));
   h += fmt::format("<p>Produced by <code>{}</code></p>\n", XmlEscape(in.command));
-  h += fmt::format("<p class=\"verdict\" id=\"verdict\">{}</p>\n", XmlEscape(BottleneckVerdict(in.cost, p)));
+  h += fmt::format("<p class=\"verdict\" id=\"verdict\">{}</p>\n",
+                   XmlEscape(BottleneckVerdict(in.cost, p)));
   // Summary.
   h += "<h2>Summary</h2>\n<table id=\"summary\">\n";
   auto row = [&h](const std::string& k, const std::string& v) {
-    h += fmt::format("<tr><th>{}</th><td style=\"text-align:left\">{}</td></tr>\n", XmlEscape(k), v);
+    h +=
+        fmt::format("<tr><th>{}</th><td style=\"text-align:left\">{}</td></tr>\n", XmlEscape(k), v);
   };
-  row("model", fmt::format("{} operators, {} parameters, {} MACs", g.num_ops(), HumanBytes(g.TotalParamBytes(), 1, 0),
-                           HumanCount(g.TotalMacs(), 1, 1, 0)));
-  row("period", fmt::format("{:.3f} ms ({:.1f} inferences/s)", in.cost.period_s * 1e3, in.cost.throughput_ips));
+  row("model",
+      fmt::format("{} operators, {} parameters, {} MACs", g.num_ops(),
+                  HumanBytes(g.TotalParamBytes(), 1, 0), HumanCount(g.TotalMacs(), 1, 1, 0)));
+  row("period", fmt::format("{:.3f} ms ({:.1f} inferences/s)", in.cost.period_s * 1e3,
+                            in.cost.throughput_ips));
   row("latency", fmt::format("{:.3f} ms", in.cost.latency_s * 1e3));
   if (in.baseline)
     row("against " + in.baseline_label,
         fmt::format("{:.2f}x faster ({} period {:.3f} ms)",
-                    in.cost.period_s > 0 ? in.baseline->period_s / in.cost.period_s : 0.0, XmlEscape(in.baseline_label),
-                    in.baseline->period_s * 1e3));
+                    in.cost.period_s > 0 ? in.baseline->period_s / in.cost.period_s : 0.0,
+                    XmlEscape(in.baseline_label), in.baseline->period_s * 1e3));
   if (in.has_solve) {
     const bool paper = in.objective == "paper";
-    auto val = [paper](double v) { return paper ? fmt::format("{:.4f}", v) : fmt::format("{:.4f} ms", v * 1e3); };
+    auto val = [paper](double v) {
+      return paper ? fmt::format("{:.4f}", v) : fmt::format("{:.4f} ms", v * 1e3);
+    };
     row("method", XmlEscape(in.method) + ", objective " + XmlEscape(in.objective));
-    row("objective", fmt::format("{}; lower bound {}; gap {:.1f}%; <span class=\"{}\">{}</span>; solved in {:.3f} s",
-                                 val(in.objective_value), val(in.lower_bound), 100 * in.gap,
-                                 in.proven ? "proven" : "unproven", in.proven ? "proven optimal" : "not proven optimal",
-                                 in.solve_seconds));
+    row("objective",
+        fmt::format(
+            "{}; lower bound {}; gap {:.1f}%; <span class=\"{}\">{}</span>; solved in {:.3f} s",
+            val(in.objective_value), val(in.lower_bound), 100 * in.gap,
+            in.proven ? "proven" : "unproven", in.proven ? "proven optimal" : "not proven optimal",
+            in.solve_seconds));
     for (const PhaseReport& ph : in.phases)
-      row("phase " + ph.name, fmt::format("{:.3f} s, value {}: {}", ph.seconds, val(ph.value), XmlEscape(ph.status)));
+      row("phase " + ph.name,
+          fmt::format("{:.3f} s, value {}: {}", ph.seconds, val(ph.value), XmlEscape(ph.status)));
     row("note", XmlEscape(in.note));
   }
   h += "</table>\n";
   // Stage table.
-  h += "<h2>Stages</h2>\n<table class=\"stages\" id=\"stages\">\n<tr><th>stage</th><th>operators</th><th>time ms</th>"
-       "<th>compute ms</th><th>transfer ms</th><th>host ms</th><th>cached MiB</th><th>streamed MiB</th><th>in</th>"
+  h += "<h2>Stages</h2>\n<table class=\"stages\" "
+       "id=\"stages\">\n<tr><th>stage</th><th>operators</th><th>time ms</th>"
+       "<th>compute ms</th><th>transfer ms</th><th>host ms</th><th>cached MiB</th><th>streamed "
+       "MiB</th><th>in</th>"
        "<th>out</th></tr>\n";
   for (size_t k = 0; k < in.cost.stages.size(); ++k) {
     const StageCost& st = in.cost.stages[k];
-    h += fmt::format("<tr{}><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.2f}"
-                     "</td><td>{:.2f}</td><td>{}</td><td>{}</td></tr>\n",
-                     static_cast<int>(k) == in.cost.bottleneck ? " class=\"bottleneck\"" : "", k, st.ops,
-                     st.latency_s * 1e3, (st.overhead_s + st.compute_s) * 1e3, st.transfer_s * 1e3, st.cpu_s * 1e3,
-                     st.cached_bytes / 1048576.0, st.streamed_bytes / 1048576.0, HumanBytes(st.in_bytes, 1, 0),
-                     HumanBytes(st.out_bytes, 1, 0));
+    h += fmt::format(
+        "<tr{}><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</"
+        "td><td>{:.2f}"
+        "</td><td>{:.2f}</td><td>{}</td><td>{}</td></tr>\n",
+        static_cast<int>(k) == in.cost.bottleneck ? " class=\"bottleneck\"" : "", k, st.ops,
+        st.latency_s * 1e3, (st.overhead_s + st.compute_s) * 1e3, st.transfer_s * 1e3,
+        st.cpu_s * 1e3, st.cached_bytes / 1048576.0, st.streamed_bytes / 1048576.0,
+        HumanBytes(st.in_bytes, 1, 0), HumanBytes(st.out_bytes, 1, 0));
   }
   h += "</table>\n";
   // Pictures.
   std::vector<BalanceSeries> series = {{in.method, in.cost}};
   if (in.baseline) series.push_back({in.baseline_label, *in.baseline});
-  h += "<h2>Stage balance</h2>\n<div class=\"picture\">\n" + StageBalanceSvg(series, p) + "</div>\n";
+  h +=
+      "<h2>Stage balance</h2>\n<div class=\"picture\">\n" + StageBalanceSvg(series, p) + "</div>\n";
   h += std::string("<h2>Stages on the graph</h2>\n<p>") +
-       (in.picture.collapse_chains ? "One box per chain of operators inside a stage (--expand-chains: one per operator)"
-                                   : "One box per operator") +
+       (in.picture.collapse_chains
+            ? "One box per chain of operators inside a stage (--expand-chains: one per operator)"
+            : "One box per operator") +
        "; red edges are the tensors that cross between stages, with their size.</p>\n";
   const std::string dot = StageClusterDot(g, in.schedule, in.cost, p, in.picture);
   auto svg = RenderDotSvg(dot, g.num_ops());
-  if (svg) h += "<div class=\"picture\">\n" + InlineSvg(*svg) + "</div>\n";
-  else h += fmt::format("<p>(picture left out: {})</p>\n", XmlEscape(svg.error().message));
-  h += "<p style=\"color:#777;font-size:0.8em\">Every figure comes from respect's cost model (one evaluator).</p>\n"
+  if (svg)
+    h += "<div class=\"picture\">\n" + InlineSvg(*svg) + "</div>\n";
+  else
+    h += fmt::format("<p>(picture left out: {})</p>\n", XmlEscape(svg.error().message));
+  h += "<p style=\"color:#777;font-size:0.8em\">Every figure comes from respect's cost model (one "
+       "evaluator).</p>\n"
        "</body>\n</html>\n";
   return h;
 }

@@ -11,20 +11,20 @@
 
 #include "core/graph.h"
 #include "cost/cost_model.h"
-#include "schedulers/schedule.h"
 #include "report/stage_picture.h"
+#include "schedulers/schedule.h"
 #include "schedulers/scheduler.h"
 
 namespace respect {
 
 struct HtmlReportInput {
-  std::string command;        // the exact command line
+  std::string command;  // the exact command line
   const Graph* graph = nullptr;
   const DeviceProfile* device = nullptr;
   Schedule schedule;
   PipelineCost cost;
   std::string method = "(given)", objective = "throughput";
-  bool has_solve = false;     // method/bound/gap below are meaningful (schedule), not (simulate)
+  bool has_solve = false;  // method/bound/gap below are meaningful (schedule), not (simulate)
   double objective_value = 0, lower_bound = 0, gap = 0, solve_seconds = 0;
   bool proven = false;
   std::string note;

@@ -19,17 +19,23 @@ inline std::string DotEscape(const std::string& s) {
 inline std::string XmlEscape(const std::string& s) {
   std::string r;
   for (char c : s) {
-    if (c == '<') r += "&lt;";
-    else if (c == '>') r += "&gt;";
-    else if (c == '&') r += "&amp;";
-    else if (c == '"') r += "&quot;";
-    else r += c;
+    if (c == '<')
+      r += "&lt;";
+    else if (c == '>')
+      r += "&gt;";
+    else if (c == '&')
+      r += "&amp;";
+    else if (c == '"')
+      r += "&quot;";
+    else
+      r += c;
   }
   return r;
 }
 
 // One fill colour per pipeline stage (ColorBrewer Set3), cycling after ten.
-inline constexpr const char* kStageColours[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3",
-                                                "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd"};
+inline constexpr const char* kStageColours[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072",
+                                                "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+                                                "#d9d9d9", "#bc80bd"};
 
 }  // namespace respect

@@ -2,9 +2,8 @@
 // order (with the lower bound and the peak marked).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "memory/orderers.h"
 

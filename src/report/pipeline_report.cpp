@@ -29,16 +29,19 @@ nlohmann::json PipelineCostJson(const PipelineCost& c) {
 }
 
 std::string PipelineCostTable(const PipelineCost& c) {
-  std::string out = fmt::format("{:>5} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}\n",
-                                "stage", "ops", "param MiB", "cached", "streamed", "in KiB",
-                                "out KiB", "compute", "transfer", "cpu", "stage ms");
+  std::string out =
+      fmt::format("{:>5} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}\n", "stage",
+                  "ops", "param MiB", "cached", "streamed", "in KiB", "out KiB", "compute",
+                  "transfer", "cpu", "stage ms");
   for (size_t k = 0; k < c.stages.size(); ++k) {
     const StageCost& s = c.stages[k];
-    out += fmt::format("{:>5} {:>5} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.1f} {:>9.1f} {:>9.3f} {:>9.3f} {:>8.3f} {:>9.3f}{}\n",
-                       k, s.ops, s.param_bytes / 1048576.0, s.cached_bytes / 1048576.0,
-                       s.streamed_bytes / 1048576.0, s.in_bytes / 1024.0, s.out_bytes / 1024.0,
-                       s.compute_s * 1e3, s.transfer_s * 1e3, s.cpu_s * 1e3, s.latency_s * 1e3,
-                       static_cast<int>(k) == c.bottleneck && c.stages.size() > 1 ? "  <- bottleneck" : "");
+    out += fmt::format(
+        "{:>5} {:>5} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.1f} {:>9.1f} {:>9.3f} {:>9.3f} {:>8.3f} "
+        "{:>9.3f}{}\n",
+        k, s.ops, s.param_bytes / 1048576.0, s.cached_bytes / 1048576.0,
+        s.streamed_bytes / 1048576.0, s.in_bytes / 1024.0, s.out_bytes / 1024.0, s.compute_s * 1e3,
+        s.transfer_s * 1e3, s.cpu_s * 1e3, s.latency_s * 1e3,
+        static_cast<int>(k) == c.bottleneck && c.stages.size() > 1 ? "  <- bottleneck" : "");
   }
   out += fmt::format("period {:.3f} ms   throughput {:.1f} inferences/s   latency {:.3f} ms\n",
                      c.period_s * 1e3, c.throughput_ips, c.latency_s * 1e3);

@@ -2,9 +2,8 @@
 // `respect schedule` and the benchmarks, so every command reports a pipeline the same way.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cost/cost_model.h"
 

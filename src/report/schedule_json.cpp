@@ -5,7 +5,8 @@
 
 namespace respect {
 
-Result<ScheduleOutcome> ScheduleWithBaseline(const std::string& method, const CostModel& m, const ScheduleRequest& r) {
+Result<ScheduleOutcome> ScheduleWithBaseline(const std::string& method, const CostModel& m,
+                                             const ScheduleRequest& r) {
   auto res = RunScheduler(method, m, r);
   if (!res) return res.error();
   ScheduleOutcome out;
@@ -30,7 +31,8 @@ nlohmann::json ScheduleOutcomeJson(const Graph& g, const DeviceProfile& device, 
   j["order"] = OrderToJson(g, res.schedule);
   const nlohmann::json pc = PipelineCostJson(s.cost);
   j["stage_costs"] = pc["stages"];
-  for (const char* k : {"period_ms", "latency_ms", "throughput_ips", "bottleneck_stage"}) j[k] = pc[k];
+  for (const char* k : {"period_ms", "latency_ms", "throughput_ips", "bottleneck_stage"})
+    j[k] = pc[k];
   j["objective_value"] = res.objective_value;
   j["lower_bound"] = res.lower_bound;
   j["proven_optimal"] = res.proven_optimal;
@@ -46,7 +48,10 @@ nlohmann::json ScheduleOutcomeJson(const Graph& g, const DeviceProfile& device, 
   if (!res.phases.empty()) {
     nlohmann::json phases = nlohmann::json::array();
     for (const PhaseReport& p : res.phases)
-      phases.push_back({{"name", p.name}, {"seconds", p.seconds}, {"value", p.value}, {"bound", p.bound},
+      phases.push_back({{"name", p.name},
+                        {"seconds", p.seconds},
+                        {"value", p.value},
+                        {"bound", p.bound},
                         {"status", p.status}});
     j["phases"] = phases;
   }

@@ -3,10 +3,9 @@
 // this one place.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "core/graph.h"
 #include "core/status.h"
@@ -17,12 +16,14 @@ namespace respect {
 
 struct ScheduleOutcome {
   ScheduleResult result;
-  PipelineCost cost;                     // the evaluator's figures for result.schedule
-  std::optional<PipelineCost> compiler;  // Coral's compiler partition into the same K (the baseline)
+  PipelineCost cost;  // the evaluator's figures for result.schedule
+  std::optional<PipelineCost>
+      compiler;  // Coral's compiler partition into the same K (the baseline)
 };
 
 // Runs `method` (RunScheduler), evaluates its schedule and the compiler baseline.
-Result<ScheduleOutcome> ScheduleWithBaseline(const std::string& method, const CostModel& m, const ScheduleRequest& r);
+Result<ScheduleOutcome> ScheduleWithBaseline(const std::string& method, const CostModel& m,
+                                             const ScheduleRequest& r);
 
 // {model, device, method, objective, stages, assignment, order, stage_costs[], period_ms,
 // latency_ms, throughput_ips, bottleneck_stage, objective_value, lower_bound, proven_optimal,

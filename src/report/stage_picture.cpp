@@ -1,11 +1,10 @@
 #include "report/stage_picture.h"
 
-#include <algorithm>
-#include <cmath>
-
+#include <fmt/format.h>
 #include <graphviz/gvc.h>
 
-#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
 
 #include "report/markup.h"
 #include "report/units.h"
@@ -25,11 +24,12 @@ double Mib(int64_t b) { return b / 1048576.0; }
 
 StageTimeParts SplitStageTime(const StageCost& st, const DeviceProfile& p) {
   const double streamed = p.link_in_bytes_per_s > 0 ? st.streamed_bytes / p.link_in_bytes_per_s : 0;
-  return {st.overhead_s + st.compute_s, std::max(0.0, st.transfer_s - streamed), streamed, st.cpu_s};
+  return {st.overhead_s + st.compute_s, std::max(0.0, st.transfer_s - streamed), streamed,
+          st.cpu_s};
 }
 
-std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCost& cost, const DeviceProfile& p,
-                            const StagePictureOptions& o) {
+std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCost& cost,
+                            const DeviceProfile& p, const StagePictureOptions& o) {
   const int n = g.num_ops(), K = s.num_stages;
   // Collapse: v joins its predecessor's box when it is that predecessor's only successor, has
   // it as its only predecessor, and both sit in the same stage.
@@ -60,7 +60,8 @@ std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCos
   }
   std::string dot = fmt::format(
       "digraph \"{}\" {{\n  rankdir=TB; newrank=true; compound=true; nodesep=0.15; ranksep=0.25;\n"
-      "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=9, margin=\"0.05,0.02\"];\n"
+      "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=9, "
+      "margin=\"0.05,0.02\"];\n"
       "  edge [color=\"#999999\", arrowsize=0.5];\n",
       DotEscape(g.name));
   for (int k = 0; k < K; ++k) {
@@ -68,23 +69,29 @@ std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCos
     const StageTimeParts parts = SplitStageTime(st, p);
     const bool bottleneck = k == cost.bottleneck;
     dot += fmt::format(
-        "  subgraph cluster_s{} {{\n    label=\"stage {}{}: {:.3f} ms  (compute {:.3f}, link {:.3f}, streamed {:.3f}, "
-        "cpu {:.3f})\\ncached {:.2f} MiB  streamed {:.2f} MiB  {} operators\";\n    fontname=\"Helvetica\"; "
+        "  subgraph cluster_s{} {{\n    label=\"stage {}{}: {:.3f} ms  (compute {:.3f}, link "
+        "{:.3f}, streamed {:.3f}, "
+        "cpu {:.3f})\\ncached {:.2f} MiB  streamed {:.2f} MiB  {} operators\";\n    "
+        "fontname=\"Helvetica\"; "
         "fontsize=11; style=\"filled,rounded\"; fillcolor=\"{}40\"; color=\"{}\"; penwidth={};\n",
-        k, k, bottleneck ? " (BOTTLENECK)" : "", st.latency_s * 1e3, parts.compute * 1e3, parts.link * 1e3,
-        parts.streamed * 1e3, parts.cpu * 1e3, Mib(st.cached_bytes), Mib(st.streamed_bytes), st.ops,
-        kStageColours[k % 10], bottleneck ? "#d00000" : "#666666", bottleneck ? 3 : 1);
+        k, k, bottleneck ? " (BOTTLENECK)" : "", st.latency_s * 1e3, parts.compute * 1e3,
+        parts.link * 1e3, parts.streamed * 1e3, parts.cpu * 1e3, Mib(st.cached_bytes),
+        Mib(st.streamed_bytes), st.ops, kStageColours[k % 10], bottleneck ? "#d00000" : "#666666",
+        bottleneck ? 3 : 1);
     for (size_t b = 0; b < members.size(); ++b) {
       const std::vector<int>& m = members[b];
       if (s.stage_of[m.front()] != k) continue;
       std::string label;
       if (m.size() == 1) {
-        label = fmt::format("{}\\n{}", DotEscape(Short(g.ops[m[0]].name)), DotEscape(g.ops[m[0]].type));
+        label =
+            fmt::format("{}\\n{}", DotEscape(Short(g.ops[m[0]].name)), DotEscape(g.ops[m[0]].type));
       } else {
-        label = fmt::format("{}\\n... {} operators ...\\n{}", DotEscape(Short(g.ops[m.front()].name)), m.size(),
-                            DotEscape(Short(g.ops[m.back()].name)));
+        label =
+            fmt::format("{}\\n... {} operators ...\\n{}", DotEscape(Short(g.ops[m.front()].name)),
+                        m.size(), DotEscape(Short(g.ops[m.back()].name)));
       }
-      dot += fmt::format("    b{} [label=\"{}\", fillcolor=\"{}\"];\n", b, label, kStageColours[k % 10]);
+      dot += fmt::format("    b{} [label=\"{}\", fillcolor=\"{}\"];\n", b, label,
+                         kStageColours[k % 10]);
     }
     dot += "  }\n";
   }
@@ -100,15 +107,18 @@ std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCos
       for (int t : g.ops[v].outputs)
         for (int c : g.tensors[t].consumers)
           if (c == w) bytes += g.tensors[t].bytes;
-      dot += fmt::format("  b{} -> b{} [color=\"#d00000\", penwidth=2, fontcolor=\"#d00000\", fontsize=9, label=\"{}\"];\n",
-                         box[v], box[w], HumanBytes(bytes, 1, 0));
+      dot += fmt::format(
+          "  b{} -> b{} [color=\"#d00000\", penwidth=2, fontcolor=\"#d00000\", fontsize=9, "
+          "label=\"{}\"];\n",
+          box[v], box[w], HumanBytes(bytes, 1, 0));
     }
   dot += "}\n";
   return dot;
 }
 
 Result<std::string> RenderDotSvg(const std::string& dot, int nodes, int max_nodes) {
-  if (nodes > max_nodes) return Error{fmt::format("graph too large to draw ({} boxes; limit {})", nodes, max_nodes)};
+  if (nodes > max_nodes)
+    return Error{fmt::format("graph too large to draw ({} boxes; limit {})", nodes, max_nodes)};
   GVC_t* gvc = gvContext();
   Agraph_t* graph = agmemread(dot.c_str());
   if (!graph) {
@@ -142,23 +152,30 @@ std::string StageBalanceSvg(const std::vector<BalanceSeries>& series, const Devi
   const int w = std::max(left + groups * (per * bar + gap) + 170, left + 470), h = bottom + 50;
   auto Y = [&](double t) { return bottom - t / top * (bottom - top_px); };
   std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" "
-      "font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"20\" "
-      "font-size=\"14\">Stage balance: time per stage (ms); the slowest stage sets the period</text>\n",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "font-family=\"sans-serif\" "
+      "font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" "
+      "y=\"20\" "
+      "font-size=\"14\">Stage balance: time per stage (ms); the slowest stage sets the "
+      "period</text>\n",
       w, h, left);
   for (int i = 0; i <= 4; ++i) {
     const double t = top * i / 4;
-    svg += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e5e5e5\"/><text x=\"{}\" y=\"{:.1f}\" "
-                       "text-anchor=\"end\">{:.3g}</text>\n",
-                       left, w - 170, Y(t), Y(t), left - 4, Y(t) + 4, t * 1e3);
+    svg += fmt::format(
+        "<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e5e5e5\"/><text x=\"{}\" "
+        "y=\"{:.1f}\" "
+        "text-anchor=\"end\">{:.3g}</text>\n",
+        left, w - 170, Y(t), Y(t), left - 4, Y(t) + 4, t * 1e3);
   }
   const char* part_colours[] = {"#1b9e77", "#7570b3", "#d95f02", "#e7298a"};
   const char* part_names[] = {"compute", "link transfer", "streamed parameters", "host CPU"};
   // The legend, in a row under the title (the right margin holds the period labels).
   const int legend_x[] = {0, 100, 215, 370};
   for (int i = 0; i < 4; ++i)
-    svg += fmt::format("<rect x=\"{}\" y=\"30\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"39\">{}</text>\n",
-                       left + legend_x[i], part_colours[i], left + 14 + legend_x[i], part_names[i]);
+    svg += fmt::format(
+        "<rect x=\"{}\" y=\"30\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" "
+        "y=\"39\">{}</text>\n",
+        left + legend_x[i], part_colours[i], left + 14 + legend_x[i], part_names[i]);
   for (int si = 0; si < per; ++si) {
     const PipelineCost& c = series[si].cost;
     for (size_t k = 0; k < c.stages.size(); ++k) {
@@ -168,31 +185,40 @@ std::string StageBalanceSvg(const std::vector<BalanceSeries>& series, const Devi
       double acc = 0;
       for (int i = 0; i < 4; ++i) {
         if (vals[i] <= 0) continue;
-        svg += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"{}\" height=\"{:.1f}\" fill=\"{}\" fill-opacity=\"{}\">"
-                           "<title>{} stage {}: {} {:.3f} ms</title></rect>\n",
-                           x, Y(acc + vals[i]), bar - 4, Y(acc) - Y(acc + vals[i]), part_colours[i],
-                           si == 0 ? 1.0 : 0.45, XmlEscape(series[si].label), k, part_names[i], vals[i] * 1e3);
+        svg += fmt::format(
+            "<rect x=\"{}\" y=\"{:.1f}\" width=\"{}\" height=\"{:.1f}\" fill=\"{}\" "
+            "fill-opacity=\"{}\">"
+            "<title>{} stage {}: {} {:.3f} ms</title></rect>\n",
+            x, Y(acc + vals[i]), bar - 4, Y(acc) - Y(acc + vals[i]), part_colours[i],
+            si == 0 ? 1.0 : 0.45, XmlEscape(series[si].label), k, part_names[i], vals[i] * 1e3);
         acc += vals[i];
       }
       if (static_cast<int>(k) == c.bottleneck)
-        svg += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"{}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#d00000\" "
-                           "stroke-width=\"2\"/><text x=\"{}\" y=\"{:.1f}\" fill=\"#d00000\" text-anchor=\"middle\" "
-                           "font-size=\"10\">bottleneck</text>\n",
-                           x - 1, Y(acc) - 1, bar - 2, Y(0) - Y(acc) + 2, x + (bar - 4) / 2, Y(acc) - 5);
+        svg += fmt::format(
+            "<rect x=\"{}\" y=\"{:.1f}\" width=\"{}\" height=\"{:.1f}\" fill=\"none\" "
+            "stroke=\"#d00000\" "
+            "stroke-width=\"2\"/><text x=\"{}\" y=\"{:.1f}\" fill=\"#d00000\" "
+            "text-anchor=\"middle\" "
+            "font-size=\"10\">bottleneck</text>\n",
+            x - 1, Y(acc) - 1, bar - 2, Y(0) - Y(acc) + 2, x + (bar - 4) / 2, Y(acc) - 5);
       if (per > 1)
-        svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"9\">{}</text>\n", x + (bar - 4) / 2,
-                           bottom + 12, XmlEscape(series[si].label.substr(0, 8)));
+        svg += fmt::format(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"9\">{}</text>\n",
+            x + (bar - 4) / 2, bottom + 12, XmlEscape(series[si].label.substr(0, 8)));
     }
     // The period of this schedule.
-    svg += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-dasharray=\"6 3\"/>"
-                       "<text x=\"{}\" y=\"{:.1f}\" fill=\"{}\">{} period {:.3f} ms</text>\n",
-                       left, w - 170, Y(c.period_s), Y(c.period_s), si == 0 ? "#d00000" : "#888888", w - 165,
-                       Y(c.period_s) + 4 + 12 * si, si == 0 ? "#d00000" : "#888888", XmlEscape(series[si].label),
-                       c.period_s * 1e3);
+    svg += fmt::format(
+        "<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-dasharray=\"6 "
+        "3\"/>"
+        "<text x=\"{}\" y=\"{:.1f}\" fill=\"{}\">{} period {:.3f} ms</text>\n",
+        left, w - 170, Y(c.period_s), Y(c.period_s), si == 0 ? "#d00000" : "#888888", w - 165,
+        Y(c.period_s) + 4 + 12 * si, si == 0 ? "#d00000" : "#888888", XmlEscape(series[si].label),
+        c.period_s * 1e3);
   }
   for (int k = 0; k < groups; ++k)
     svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">stage {}</text>\n",
-                       left + gap / 2 + k * (per * bar + gap) + (per * bar) / 2, bottom + (per > 1 ? 26 : 16), k);
+                       left + gap / 2 + k * (per * bar + gap) + (per * bar) / 2,
+                       bottom + (per > 1 ? 26 : 16), k);
   svg += "</svg>\n";
   return svg;
 }

@@ -30,8 +30,8 @@ struct StagePictureOptions {
   bool collapse_chains = true;  // false: one box per operator
 };
 
-std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCost& cost, const DeviceProfile& p,
-                            const StagePictureOptions& o = {});
+std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCost& cost,
+                            const DeviceProfile& p, const StagePictureOptions& o = {});
 // Lays DOT out with Graphviz's dot and returns the SVG (errors: too large, layout failure).
 Result<std::string> RenderDotSvg(const std::string& dot, int nodes, int max_nodes = 3000);
 

@@ -1,10 +1,10 @@
 // Human-readable sizes and counts for reports and pictures.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace respect {
 
@@ -16,7 +16,8 @@ inline std::string HumanBytes(int64_t b, int mib_decimals = 2, int kib_decimals 
 }
 
 // "3.87 G", "20.07 M", "1.2 k"; g_decimals / m_decimals / k_decimals set the precision.
-inline std::string HumanCount(int64_t n, int g_decimals = 2, int m_decimals = 2, int k_decimals = 1) {
+inline std::string HumanCount(int64_t n, int g_decimals = 2, int m_decimals = 2,
+                              int k_decimals = 1) {
   if (n >= 1'000'000'000) return fmt::format("{:.{}f} G", n / 1e9, g_decimals);
   if (n >= 1'000'000) return fmt::format("{:.{}f} M", n / 1e6, m_decimals);
   if (n >= 1'000) return fmt::format("{:.{}f} k", n / 1e3, k_decimals);

@@ -1,14 +1,13 @@
 #include "runtime/litert_runner.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <sstream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/file_io.h"
 
@@ -48,23 +47,30 @@ Result<std::string> FindLiteRtRunner(const std::string& dir) {
   for (const fs::path& c : candidates) {
     if (!fs::is_regular_file(c / kScript, ec)) continue;
     if (!fs::is_regular_file(c / kWasm, ec))
-      return Error{fmt::format("the TensorFlow Lite runtime is not installed in {0}: run `cd {0} && npm install "
-                               "--ignore-scripts` (Node.js and npm: apt-get install nodejs npm)",
-                               c.string())};
-    if (!NodeOnPath()) return Error{"Node.js is not installed (apt-get install nodejs): it runs the TensorFlow Lite "
-                                    "interpreter that checks the segments"};
+      return Error{fmt::format(
+          "the TensorFlow Lite runtime is not installed in {0}: run `cd {0} && npm install "
+          "--ignore-scripts` (Node.js and npm: apt-get install nodejs npm)",
+          c.string())};
+    if (!NodeOnPath())
+      return Error{
+          "Node.js is not installed (apt-get install nodejs): it runs the TensorFlow Lite "
+          "interpreter that checks the segments"};
     return (c / kScript).string();
   }
-  return Error{dir.empty() ? std::string("the TensorFlow Lite runner (tools/litert/run_tflite_pipeline.mjs) was not "
-                                         "found: set RESPECT_LITERT_DIR to the tools/litert folder of respect's "
-                                         "source tree")
-                           : fmt::format("{}: no {} there", dir, kScript)};
+  return Error{
+      dir.empty()
+          ? std::string("the TensorFlow Lite runner (tools/litert/run_tflite_pipeline.mjs) was not "
+                        "found: set RESPECT_LITERT_DIR to the tools/litert folder of respect's "
+                        "source tree")
+          : fmt::format("{}: no {} there", dir, kScript)};
 }
 
 Result<ModelRun> RunTflitePipelines(const std::string& runner, const std::string& model,
                                     const std::vector<std::string>& dirs, int seed, int repeat) {
-  const std::string err_file = (fs::temp_directory_path() / fmt::format("respect-litert-{}.err", getpid())).string();
-  std::string cmd = fmt::format("node {} --seed {} --repeat {} {}", Quote(runner), seed, repeat, Quote(model));
+  const std::string err_file =
+      (fs::temp_directory_path() / fmt::format("respect-litert-{}.err", getpid())).string();
+  std::string cmd =
+      fmt::format("node {} --seed {} --repeat {} {}", Quote(runner), seed, repeat, Quote(model));
   for (const auto& d : dirs) cmd += " " + Quote(d);
   cmd += " 2> " + Quote(err_file);
   FILE* pipe = popen(cmd.c_str(), "r");
@@ -101,7 +107,8 @@ Result<ModelRun> RunTflitePipelines(const std::string& runner, const std::string
     p.max_abs_diff = j.value("max_abs_diff", 0.0);
     p.error = j.value("error", "");
     if (j.contains("segments") && j["segments"].is_array())
-      for (const auto& s : j["segments"]) p.segments.push_back({s.value("file", ""), s.value("invoke_ms", 0.0)});
+      for (const auto& s : j["segments"])
+        p.segments.push_back({s.value("file", ""), s.value("invoke_ms", 0.0)});
     run.pipelines.push_back(std::move(p));
   }
   if (!saw_whole || (run.whole_ok && run.pipelines.size() != dirs.size())) {

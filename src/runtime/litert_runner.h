@@ -49,6 +49,7 @@ Result<std::string> FindLiteRtRunner(const std::string& dir = "");
 // process. seed: the random inputs; repeat: invokes per model, the best time kept. Errors: the
 // runner could not start or printed nothing it understood.
 Result<ModelRun> RunTflitePipelines(const std::string& runner, const std::string& model,
-                                    const std::vector<std::string>& dirs, int seed = 1, int repeat = 1);
+                                    const std::vector<std::string>& dirs, int seed = 1,
+                                    int repeat = 1);
 
 }  // namespace respect

@@ -9,15 +9,18 @@ namespace respect {
 Result<Schedule> CompilerPartitionOrder(const Graph& g, const std::vector<int>& order, int K) {
   const int n = g.num_ops();
   if (K < 1) return Error{fmt::format("need at least 1 stage, got {}", K)};
-  if (K > n) return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
+  if (K > n)
+    return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
   int64_t total = 0;
   for (const auto& op : g.ops) total += op.param_bytes;
   const int64_t target = total / K + 1;
   int first_output = 0;
   while (first_output < n && !g.succs(order[first_output]).empty()) ++first_output;
   if (first_output < K - 1)
-    return Error{fmt::format("{} stages need {} operators before the first graph output in the "
-                             "partitioner's order; it has {}", K, K - 1, first_output)};
+    return Error{
+        fmt::format("{} stages need {} operators before the first graph output in the "
+                    "partitioner's order; it has {}",
+                    K, K - 1, first_output)};
   // Coral's tool writes each segment's operators in the order it walked.
   Schedule s{K, std::vector<int>(n, K - 1), order};
   int i = 0;

@@ -20,6 +20,7 @@ namespace respect {
 
 Result<Schedule> CompilerPartition(const Graph& g, int num_stages);
 // The same walk over a given topological order (for tests and for other orders).
-Result<Schedule> CompilerPartitionOrder(const Graph& g, const std::vector<int>& order, int num_stages);
+Result<Schedule> CompilerPartitionOrder(const Graph& g, const std::vector<int>& order,
+                                        int num_stages);
 
 }  // namespace respect

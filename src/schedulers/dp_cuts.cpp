@@ -1,11 +1,11 @@
 #include "schedulers/dp_cuts.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "core/analysis.h"
 #include "cost/segment_scan.h"
@@ -58,7 +58,8 @@ CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, in
   const double incumbent = lambda * mm[K][n] / mib + static_cast<double>(inc_cross);
   int64_t largest_op = 0;
   for (int p = 0; p < n; ++p) largest_op = std::max(largest_op, g.ops[order[p]].param_bytes);
-  const double bytes_floor = std::max(static_cast<double>(prefix[n]) / K, static_cast<double>(largest_op));
+  const double bytes_floor =
+      std::max(static_cast<double>(prefix[n]) / K, static_cast<double>(largest_op));
   // Pareto fronts: the entries of (k, j) are the non-dominated (largest segment bytes, crossings
   // so far) of cutting order[0..j) into k segments, with the segment start and the entry before.
   // Memory is the total front size (small: the incumbent prunes every entry that cannot beat
@@ -67,7 +68,9 @@ CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, in
     int64_t bytes, crossings;
     int from, parent;
   };
-  auto score = [lambda, mib](int64_t b, int64_t c) { return lambda * static_cast<double>(b) / mib + static_cast<double>(c); };
+  auto score = [lambda, mib](int64_t b, int64_t c) {
+    return lambda * static_cast<double>(b) / mib + static_cast<double>(c);
+  };
   const double U = incumbent * (1 + 1e-12);
   std::vector<Entry> entries = {{0, 0, -1, -1}};
   auto at = [n](int k, int j) { return static_cast<size_t>(k) * (n + 1) + j; };
@@ -94,7 +97,8 @@ CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, in
       const int64_t rest = k < K ? (prefix[n] - prefix[j] + (K - k) - 1) / (K - k) : 0;
       for (int i = j - 1; i >= k - 1; --i) {
         const int64_t seg = prefix[j] - prefix[i];
-        if (score(std::max(seg, static_cast<int64_t>(bytes_floor)), 0) > U) break;  // grows as i falls
+        if (score(std::max(seg, static_cast<int64_t>(bytes_floor)), 0) > U)
+          break;  // grows as i falls
         const size_t a = at(k - 1, i);
         const int64_t add = k >= 2 ? cross[i] : 0;
         for (int e = start[a]; e < start[a] + count[a]; ++e) {
@@ -141,11 +145,12 @@ CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, in
 
 }  // namespace
 
-Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
-                                  double paper_lambda, Deadline deadline) {
+Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K,
+                                  Objective o, double paper_lambda, Deadline deadline) {
   const int n = static_cast<int>(order.size());
   if (K < 1) return Error{fmt::format("need at least 1 stage, got {}", K)};
-  if (K > n) return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
+  if (K > n)
+    return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
   if (o == Objective::kPaper) return PaperCutsOfOrder(m, order, K, paper_lambda, deadline);
   return TimeCutsOfOrder(m, order, K, o, std::numeric_limits<double>::infinity(), deadline);
 }
@@ -156,7 +161,8 @@ namespace {
 Schedule EqualCut(const CostModel& m, const std::vector<int>& order, int K) {
   const int n = static_cast<int>(order.size());
   Schedule s(K, std::vector<int>(m.graph().num_ops(), 0), order);
-  for (int p = 0; p < n; ++p) s.stage_of[order[p]] = static_cast<int>(static_cast<int64_t>(p) * K / n);
+  for (int p = 0; p < n; ++p)
+    s.stage_of[order[p]] = static_cast<int>(static_cast<int64_t>(p) * K / n);
   return s;
 }
 
@@ -172,8 +178,8 @@ double EqualCutValue(const CostModel& m, const std::vector<int>& order, int K, O
 // from i stops once LB exceeds `upper` (throughput) or once the best value before i plus LB plus
 // the rest's work exceeds it (latency): no optimal cut uses such a segment. Exact for the order
 // whenever the optimum is at most `upper`; otherwise the value is +inf or a valid cut's.
-Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
-                                  double upper, Deadline deadline) {
+Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K,
+                                  Objective o, double upper, Deadline deadline) {
   const int n = static_cast<int>(order.size());
   const double inf = std::numeric_limits<double>::infinity();
   // The equal-count cut is a valid cut, so the optimum is at most its value: it bounds the scan
@@ -186,7 +192,8 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
   std::vector<double> rest(n + 1, 0);
   for (int p = n - 1; p >= 0; --p) {
     const int v = order[p];
-    rest[p] = rest[p + 1] + (m.FallsBackToCpu(v) ? m.CpuSeconds(v) : std::min(m.TpuSeconds(v), m.CpuSeconds(v)));
+    rest[p] = rest[p + 1] +
+              (m.FallsBackToCpu(v) ? m.CpuSeconds(v) : std::min(m.TpuSeconds(v), m.CpuSeconds(v)));
   }
   // Indexed [j][k]: the inner loop over k touches one cache line.
   std::vector<double> best(static_cast<size_t>(K + 1) * (n + 1), inf);
@@ -241,10 +248,12 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
                                      Deadline deadline) {
   const int n = m.graph().num_ops();
   if (K < 1) return Error{fmt::format("need at least 1 stage, got {}", K)};
-  if (K > n) return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
+  if (K > n)
+    return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
   std::vector<std::pair<const char*, std::vector<int>>> orders;
-  for (TopoOrderKind kind : {TopoOrderKind::kKahnLifo, TopoOrderKind::kKahnFifo, TopoOrderKind::kDepthFirst,
-                             TopoOrderKind::kAsap, TopoOrderKind::kAlap})
+  for (TopoOrderKind kind :
+       {TopoOrderKind::kKahnLifo, TopoOrderKind::kKahnFifo, TopoOrderKind::kDepthFirst,
+        TopoOrderKind::kAsap, TopoOrderKind::kAlap})
     orders.push_back({TopoOrderName(kind), TopologicalOrder(m.graph(), kind)});
   orders.push_back({"execution", m.exec_order()});
   const double inf = std::numeric_limits<double>::infinity();
@@ -285,9 +294,11 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
     best->value = ObjectiveValue(m, best->schedule, o, paper_lambda);
   }
   best->timed_out = timed_out;
-  best->note = timed_out ? fmt::format("time limit: cut {} of {} topological orders optimally{}", done, distinct,
-                                       done == 0 ? " (returned an equal-count cut of Coral's order)" : "")
-                         : fmt::format("optimal cuts of the best of {} topological orders", distinct);
+  best->note =
+      timed_out
+          ? fmt::format("time limit: cut {} of {} topological orders optimally{}", done, distinct,
+                        done == 0 ? " (returned an equal-count cut of Coral's order)" : "")
+          : fmt::format("optimal cuts of the best of {} topological orders", distinct);
   return std::move(*best);
 }
 

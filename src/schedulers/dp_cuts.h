@@ -26,21 +26,22 @@ using Deadline = std::chrono::steady_clock::time_point;  // Deadline{}: none
 struct CutResult {
   Schedule schedule;  // with schedule.order = the order that was cut
   double value = 0;   // objective value (seconds)
-  bool timed_out = false;  // the deadline stopped the search: value is a valid cut's, maybe not the best
-  std::string note;        // which orders were cut, and what the deadline skipped
+  bool timed_out =
+      false;         // the deadline stopped the search: value is a valid cut's, maybe not the best
+  std::string note;  // which orders were cut, and what the deadline skipped
 };
 
-Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
-                                  double paper_lambda = 1.0, Deadline deadline = {});
+Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K,
+                                  Objective o, double paper_lambda = 1.0, Deadline deadline = {});
 // The time objectives' DP with a known achievable value `upper` (+inf: none) that prunes
-// segments; exact whenever the order's optimum is at most `upper`, else +inf or a valid cut's value.
-// Past `deadline` it stops with value +inf and timed_out.
-Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, Objective o,
-                                  double upper, Deadline deadline = {});
+// segments; exact whenever the order's optimum is at most `upper`, else +inf or a valid cut's
+// value. Past `deadline` it stops with value +inf and timed_out.
+Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K,
+                                  Objective o, double upper, Deadline deadline = {});
 // The best over Coral's Kahn/LIFO order, Kahn/FIFO, depth-first, ASAP, ALAP and the graph's
 // own execution order (ties: the first in that list). Past `deadline` it returns the best cut
 // found so far, or an equal-count cut of the first order when none finished (timed_out).
-Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, double paper_lambda = 1.0,
-                                     Deadline deadline = {});
+Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o,
+                                     double paper_lambda = 1.0, Deadline deadline = {});
 
 }  // namespace respect

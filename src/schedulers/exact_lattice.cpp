@@ -1,10 +1,10 @@
 #include "schedulers/exact_lattice.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace respect {
 
@@ -31,8 +31,8 @@ struct LatticeStageCost::Impl {
   double min_base;
   bool has_fallback = false;
   std::vector<double> C, Clb;
-  std::vector<int> F;               // operators that fall back to the host CPU
-  std::vector<int64_t> own, Pown;   // per operator / per downset: parameters not shared
+  std::vector<int> F;              // operators that fall back to the host CPU
+  std::vector<int64_t> own, Pown;  // per operator / per downset: parameters not shared
   std::vector<double> B;
   std::vector<std::vector<int>> live;
   std::vector<char> is_output;
@@ -86,14 +86,16 @@ struct LatticeStageCost::Impl {
     done[0] = 1;
     for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
       const Tensor& x = g.tensors[t];
-      if (!x.is_constant && x.producer < 0 && (!x.consumers.empty() || is_output[t])) live[0].push_back(t);
+      if (!x.is_constant && x.producer < 0 && (!x.consumers.empty() || is_output[t]))
+        live[0].push_back(t);
     }
     for (int d = 0; d < N; ++d)
       for (const auto* s = L.up_begin(d); s != L.up_end(d); ++s) {
         const int to = s->to, v = s->op;
         if (done[to]) continue;
         done[to] = 1;
-        const double lb = m.FallsBackToCpu(v) ? m.CpuSeconds(v) : std::min(m.TpuSeconds(v), m.CpuSeconds(v));
+        const double lb =
+            m.FallsBackToCpu(v) ? m.CpuSeconds(v) : std::min(m.TpuSeconds(v), m.CpuSeconds(v));
         C[to] = C[d] + m.TpuSeconds(v);
         Clb[to] = Clb[d] + lb;
         F[to] = F[d] + (m.FallsBackToCpu(v) ? 1 : 0);
@@ -145,8 +147,10 @@ struct LatticeStageCost::Impl {
   double Slow(int y, int d) const {
     std::vector<int> stage_of(n, 2);
     for (int v = 0; v < n; ++v)
-      if (L.Contains(y, v)) stage_of[v] = 0;
-      else if (L.Contains(d, v)) stage_of[v] = 1;
+      if (L.Contains(y, v))
+        stage_of[v] = 0;
+      else if (L.Contains(d, v))
+        stage_of[v] = 1;
     return m.Evaluate(stage_of, 3).stages[1].latency_s;
   }
 
@@ -161,7 +165,8 @@ struct LatticeStageCost::Impl {
     const DeviceProfile& p = m.profile();
     const auto [in, out] = Transfers(y, d);
     const double streamed = static_cast<double>(Pown[d] - Pown[y] - cached);
-    return ovh + (C[d] - C[y]) + (in + streamed) / p.link_in_bytes_per_s + out / p.link_out_bytes_per_s;
+    return ovh + (C[d] - C[y]) + (in + streamed) / p.link_in_bytes_per_s +
+           out / p.link_out_bytes_per_s;
   }
 
   std::pair<double, double> Transfers(int y, int d) const {
@@ -198,20 +203,25 @@ struct LatticeStageCost::Impl {
       int lo = band_a[y], hi = band_b[d] - 1;  // cum_S(hi) = params > cache
       while (lo < hi) {
         const int mid = lo + (hi - lo) / 2;
-        if (Cum(d, mid) - Cum(y, mid) > p.param_cache_bytes) hi = mid;
-        else lo = mid + 1;
+        if (Cum(d, mid) - Cum(y, mid) > p.param_cache_bytes)
+          hi = mid;
+        else
+          lo = mid + 1;
       }
       const int64_t cached = lo > 0 ? Cum(d, lo - 1) - Cum(y, lo - 1) : 0;
       streamed = static_cast<double>(params - cached);
     }
-    return ovh + (C[d] - C[y]) + (in + streamed) / p.link_in_bytes_per_s + out / p.link_out_bytes_per_s;
+    return ovh + (C[d] - C[y]) + (in + streamed) / p.link_in_bytes_per_s +
+           out / p.link_out_bytes_per_s;
   }
 };
 
 LatticeStageCost::LatticeStageCost(const CostModel& m, const DownsetLattice& lattice)
     : impl_(std::make_unique<Impl>(m, lattice)) {}
 LatticeStageCost::~LatticeStageCost() = default;
-double LatticeStageCost::Seconds(int d_inner, int d_outer) const { return impl_->Seconds(d_inner, d_outer); }
+double LatticeStageCost::Seconds(int d_inner, int d_outer) const {
+  return impl_->Seconds(d_inner, d_outer);
+}
 double LatticeStageCost::MinOpSeconds(int d) const { return impl_->Clb[d]; }
 double LatticeStageCost::MinSecondsBase() const { return impl_->min_base; }
 
@@ -250,8 +260,9 @@ Schedule FromChain(const DownsetLattice& L, const std::vector<int>& chain, int K
 // The execution order of a stage that caches the most parameters: the largest sub-downset q
 // of the stage whose parameters fit the cache runs first (every layer of it cached), then the
 // rest; each part in the model's execution order, appended to `order`.
-void AppendBestCachingOrder(const CostModel& m, const DownsetLattice& L, const LatticeStageCost::Impl& c, int y,
-                            int d, std::vector<int>& order) {
+void AppendBestCachingOrder(const CostModel& m, const DownsetLattice& L,
+                            const LatticeStageCost::Impl& c, int y, int d,
+                            std::vector<int>& order) {
   const int64_t cache = m.profile().param_cache_bytes;
   int best = y;
   int64_t best_bytes = 0;
@@ -324,8 +335,10 @@ Result<ExactResult> SolveTime(const CostModel& m, const DownsetLattice& L, const
         // The pair (y, x): x is final here (every lower neighbour inside was popped before).
         const int d = x, card = L.cardinality(d);
         int kmin = std::max(1, K - (n - card)), kmax = std::min(K, card);
-        if (d == full) kmin = K;
-        else kmax = std::min(kmax, K - 1);
+        if (d == full)
+          kmin = K;
+        else
+          kmax = std::min(kmax, K - 1);
         const double rest = all - cost.MinOpSeconds(d);
         if (thr && d != full && !std::isinf(U))
           while (kmin <= kmax && rest / (K - kmax) + base >= U_window) --kmax;
@@ -333,8 +346,10 @@ Result<ExactResult> SolveTime(const CostModel& m, const DownsetLattice& L, const
         for (int k = kmin; k <= kmax; ++k) prev_best = std::min(prev_best, f[at(k - 1, y)]);
         if (prev_best < U) {
           double T;
-          if (order_free) T = c.SecondsCaching(y, d, std::min(best[d], c.StageParams(y, d)));
-          else T = c.Seconds(y, d);
+          if (order_free)
+            T = c.SecondsCaching(y, d, std::min(best[d], c.StageParams(y, d)));
+          else
+            T = c.Seconds(y, d);
           ++out.pairs;
           if (T < U)
             for (int k = kmin; k <= kmax; ++k) {
@@ -365,7 +380,8 @@ Result<ExactResult> SolveTime(const CostModel& m, const DownsetLattice& L, const
         if (best[d] >= 0) best[d] = std::max(best[d], best[x]);
       }
       if ((++steps & 4095) == 0 && Clock::now() > deadline) {
-        out.reason = fmt::format("time limit reached in the lattice DP ({} of {} downsets done)", y, N);
+        out.reason =
+            fmt::format("time limit reached in the lattice DP ({} of {} downsets done)", y, N);
         return out;
       }
     }
@@ -407,13 +423,14 @@ Result<ExactResult> SolvePaper(const CostModel& m, const DownsetLattice& L, cons
       if (done[s->to]) continue;
       done[s->to] = 1;
       P[s->to] = P[d] + g.ops[s->op].param_bytes;
-      E[s->to] = E[d] - static_cast<int64_t>(g.preds(s->op).size()) + static_cast<int64_t>(g.succs(s->op).size());
+      E[s->to] = E[d] - static_cast<int64_t>(g.preds(s->op).size()) +
+                 static_cast<int64_t>(g.succs(s->op).size());
     }
   // Pareto fronts: entries of (k, d) are entries[start[(k, d)] .. + count), largest stage
   // bytes ascending, crossings descending.
   struct Entry {
     int64_t bytes, crossings;
-    int from;   // D_{k-1}
+    int from;        // D_{k-1}
     int64_t parent;  // index of the entry of (k-1, from)
   };
   std::vector<Entry> entries = {{0, 0, -1, -1}};
@@ -430,7 +447,8 @@ Result<ExactResult> SolvePaper(const CostModel& m, const DownsetLattice& L, cons
     if (aligned[d]) min_e = std::min(min_e, E[d]);
   if (min_e == std::numeric_limits<int64_t>::max()) min_e = 0;
   for (int v = 0; v < n; ++v) largest_op = std::max(largest_op, g.ops[v].param_bytes);
-  auto floor_bytes = [&](int64_t bytes, int stages) {  // the largest of `stages` stages holding `bytes`
+  auto floor_bytes = [&](int64_t bytes,
+                         int stages) {  // the largest of `stages` stages holding `bytes`
     return stages <= 0 ? 0 : std::max(largest_op, (bytes + stages - 1) / stages);
   };
   const int64_t floor_all = std::min(floor_bytes(P[full], K), P[full]);
@@ -449,12 +467,15 @@ Result<ExactResult> SolvePaper(const CostModel& m, const DownsetLattice& L, cons
     const int d = candidates[ci];
     const int card = L.cardinality(d);
     int kmin = std::max(1, K - (n - card)), kmax = std::min(K, card);
-    if (d == full) kmin = K;
-    else kmax = std::min(kmax, K - 1);
+    if (d == full)
+      kmin = K;
+    else
+      kmax = std::min(kmax, K - 1);
     if (kmin > kmax) continue;
     if ((ci & 63) == 0 && Clock::now() > deadline) {
-      out.reason = fmt::format("time limit reached in the lattice DP ({} of {} candidate downsets done)", ci,
-                               candidates.size());
+      out.reason =
+          fmt::format("time limit reached in the lattice DP ({} of {} candidate downsets done)", ci,
+                      candidates.size());
       return out;
     }
     for (auto& c : cand) c.clear();
@@ -485,9 +506,10 @@ Result<ExactResult> SolvePaper(const CostModel& m, const DownsetLattice& L, cons
           bool dominated = false;
           for (const Entry& x : front) dominated = dominated || (x.bytes <= b && x.crossings <= c);
           if (dominated) continue;
-          front.erase(std::remove_if(front.begin(), front.end(),
-                                     [&](const Entry& x) { return b <= x.bytes && c <= x.crossings; }),
-                      front.end());
+          front.erase(
+              std::remove_if(front.begin(), front.end(),
+                             [&](const Entry& x) { return b <= x.bytes && c <= x.crossings; }),
+              front.end());
           front.push_back({b, c, y, e});
         }
       }
@@ -535,12 +557,15 @@ Result<ExactResult> SolvePaper(const CostModel& m, const DownsetLattice& L, cons
 
 }  // namespace
 
-Result<ExactResult> SolveExact(const CostModel& m, const DownsetLattice& lattice, const ExactOptions& o) {
+Result<ExactResult> SolveExact(const CostModel& m, const DownsetLattice& lattice,
+                               const ExactOptions& o) {
   const auto deadline =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                         std::min(o.time_limit_s, 1e7)));
-  if (!lattice.complete()) return Error{"the downset lattice is incomplete: " + lattice.incomplete_reason()};
-  if (lattice.num_ops() != m.graph().num_ops()) return Error{"the downset lattice is of another graph"};
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(std::min(o.time_limit_s, 1e7)));
+  if (!lattice.complete())
+    return Error{"the downset lattice is incomplete: " + lattice.incomplete_reason()};
+  if (lattice.num_ops() != m.graph().num_ops())
+    return Error{"the downset lattice is of another graph"};
   if (o.stages < 1 || o.stages > m.graph().num_ops())
     return Error{fmt::format("{} stages for {} operators", o.stages, m.graph().num_ops())};
   const std::vector<char> aligned = AlignedDownsets(m.graph(), lattice, o.align_children);

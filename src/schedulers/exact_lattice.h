@@ -72,11 +72,12 @@ struct ExactResult {
   // constants: only caching depends on the order, and each stage runs its best caching order,
   // given in schedule.order); else over stages run in the execution order.
   bool order_free = false;
-  std::string reason;     // why the DP stopped early
+  std::string reason;  // why the DP stopped early
 };
 
 // Preconditions: `lattice` is complete and enumerated from m.graph().
-Result<ExactResult> SolveExact(const CostModel& m, const DownsetLattice& lattice, const ExactOptions& o);
+Result<ExactResult> SolveExact(const CostModel& m, const DownsetLattice& lattice,
+                               const ExactOptions& o);
 
 // The cost model's T(D \ D') for downsets d_outer ⊃ d_inner, the fast path SolveExact uses
 // (exposed for the test against the evaluator).

@@ -1,15 +1,15 @@
 #include "schedulers/ilp.h"
 
+#include <fmt/format.h>
+
+#include <CbcEventHandler.hpp>
+#include <CbcModel.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <string>
-
-#include <CbcEventHandler.hpp>
-#include <CbcModel.hpp>
-#include <fmt/format.h>
 
 #include "solver/milp.h"
 
@@ -29,7 +29,8 @@ class ProgressHandler : public CbcEventHandler {
   CbcAction event(CbcEvent e) override {
     if (!cb_ || !model_) return noAction;
     const auto now = Clock::now();
-    if (e != solution && e != heuristicSolution && now - last_ < std::chrono::seconds(1)) return noAction;
+    if (e != solution && e != heuristicSolution && now - last_ < std::chrono::seconds(1))
+      return noAction;
     last_ = now;
     const double inc = model_->bestSolution() ? model_->getObjValue() / scale_ + offset_
                                               : std::numeric_limits<double>::infinity();
@@ -68,7 +69,8 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
   const int n = g.num_ops(), K = o.stages;
   if (K < 1 || K > n) return Error{fmt::format("ilp: {} stages for {} operators", K, n)};
   const bool windows = !o.window_lo.empty();
-  if (windows && (static_cast<int>(o.window_lo.size()) != n || static_cast<int>(o.window_hi.size()) != n))
+  if (windows &&
+      (static_cast<int>(o.window_lo.size()) != n || static_cast<int>(o.window_hi.size()) != n))
     return Error{"ilp: windows must give every operator a range"};
 
   IlpResult result;
@@ -128,7 +130,7 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
     b.AddRow(e, 1, inf);
   }
 
-  double scale = kMs, offset = 0;  // reported value = model objective / scale + offset
+  double scale = kMs, offset = 0;             // reported value = model objective / scale + offset
   std::vector<std::vector<int>> streamed(n);  // st[v][k] columns (or empty)
   std::vector<int64_t> layer(n, 0);
   if (o.objective == Objective::kPaper) {
@@ -266,7 +268,8 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
     std::vector<char> full(K, 0);
     for (int v : m.exec_order()) {
       const int k = s[v];
-      if (!full[k] && filled[k] + static_cast<double>(layer[v]) <= static_cast<double>(p.param_cache_bytes)) {
+      if (!full[k] &&
+          filled[k] + static_cast<double>(layer[v]) <= static_cast<double>(p.param_cache_bytes)) {
         filled[k] += static_cast<double>(layer[v]);
       } else if (layer[v] > 0) {
         full[k] = 1;
@@ -296,7 +299,9 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
   if (result.proven_optimal) result.bound = std::min(result.bound, result.objective);
   result.status = sol.status;
   if (!result.found && result.proven_infeasible)
-    return Error{"ilp: no schedule satisfies the constraints (windows or child alignment with K non-empty stages)"};
+    return Error{
+        "ilp: no schedule satisfies the constraints (windows or child alignment with K non-empty "
+        "stages)"};
   return result;
 }
 

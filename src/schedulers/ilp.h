@@ -55,15 +55,15 @@ struct IlpOptions {
 };
 
 struct IlpResult {
-  Schedule schedule;        // the best solution found (empty stage_of if none)
-  bool found = false;       // a feasible solution exists in stage_of
+  Schedule schedule;            // the best solution found (empty stage_of if none)
+  bool found = false;           // a feasible solution exists in stage_of
   bool proven_optimal = false;  // CBC proved the model optimal (or, with windows, the window)
   bool proven_infeasible = false;
   bool model_exact = true;  // the model's objective is the evaluator's (see header comment)
   double objective = 0;     // the model's value of the solution (seconds or paper score)
   double bound = 0;         // CBC's best bound, in the same unit
   int rows = 0, cols = 0, integers = 0;
-  std::string status;       // a short human description of how CBC ended
+  std::string status;  // a short human description of how CBC ended
 };
 
 // Builds and solves the model. Errors: an infeasible request (windows or child alignment that

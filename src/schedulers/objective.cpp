@@ -1,8 +1,8 @@
 #include "schedulers/objective.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace respect {
 
@@ -15,9 +15,12 @@ Result<Objective> ParseObjective(const std::string& name) {
 
 const char* ObjectiveName(Objective o) {
   switch (o) {
-    case Objective::kThroughput: return "throughput";
-    case Objective::kLatency: return "latency";
-    case Objective::kPaper: return "paper";
+    case Objective::kThroughput:
+      return "throughput";
+    case Objective::kLatency:
+      return "latency";
+    case Objective::kPaper:
+      return "paper";
   }
   return "?";
 }
@@ -41,8 +44,10 @@ int64_t MaxStageParamBytes(const Graph& g, const Schedule& s) {
 
 double ObjectiveValue(const CostModel& m, const Schedule& s, Objective o, double paper_lambda) {
   switch (o) {
-    case Objective::kThroughput: return EvaluateSchedule(m, s).period_s;
-    case Objective::kLatency: return EvaluateSchedule(m, s).latency_s;
+    case Objective::kThroughput:
+      return EvaluateSchedule(m, s).period_s;
+    case Objective::kLatency:
+      return EvaluateSchedule(m, s).latency_s;
     case Objective::kPaper:
       return paper_lambda * MaxStageParamBytes(m.graph(), s) / 1048576.0 +
              static_cast<double>(BoundaryCrossings(m.graph(), s));

@@ -1,18 +1,19 @@
-#include "schedulers/list_scheduler.h"
 #include "schedulers/order_to_stages.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <numeric>
 
-#include <fmt/format.h>
-
 #include "core/analysis.h"
+#include "schedulers/list_scheduler.h"
 
 namespace respect {
 namespace {
 
 // Greedy cut of the order under capacity; returns the number of segments.
-int CutUnderCapacity(const Graph& g, const std::vector<int>& order, int64_t capacity, std::vector<int>& stage_of) {
+int CutUnderCapacity(const Graph& g, const std::vector<int>& order, int64_t capacity,
+                     std::vector<int>& stage_of) {
   int s = 0;
   int64_t acc = 0;
   bool empty = true;
@@ -32,7 +33,8 @@ int CutUnderCapacity(const Graph& g, const std::vector<int>& order, int64_t capa
 
 }  // namespace
 
-Result<Schedule> PaperStagesFromOrder(const Graph& g, const std::vector<int>& order, int K, bool align_children) {
+Result<Schedule> PaperStagesFromOrder(const Graph& g, const std::vector<int>& order, int K,
+                                      bool align_children) {
   const int n = g.num_ops();
   if (K < 1 || K > n) return Error{fmt::format("{} stages for {} operators", K, n)};
   if (static_cast<int>(order.size()) != n) return Error{"the order must list every operator once"};
@@ -42,8 +44,10 @@ Result<Schedule> PaperStagesFromOrder(const Graph& g, const std::vector<int>& or
   // Smallest capacity with at most K segments (segments never increase with capacity).
   while (lo < hi) {
     const int64_t mid = lo + (hi - lo) / 2;
-    if (CutUnderCapacity(g, order, mid, stage_of) <= K) hi = mid;
-    else lo = mid + 1;
+    if (CutUnderCapacity(g, order, mid, stage_of) <= K)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
   int segments = CutUnderCapacity(g, order, hi, stage_of);
   // Fewer than K (zero-weight operators): split the segment with most operators in half.
@@ -55,8 +59,10 @@ Result<Schedule> PaperStagesFromOrder(const Graph& g, const std::vector<int>& or
     const int big = static_cast<int>(std::max_element(count.begin(), count.end()) - count.begin());
     int seen = 0;
     for (int v : order) {
-      if (stage_of[v] > big) ++stage_of[v];
-      else if (stage_of[v] == big && seen++ >= count[big] / 2) ++stage_of[v];
+      if (stage_of[v] > big)
+        ++stage_of[v];
+      else if (stage_of[v] == big && seen++ >= count[big] / 2)
+        ++stage_of[v];
     }
     ++segments;
   }
@@ -90,12 +96,14 @@ Result<Schedule> PaperStagesFromOrder(const Graph& g, const std::vector<int>& or
   return Schedule(K, std::move(stage_of));
 }
 
-Result<Schedule> ListSchedule(const Graph& g, int K, int64_t step_capacity_bytes, bool align_children) {
+Result<Schedule> ListSchedule(const Graph& g, int K, int64_t step_capacity_bytes,
+                              bool align_children) {
   const int n = g.num_ops();
   if (K < 1 || K > n) return Error{fmt::format("{} stages for {} operators", K, n)};
   std::vector<double> weight(n);
   for (int v = 0; v < n; ++v) weight[v] = static_cast<double>(g.ops[v].param_bytes);
-  const std::vector<int> step = ListScheduleLabels(g, weight, static_cast<double>(step_capacity_bytes));
+  const std::vector<int> step =
+      ListScheduleLabels(g, weight, static_cast<double>(step_capacity_bytes));
   const std::vector<int> asap = AsapLevels(g);
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);

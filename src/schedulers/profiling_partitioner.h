@@ -18,10 +18,11 @@
 namespace respect {
 
 struct ProfilingResult {
-  Schedule schedule;  // with schedule.order = Coral's order
+  Schedule schedule;   // with schedule.order = Coral's order
   int iterations = 0;  // binary-search steps ("measurements" of a full candidate)
 };
 
-Result<ProfilingResult> ProfilingPartition(const CostModel& m, int num_stages, double threshold_s = 1e-3);
+Result<ProfilingResult> ProfilingPartition(const CostModel& m, int num_stages,
+                                           double threshold_s = 1e-3);
 
 }  // namespace respect

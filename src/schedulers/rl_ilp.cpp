@@ -1,12 +1,12 @@
 #include "schedulers/rl_ilp.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "core/downset_lattice.h"
 #include "schedulers/exact_lattice.h"
@@ -18,22 +18,26 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 }  // namespace
 
 Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   bool with_rl = false;
   for (const auto& s : Schedulers()) with_rl |= s.name == "rl";
-  if (!with_rl) return Error{"needs the learned scheduler (rl), which this program does not register"};
+  if (!with_rl)
+    return Error{"needs the learned scheduler (rl), which this program does not register"};
   const int K = r.stages, n = m.graph().num_ops();
   const int W = r.rl_window >= 0 ? r.rl_window : kDefaultRlIlpWindow;
   const double total = SecondsLeft(r);
 
   // 1. The learned schedule, with at most a quarter of the time.
   ScheduleRequest sub = r;
-  sub.deadline = std::min(r.deadline, Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                          std::chrono::duration<double>(0.25 * total)));
+  sub.deadline =
+      std::min(r.deadline, Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                              std::chrono::duration<double>(0.25 * total)));
   auto t = Clock::now();
   auto rl = RunScheduler("rl", m, sub);
   if (!rl) return rl.error();
@@ -64,26 +68,31 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
       eo.incumbent = best.objective_value;
       auto ex = SolveExact(m, lattice, eo);
       if (ex && ex->complete) {
-        out.phases.push_back({"window", 0, 0, 0, "skipped: the lattice DP certifies this graph directly"});
+        out.phases.push_back(
+            {"window", 0, 0, 0, "skipped: the lattice DP certifies this graph directly"});
         if (ex->found) {
           best.schedule = std::move(ex->schedule);
           best.objective_value = ObjectiveValue(m, best.schedule, r.objective, r.paper_lambda);
         }
         best.lower_bound = best.objective_value;
-        out.phases.push_back({"certify", Since(t_lattice), best.objective_value, best.lower_bound,
-                              fmt::format("lattice DP over {} downsets: {}", lattice.size(),
-                                          ex->found ? "found a better schedule" : "nothing beats the incumbent")});
-        return finish(rl_note + fmt::format("; certified by the lattice DP ({} downsets): {}", lattice.size(),
-                                            ex->order_free ? "optimal over every valid schedule, any order inside "
-                                                             "each stage"
-                                                           : "optimal over every valid schedule whose stages run "
-                                                             "in execution order"),
-                      "lattice");
+        out.phases.push_back(
+            {"certify", Since(t_lattice), best.objective_value, best.lower_bound,
+             fmt::format("lattice DP over {} downsets: {}", lattice.size(),
+                         ex->found ? "found a better schedule" : "nothing beats the incumbent")});
+        return finish(
+            rl_note + fmt::format("; certified by the lattice DP ({} downsets): {}", lattice.size(),
+                                  ex->order_free
+                                      ? "optimal over every valid schedule, any order inside "
+                                        "each stage"
+                                      : "optimal over every valid schedule whose stages run "
+                                        "in execution order"),
+            "lattice");
       }
     }
   }
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty())
-    return finish(rl_note + "; " + refused + "; returned the learned schedule (" + rl->note + ")", "rl");
+    return finish(rl_note + "; " + refused + "; returned the learned schedule (" + rl->note + ")",
+                  "rl");
 
   // 2. The window around it, warm-started from it.
   const std::vector<int>& s = rl->schedule.stage_of;
@@ -101,7 +110,8 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   auto w = SolveIlp(m, win);
   if (!w) {
     out.phases.push_back({"window", Since(t), 0, 0, w.error().message});
-    return finish(rl_note + "; window ilp: " + w.error().message + "; returned the learned schedule", "rl");
+    return finish(
+        rl_note + "; window ilp: " + w.error().message + "; returned the learned schedule", "rl");
   }
   double w_value = std::numeric_limits<double>::infinity();
   if (w->found) w_value = ObjectiveValue(m, w->schedule, r.objective, r.paper_lambda);
@@ -111,17 +121,24 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
     best.schedule = std::move(w->schedule);
     best.objective_value = w_value;
   }
-  const std::string win_note = fmt::format("{}; window +-{}: {} {}", rl_note, W, w->status,
-                                           w->found ? fmt::format("{:.6g}", w_value) : std::string("no schedule"));
+  const std::string win_note =
+      fmt::format("{}; window +-{}: {} {}", rl_note, W, w->status,
+                  w->found ? fmt::format("{:.6g}", w_value) : std::string("no schedule"));
   if (!w->model_exact)
-    return finish(win_note + "; not certified: the model approximates host fallback or shared constants");
+    return finish(win_note +
+                  "; not certified: the model approximates host fallback or shared constants");
   if (whole && w->proven_optimal) {
-    out.phases.push_back({"certify", 0, best.objective_value, w->objective, "the window is the full problem"});
+    out.phases.push_back(
+        {"certify", 0, best.objective_value, w->objective, "the window is the full problem"});
     if (!IlpBoundCovers(m, r, best.schedule))
-      return finish(win_note + "; the window is the full problem, but rl's schedule in its own execution order "
-                               "beats its optimum (which covers stages run in the model's order): not proven");
+      return finish(
+          win_note +
+          "; the window is the full problem, but rl's schedule in its own execution order "
+          "beats its optimum (which covers stages run in the model's order): not proven");
     best.lower_bound = w->objective;
-    return finish(win_note + "; the window is the full problem: optimal over schedules run in execution order");
+    return finish(
+        win_note +
+        "; the window is the full problem: optimal over schedules run in execution order");
   }
 
   // 3. Certification for the full problem, from the incumbent: the full ilp with the incumbent
@@ -148,13 +165,16 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
       improved = true;
     }
   }
-  out.phases.push_back({"certify", Since(t), c->found ? c_value : 0, c->bound, "full ilp: CBC " + c->status});
+  out.phases.push_back(
+      {"certify", Since(t), c->found ? c_value : 0, c->bound, "full ilp: CBC " + c->status});
   std::string verdict;
   const bool covers = IlpBoundCovers(m, r, best.schedule);
   if (covers) best.lower_bound = std::max(0.0, c->bound);
   if (!covers)
-    verdict = "not proven: rl's schedule in its own execution order beats the full ilp's answer, whose proof "
-              "covers stages run in the model's order";
+    verdict =
+        "not proven: rl's schedule in its own execution order beats the full ilp's answer, whose "
+        "proof "
+        "covers stages run in the model's order";
   else if (c->proven_optimal)
     verdict = std::string("certified by the full ilp: ") +
               (improved ? "it found and proved a better schedule" : "nothing beats the incumbent") +

@@ -8,9 +8,11 @@
 namespace respect {
 
 Status ValidateSchedule(const Graph& g, const Schedule& s, const ValidateOptions& o) {
-  if (s.num_stages < 1) return Error{fmt::format("schedule has {} stages; need at least 1", s.num_stages)};
+  if (s.num_stages < 1)
+    return Error{fmt::format("schedule has {} stages; need at least 1", s.num_stages)};
   if (static_cast<int>(s.stage_of.size()) != g.num_ops())
-    return Error{fmt::format("schedule assigns {} operators but the graph has {}", s.stage_of.size(), g.num_ops())};
+    return Error{fmt::format("schedule assigns {} operators but the graph has {}",
+                             s.stage_of.size(), g.num_ops())};
   for (int v = 0; v < g.num_ops(); ++v)
     if (s.stage_of[v] < 0 || s.stage_of[v] >= s.num_stages)
       return Error{fmt::format("operator '{}' has stage {}, outside [0, {}]", g.ops[v].name,
@@ -18,16 +20,18 @@ Status ValidateSchedule(const Graph& g, const Schedule& s, const ValidateOptions
   for (int u = 0; u < g.num_ops(); ++u)
     for (int v : g.succs(u))
       if (s.stage_of[v] < s.stage_of[u])
-        return Error{fmt::format("edge '{}' (stage {}) -> '{}' (stage {}) points to an earlier stage",
-                                 g.ops[u].name, s.stage_of[u], g.ops[v].name, s.stage_of[v])};
+        return Error{
+            fmt::format("edge '{}' (stage {}) -> '{}' (stage {}) points to an earlier stage",
+                        g.ops[u].name, s.stage_of[u], g.ops[v].name, s.stage_of[v])};
   if (!s.order.empty() && !IsTopologicalOrder(g, s.order))
     return Error{"the schedule's execution order is not a topological order of the graph"};
   if (o.align_children)
     for (int u = 0; u < g.num_ops(); ++u)
       for (int v : g.succs(u))
         if (s.stage_of[v] != s.stage_of[g.succs(u).front()])
-          return Error{fmt::format("children of '{}' are split across stages {} and {} (--align-children)",
-                                   g.ops[u].name, s.stage_of[g.succs(u).front()], s.stage_of[v])};
+          return Error{
+              fmt::format("children of '{}' are split across stages {} and {} (--align-children)",
+                          g.ops[u].name, s.stage_of[g.succs(u).front()], s.stage_of[v])};
   return Status::Ok();
 }
 
@@ -40,7 +44,8 @@ std::vector<int> EmptyStages(const Schedule& s) {
   return empty;
 }
 
-Result<Schedule> ScheduleFromJson(const Graph& g, const nlohmann::json& j, const std::string& origin) {
+Result<Schedule> ScheduleFromJson(const Graph& g, const nlohmann::json& j,
+                                  const std::string& origin) {
   auto fail = [&](const std::string& what) { return Error{fmt::format("{}: {}", origin, what)}; };
   if (!j.is_object() || !j.contains("assignment") || !j["assignment"].is_object())
     return fail("expected {\"assignment\": {\"operator name\": stage, ...}}");
@@ -50,9 +55,11 @@ Result<Schedule> ScheduleFromJson(const Graph& g, const nlohmann::json& j, const
   for (auto& [name, stage] : j["assignment"].items()) {
     const int v = g.FindOp(name);
     if (v < 0) return fail(fmt::format("unknown operator '{}'", name));
-    if (!stage.is_number_integer()) return fail(fmt::format("stage of '{}' must be an integer", name));
+    if (!stage.is_number_integer())
+      return fail(fmt::format("stage of '{}' must be an integer", name));
     const int64_t st = stage.get<int64_t>();
-    if (st < 0 || st > 1'000'000) return fail(fmt::format("stage of '{}' is {}; stages are 0-based", name, st));
+    if (st < 0 || st > 1'000'000)
+      return fail(fmt::format("stage of '{}' is {}; stages are 0-based", name, st));
     s.stage_of[v] = static_cast<int>(st);
     max_stage = std::max(max_stage, static_cast<int>(st));
   }
@@ -62,12 +69,16 @@ Result<Schedule> ScheduleFromJson(const Graph& g, const nlohmann::json& j, const
   // The number of stages, when given: "num_stages", or "stages" as a count or as the array of
   // per-stage objects that `respect schedule --out` writes.
   int64_t given = -1;
-  if (j.contains("num_stages") && j["num_stages"].is_number_integer()) given = j["num_stages"].get<int64_t>();
-  else if (j.contains("stages") && j["stages"].is_number_integer()) given = j["stages"].get<int64_t>();
-  else if (j.contains("stages") && j["stages"].is_array()) given = static_cast<int64_t>(j["stages"].size());
+  if (j.contains("num_stages") && j["num_stages"].is_number_integer())
+    given = j["num_stages"].get<int64_t>();
+  else if (j.contains("stages") && j["stages"].is_number_integer())
+    given = j["stages"].get<int64_t>();
+  else if (j.contains("stages") && j["stages"].is_array())
+    given = static_cast<int64_t>(j["stages"].size());
   if (given >= 0) {
     if (given < s.num_stages || given > 1'000'000)
-      return fail(fmt::format("the schedule names stage {} but has {} stages", s.num_stages - 1, given));
+      return fail(
+          fmt::format("the schedule names stage {} but has {} stages", s.num_stages - 1, given));
     s.num_stages = static_cast<int>(given);
   }
   if (j.contains("order")) {

@@ -2,10 +2,9 @@
 // every strategy is a list, not a class hierarchy), with its validator and JSON form.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/graph.h"
 #include "core/status.h"
@@ -41,7 +40,8 @@ std::vector<int> EmptyStages(const Schedule& s);
 // output of `respect schedule --out` reads back). num_stages = max stage + 1 unless
 // "stages" is given; an optional "order" lists operator names in execution order. Unknown and
 // missing operators are errors.
-Result<Schedule> ScheduleFromJson(const Graph& g, const nlohmann::json& j, const std::string& origin);
+Result<Schedule> ScheduleFromJson(const Graph& g, const nlohmann::json& j,
+                                  const std::string& origin);
 Result<Schedule> ReadScheduleFile(const Graph& g, const std::string& path);
 nlohmann::json AssignmentToJson(const Graph& g, const Schedule& s);
 // The execution order as operator names ([] when the schedule has none).

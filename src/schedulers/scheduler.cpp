@@ -1,14 +1,14 @@
 #include "schedulers/scheduler.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <optional>
 
-#include <fmt/format.h>
-
 #include "core/analysis.h"
-#include "schedulers/compiler_partitioner.h"
 #include "core/downset_lattice.h"
+#include "schedulers/compiler_partitioner.h"
 #include "schedulers/dp_cuts.h"
 #include "schedulers/exact_lattice.h"
 #include "schedulers/ilp.h"
@@ -33,8 +33,9 @@ Result<ScheduleResult> RunProfiling(const CostModel& m, const ScheduleRequest& r
   if (!p) return p.error();
   ScheduleResult out;
   out.schedule = std::move(p->schedule);
-  out.note = fmt::format("Coral's profiling partitioner on the cost model: {} binary-search steps to 1 ms",
-                         p->iterations);
+  out.note =
+      fmt::format("Coral's profiling partitioner on the cost model: {} binary-search steps to 1 ms",
+                  p->iterations);
   return out;
 }
 
@@ -43,7 +44,8 @@ Result<ScheduleResult> RunList(const CostModel& m, const ScheduleRequest& r) {
   if (!s) return s.error();
   ScheduleResult out;
   out.schedule = std::move(*s);
-  out.note = "RESPECT's list scheduler (step capacity = the parameter cache), cut by capacity bisection";
+  out.note =
+      "RESPECT's list scheduler (step capacity = the parameter cache), cut by capacity bisection";
   return out;
 }
 
@@ -72,10 +74,10 @@ std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRe
   return best;
 }
 
-
 // The ilp from a given incumbent (the best heuristic, or none), with what is left of the time
 // limit.
-Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std::optional<ScheduleResult> warm) {
+Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r,
+                               std::optional<ScheduleResult> warm) {
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) return Error{refused};
   IlpOptions o = IlpOptionsFor(r);
   if (warm) o.warm_start = &warm->schedule;
@@ -85,8 +87,10 @@ Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std
   out.engine = "ilp";
   out.cut_short = !ilp->proven_optimal && PastDeadline(r);
   const std::string model_note = fmt::format(
-      "CBC {}; model {} rows x {} cols ({} integer){}", ilp->status, ilp->rows, ilp->cols, ilp->integers,
-      ilp->model_exact ? "" : "; heuristic: the model approximates host fallback or shared constants");
+      "CBC {}; model {} rows x {} cols ({} integer){}", ilp->status, ilp->rows, ilp->cols,
+      ilp->integers,
+      ilp->model_exact ? ""
+                       : "; heuristic: the model approximates host fallback or shared constants");
   double value = 0;
   if (ilp->found) value = ObjectiveValue(m, ilp->schedule, r.objective, r.paper_lambda);
   if (ilp->found && (!warm || value <= warm->objective_value)) {
@@ -94,7 +98,8 @@ Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std
     out.note = model_note;
     // The bound is proven for schedules that run each stage in the execution order; it is
     // only claimed when the model is the evaluator.
-    if (ilp->model_exact && std::abs(value - ilp->objective) <= 1e-6 * std::max(1.0, std::abs(value))) {
+    if (ilp->model_exact &&
+        std::abs(value - ilp->objective) <= 1e-6 * std::max(1.0, std::abs(value))) {
       out.lower_bound = ilp->bound;
       out.proven_optimal = ilp->proven_optimal;
     }
@@ -102,7 +107,8 @@ Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r, std
     // A heuristic in its own execution order can beat even the proven optimum over schedules
     // in the model's order: keep it, and claim the bound only where it applies.
     out.schedule = std::move(warm->schedule);
-    out.note = model_note + "; kept the warm start (" + warm->method + ", in its own execution order)";
+    out.note =
+        model_note + "; kept the warm start (" + warm->method + ", in its own execution order)";
     if (ilp->model_exact && IlpBoundCovers(m, r, out.schedule))
       out.lower_bound = std::min(ilp->bound, warm->objective_value);
   } else {
@@ -127,14 +133,15 @@ DownsetLattice EnumerateFor(const CostModel& m, const ScheduleRequest& r) {
 // result is optimal over every valid schedule (and every order inside each stage where the
 // cost model lets only caching depend on it): the DP's schedule if it beats the incumbent,
 // else the incumbent (which may run in an order of its own and still be at least as good).
-Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r, const DownsetLattice& lattice,
+Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r,
+                                 const DownsetLattice& lattice,
                                  std::optional<ScheduleResult> incumbent) {
   ExactOptions o = ExactOptionsFor(r);
   if (incumbent) o.incumbent = incumbent->objective_value;
   auto ex = SolveExact(m, lattice, o);
   if (!ex) return ex.error();
-  const std::string what = fmt::format("lattice DP over {} downsets (width {}), {} stage costs", lattice.size(),
-                                       lattice.max_ready(), ex->pairs);
+  const std::string what = fmt::format("lattice DP over {} downsets (width {}), {} stage costs",
+                                       lattice.size(), lattice.max_ready(), ex->pairs);
   ScheduleResult out;
   out.engine = "lattice";
   out.cut_short = !ex->complete && PastDeadline(r);
@@ -143,22 +150,26 @@ Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r, c
     out.note = what;
   } else if (incumbent) {
     out.schedule = std::move(incumbent->schedule);
-    out.note = what + fmt::format("; {} the incumbent ({}{})", ex->complete ? "nothing beats" : "kept",
-                                  incumbent->method,
+    out.note = what + fmt::format("; {} the incumbent ({}{})",
+                                  ex->complete ? "nothing beats" : "kept", incumbent->method,
                                   out.schedule.order.empty() || out.schedule.order == m.exec_order()
-                                      ? "" : ", in its own execution order");
+                                      ? ""
+                                      : ", in its own execution order");
   } else if (ex->complete) {
-    return Error{r.align_children ? "no valid schedule with K non-empty stages keeps every node's children together"
-                                  : "no valid schedule with K non-empty stages"};
+    return Error{
+        r.align_children
+            ? "no valid schedule with K non-empty stages keeps every node's children together"
+            : "no valid schedule with K non-empty stages"};
   } else {
     return Error{"no schedule found: " + ex->reason};
   }
   if (ex->complete) {
     out.lower_bound = ObjectiveValue(m, out.schedule, r.objective, r.paper_lambda);
     out.proven_optimal = true;
-    out.note += ex->order_free ? "; optimal over every valid schedule, any order inside each stage"
-                               : "; optimal over every valid schedule whose stages run in execution order "
-                                 "(host fallback or shared constants make the order inside a stage matter)";
+    out.note += ex->order_free
+                    ? "; optimal over every valid schedule, any order inside each stage"
+                    : "; optimal over every valid schedule whose stages run in execution order "
+                      "(host fallback or shared constants make the order inside a stage matter)";
   } else {
     out.note += "; not proven: " + ex->reason;
   }
@@ -173,7 +184,8 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
   DownsetLattice lattice = EnumerateFor(m, r);
   auto best = BestHeuristic(m, r);
   if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best));
-  const std::string why = "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
+  const std::string why =
+      "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
   auto ilp = IlpFrom(m, r, best);
   if (ilp) {
     ilp->note = why + "; handed over to the ilp: " + ilp->note;
@@ -181,8 +193,9 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
     return ilp;
   }
   if (!best) return Error{why + "; no method produced a schedule"};
-  best->note = why + "; " + ilp.error().message + "; returned the best heuristic, not proven optimal (" +
-               best->method + ": " + best->note + ")";
+  best->note = why + "; " + ilp.error().message +
+               "; returned the best heuristic, not proven optimal (" + best->method + ": " +
+               best->note + ")";
   best->lower_bound = 0;
   best->proven_optimal = false;
   best->engine = "heuristic";
@@ -205,14 +218,30 @@ Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
 namespace {
 std::vector<SchedulerInfo>& Table() {
   static std::vector<SchedulerInfo> table = {
-      {"compiler", "Coral's parameter-count partitioner: the edgetpu_compiler --num_segments baseline", RunCompiler, true},
-      {"profiling", "Coral's profiling partitioner (binary search on a target latency), cost model as the profiler", RunProfiling, true},
-      {"list", "RESPECT's list scheduler turned into K stages (the authors' capacity bisection)", RunList, true},
+      {"compiler",
+       "Coral's parameter-count partitioner: the edgetpu_compiler --num_segments baseline",
+       RunCompiler, true},
+      {"profiling",
+       "Coral's profiling partitioner (binary search on a target latency), cost model as the "
+       "profiler",
+       RunProfiling, true},
+      {"list", "RESPECT's list scheduler turned into K stages (the authors' capacity bisection)",
+       RunList, true},
       {"dp", "exact best cuts of several topological orders under the cost model", RunDp, true},
-      {"ilp", "exact mixed-integer model solved by COIN-OR CBC, warm-started from the best heuristic", RunIlp},
-      {"exact", "dynamic programming over the lattice of downsets, proven optimal over every valid schedule; the ilp where the lattice exceeds --lattice-cap", RunExact},
-      {"rl-ilp", "the learned schedule narrows and warm-starts the ilp (--window), which then certifies it for the full problem", RunRlIlp},
-      {"auto", "the best method for the graph: today exact (lattice DP or ilp), from the best heuristic", RunAuto},
+      {"ilp",
+       "exact mixed-integer model solved by COIN-OR CBC, warm-started from the best heuristic",
+       RunIlp},
+      {"exact",
+       "dynamic programming over the lattice of downsets, proven optimal over every valid "
+       "schedule; the ilp where the lattice exceeds --lattice-cap",
+       RunExact},
+      {"rl-ilp",
+       "the learned schedule narrows and warm-starts the ilp (--window), which then certifies it "
+       "for the full problem",
+       RunRlIlp},
+      {"auto",
+       "the best method for the graph: today exact (lattice DP or ilp), from the best heuristic",
+       RunAuto},
   };
   return table;
 }
@@ -256,12 +285,14 @@ std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double sec
   const int64_t cap = std::min<int64_t>(150'000, static_cast<int64_t>(4000 * seconds_left));
   if (cols <= cap) return "";
   if (seconds_left <= 0)
-    return fmt::format("the ilp model would have about {} columns ({} operators x {} stages) and no time is left "
-                       "to solve it; not built",
-                       cols, g.num_ops(), r.stages);
-  return fmt::format("the ilp model would have about {} columns ({} operators x {} stages), more than it can "
-                     "solve in {:.3g} s (at most {}); not built",
-                     cols, g.num_ops(), r.stages, seconds_left, cap);
+    return fmt::format(
+        "the ilp model would have about {} columns ({} operators x {} stages) and no time is left "
+        "to solve it; not built",
+        cols, g.num_ops(), r.stages);
+  return fmt::format(
+      "the ilp model would have about {} columns ({} operators x {} stages), more than it can "
+      "solve in {:.3g} s (at most {}); not built",
+      cols, g.num_ops(), r.stages, seconds_left, cap);
 }
 
 IlpOptions IlpOptionsFor(const ScheduleRequest& r) {
@@ -302,7 +333,8 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
     }
     const int64_t share = (total + r.stages - 1) / std::max(r.stages, 1);
     const int64_t crossings = WeaklyConnectedComponents(g) == 1 ? r.stages - 1 : 0;
-    return r.paper_lambda * static_cast<double>(std::max(share, largest)) / 1048576.0 + static_cast<double>(crossings);
+    return r.paper_lambda * static_cast<double>(std::max(share, largest)) / 1048576.0 +
+           static_cast<double>(crossings);
   }
   // Without host fallback every operator runs on a TPU (at its TPU time, whatever the host's
   // would be), each non-empty stage is one TPU invoke, and the K caches hold at most K x cache
@@ -324,8 +356,9 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
   if (!any_fallback) {
     const DeviceProfile& p = m.profile();
     const Graph& g = m.graph();
-    const double uncached = std::max<double>(
-        0, static_cast<double>(g.TotalParamBytes()) - static_cast<double>(r.stages) * p.param_cache_bytes);
+    const double uncached =
+        std::max<double>(0, static_cast<double>(g.TotalParamBytes()) -
+                                static_cast<double>(r.stages) * p.param_cache_bytes);
     int64_t io_in = 0, io_out = 0;
     for (int t : g.inputs) io_in += g.tensors[t].bytes;
     for (int t : g.outputs) io_out += g.tensors[t].bytes;
@@ -336,7 +369,8 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
   return std::max(largest, work / std::max(r.stages, 1)) + invoke;
 }
 
-Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m, const ScheduleRequest& r) {
+Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m,
+                                    const ScheduleRequest& r) {
   const SchedulerInfo* info = nullptr;
   for (const auto& s : Schedulers())
     if (s.name == method) info = &s;
@@ -350,12 +384,14 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
   if (r.stages > 1)
     for (const Operator& op : m.graph().ops)
       if (op.type == "edgetpu-custom-op")
-        return Error{fmt::format("the model is already compiled for the Edge TPU (operator '{}' is an edgetpu-custom-op "
-                                 "holding the compiled graph): split the CPU model, the .tflite given to "
-                                 "edgetpu_compiler, and compile each segment",
-                                 op.name)};
+        return Error{fmt::format(
+            "the model is already compiled for the Edge TPU (operator '{}' is an edgetpu-custom-op "
+            "holding the compiled graph): split the CPU model, the .tflite given to "
+            "edgetpu_compiler, and compile each segment",
+            op.name)};
   if (r.stages > n)
-    return Error{fmt::format("{} stages for {} operators: at most one stage per operator", r.stages, n)};
+    return Error{
+        fmt::format("{} stages for {} operators: at most one stage per operator", r.stages, n)};
   if (auto portfolio = PortfolioOf(r); !portfolio) return portfolio.error();
   const auto t0 = std::chrono::steady_clock::now();
   ScheduleRequest req = r;
@@ -372,7 +408,9 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
   res->objective_value = ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda);
   res->lower_bound = std::max(res->lower_bound, SimpleLowerBound(m, r));
   res->lower_bound = std::min(res->lower_bound, res->objective_value);
-  res->gap = res->objective_value > 0 ? (res->objective_value - res->lower_bound) / res->objective_value : 0;
+  res->gap = res->objective_value > 0
+                 ? (res->objective_value - res->lower_bound) / res->objective_value
+                 : 0;
   if (res->gap <= 1e-9) res->proven_optimal = true;
   return res;
 }

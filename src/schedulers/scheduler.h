@@ -23,10 +23,11 @@ namespace respect {
 
 // Options of the learned scheduler (`rl`).
 struct RlOptions {
-  std::string policy_path;       // empty: DefaultPolicyPath()
-  std::string stages = "dp";     // dp: optimal cuts of the emitted order; paper: the authors' procedure
-  bool precedence_mask = true;   // false: the paper's unmasked decoding (orders repaired after)
-  int samples = 0;               // extra sampled orders; the cost model keeps the best
+  std::string policy_path;  // empty: DefaultPolicyPath()
+  std::string stages =
+      "dp";  // dp: optimal cuts of the emitted order; paper: the authors' procedure
+  bool precedence_mask = true;  // false: the paper's unmasked decoding (orders repaired after)
+  int samples = 0;              // extra sampled orders; the cost model keeps the best
   uint64_t seed = 1;
 };
 
@@ -62,15 +63,16 @@ struct ScheduleRequest {
 using Deadline = std::chrono::steady_clock::time_point;
 inline bool Cancelled(const ScheduleRequest& r) { return r.cancel && r.cancel->load(); }
 inline bool PastDeadline(const ScheduleRequest& r) {
-  return Cancelled(r) || (r.deadline != Deadline{} && std::chrono::steady_clock::now() > r.deadline);
+  return Cancelled(r) ||
+         (r.deadline != Deadline{} && std::chrono::steady_clock::now() > r.deadline);
 }
 
 // One phase of a multi-phase method (rl-ilp: rl, window, certify), for reports and scripts.
 struct PhaseReport {
   std::string name;
   double seconds = 0;
-  double value = 0;   // the phase's best objective value (evaluator), 0 if it found none
-  double bound = 0;   // the lower bound it proved (0: none)
+  double value = 0;  // the phase's best objective value (evaluator), 0 if it found none
+  double bound = 0;  // the lower bound it proved (0: none)
   std::string status;
 };
 
@@ -80,9 +82,9 @@ struct ScheduleResult {
   double objective_value = 0;  // from the evaluator
   double lower_bound = 0;      // a proven lower bound on the optimum over all schedules
   bool proven_optimal = false;
-  double gap = 1;              // (value - bound) / value
+  double gap = 1;  // (value - bound) / value
   double solve_seconds = 0;
-  std::string note;            // for people: e.g. which order dp chose (code reads the fields below)
+  std::string note;  // for people: e.g. which order dp chose (code reads the fields below)
   std::vector<PhaseReport> phases;  // multi-phase methods only
   // What the method did. engine: "lattice" (the downset-lattice DP ran), "ilp" (CBC ran),
   // "heuristic" (neither could: the best heuristic was returned), or the method's own name.
@@ -94,7 +96,8 @@ struct ScheduleResult {
 struct SchedulerInfo {
   std::string name, description;
   std::function<Result<ScheduleResult>(const CostModel&, const ScheduleRequest&)> run;
-  bool heuristic = false;  // a member of the default incumbent portfolio (ScheduleRequest::portfolio)
+  bool heuristic =
+      false;  // a member of the default incumbent portfolio (ScheduleRequest::portfolio)
 };
 
 // The table of methods. Built once: this library's methods, then those a program registers
@@ -108,7 +111,8 @@ void RegisterScheduler(SchedulerInfo info);
 Result<std::vector<std::string>> PortfolioOf(const ScheduleRequest& r);
 // Runs a method by name: checks the request, times the run, validates the schedule and fills
 // objective_value, lower_bound and gap from the evaluator.
-Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m, const ScheduleRequest& r);
+Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m,
+                                    const ScheduleRequest& r);
 
 // Seconds left before the request's deadline (RunScheduler sets it from --time-limit).
 inline double SecondsLeft(const ScheduleRequest& r) {

@@ -1,9 +1,16 @@
 #include "solver/milp.h"
 
+#include <fmt/format.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CbcEventHandler.hpp>
+#include <CbcModel.hpp>
+#include <CbcSolver.hpp>
+#include <CoinPackedMatrix.hpp>
+#include <OsiClpSolverInterface.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -11,13 +18,6 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-
-#include <CbcEventHandler.hpp>
-#include <CbcModel.hpp>
-#include <CbcSolver.hpp>
-#include <CoinPackedMatrix.hpp>
-#include <OsiClpSolverInterface.hpp>
-#include <fmt/format.h>
 
 namespace respect {
 
@@ -76,14 +76,14 @@ double MilpGraceSeconds(double time_limit_s) { return std::max(0.5, 0.05 * time_
 namespace {
 
 MilpSolution SolveInProcess(const MilpBuilder& b, double time_limit_s,
-                            const std::vector<std::pair<std::string, double>>& start, CbcEventHandler* handler,
-                            const std::vector<std::string>& cbc_args) {
+                            const std::vector<std::pair<std::string, double>>& start,
+                            CbcEventHandler* handler, const std::vector<std::string>& cbc_args) {
   OsiClpSolverInterface solver;
   CoinPackedMatrix matrix(true, b.rows.data(), b.cols.data(), b.elems.data(),
                           static_cast<CoinBigIndex>(b.elems.size()));
   matrix.setDimensions(static_cast<int>(b.row_lb.size()), b.num_cols());
-  solver.loadProblem(matrix, b.col_lb.data(), b.col_ub.data(), b.objective.data(),
-                     b.row_lb.data(), b.row_ub.data());
+  solver.loadProblem(matrix, b.col_lb.data(), b.col_ub.data(), b.objective.data(), b.row_lb.data(),
+                     b.row_ub.data());
   for (int c = 0; c < b.num_cols(); ++c) {
     solver.setColName(c, b.names[c]);
     if (b.is_int[c]) solver.setInteger(c);
@@ -121,10 +121,14 @@ MilpSolution SolveInProcess(const MilpBuilder& b, double time_limit_s,
     out.x.assign(sol, sol + b.num_cols());
   }
   out.proven_optimal = out.found && model.isProvenOptimal();
-  if (out.proven_optimal) out.status = "optimal";
-  else if (out.proven_infeasible) out.status = "infeasible";
-  else if (model.isSecondsLimitReached()) out.status = fmt::format("time limit ({:.3g} s)", std::max(time_limit_s, 0.01));
-  else out.status = fmt::format("stopped (CBC status {}/{})", model.status(), model.secondaryStatus());
+  if (out.proven_optimal)
+    out.status = "optimal";
+  else if (out.proven_infeasible)
+    out.status = "infeasible";
+  else if (model.isSecondsLimitReached())
+    out.status = fmt::format("time limit ({:.3g} s)", std::max(time_limit_s, 0.01));
+  else
+    out.status = fmt::format("stopped (CBC status {}/{})", model.status(), model.secondaryStatus());
   return out;
 }
 
@@ -154,7 +158,8 @@ bool Deserialize(const std::string& buf, MilpSolution& s) {
   };
   char flags[3];
   uint64_t len = 0, nx = 0;
-  if (!get(flags, 3) || !get(&s.objective, sizeof(double)) || !get(&s.bound, sizeof(double)) || !get(&len, sizeof len))
+  if (!get(flags, 3) || !get(&s.objective, sizeof(double)) || !get(&s.bound, sizeof(double)) ||
+      !get(&len, sizeof len))
     return false;
   if (len > buf.size()) return false;
   s.status.assign(len, ' ');
@@ -174,12 +179,14 @@ bool Deserialize(const std::string& buf, MilpSolution& s) {
 // only the solver's answer, never the program. The child inherits the model and the handler
 // (whose progress lines go to stderr) and sends the solution back through a pipe.
 MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
-                       const std::vector<std::pair<std::string, double>>& start, CbcEventHandler* handler,
-                       const std::vector<std::string>& cbc_args, const std::atomic<bool>* cancel) {
+                       const std::vector<std::pair<std::string, double>>& start,
+                       CbcEventHandler* handler, const std::vector<std::string>& cbc_args,
+                       const std::atomic<bool>* cancel) {
   int fds[2];
   if (pipe(fds) != 0) return SolveInProcess(b, time_limit_s, start, handler, cbc_args);
   std::fflush(stdout);
   std::fflush(stderr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close(fds[0]);
@@ -187,6 +194,10 @@ MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
     return SolveInProcess(b, time_limit_s, start, handler, cbc_args);
   }
   if (pid == 0) {
+    // CBC never outlives the program that asked for it (a Python session interrupted and exiting,
+    // a killed CLI): the kernel kills it with its parent.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(3);
     close(fds[0]);
     const std::string buf = Serialize(SolveInProcess(b, time_limit_s, start, handler, cbc_args));
     size_t done = 0;
@@ -204,12 +215,14 @@ MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
   // CBC checks its time limit between nodes, not inside a long root LP or preprocessing: the
   // child is killed if it overruns the limit by more than a grace period.
   const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(static_cast<int64_t>(1000 * (time_limit_s + MilpGraceSeconds(time_limit_s))));
+                        std::chrono::milliseconds(static_cast<int64_t>(
+                            1000 * (time_limit_s + MilpGraceSeconds(time_limit_s))));
   std::string buf;
   char chunk[1 << 16];
   bool killed = false, cancelled = false;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (cancel && cancel->load()) {
       kill(pid, SIGKILL);
       cancelled = true;
@@ -221,7 +234,8 @@ MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
       break;
     }
     pollfd pfd{fds[0], POLLIN, 0};
-    const int ready = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), cancel ? 100 : 1000)));
+    const int ready =
+        poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), cancel ? 100 : 1000)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) continue;
     const ssize_t r = read(fds[0], chunk, sizeof chunk);
@@ -234,13 +248,17 @@ MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
   while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
   }
   MilpSolution out;
-  if (!killed && !cancelled && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && Deserialize(buf, out)) return out;
+  if (!killed && !cancelled && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 &&
+      Deserialize(buf, out))
+    return out;
   out = MilpSolution{};
   if (cancelled)
     out.status = "cancelled";
   else if (killed)
-    out.status = fmt::format("did not stop at its {:.3g} s limit (stuck in preprocessing or the root LP); "
-                             "stopped, no solution from it", time_limit_s);
+    out.status = fmt::format(
+        "did not stop at its {:.3g} s limit (stuck in preprocessing or the root LP); "
+        "stopped, no solution from it",
+        time_limit_s);
   else if (WIFSIGNALED(wstatus))
     out.status = fmt::format("crashed ({}); no solution from it", strsignal(WTERMSIG(wstatus)));
   else

@@ -51,12 +51,12 @@ class MilpBuilder {
 };
 
 struct MilpSolution {
-  bool found = false;            // x holds a feasible solution
+  bool found = false;  // x holds a feasible solution
   bool proven_optimal = false;
   bool proven_infeasible = false;
   double objective = 0, bound = 0;  // in the builder's objective units
   std::vector<double> x;
-  std::string status;            // "optimal", "infeasible", "time limit (S s)", ...
+  std::string status;  // "optimal", "infeasible", "time limit (S s)", ...
 };
 
 // How long past its time limit a CBC run may go before it is stopped (CBC checks the limit
@@ -70,7 +70,8 @@ double MilpGraceSeconds(double time_limit_s);
 // returns no solution, status "cancelled".
 MilpSolution SolveMilp(const MilpBuilder& b, double time_limit_s,
                        const std::vector<std::pair<std::string, double>>& start,
-                       CbcEventHandler* handler = nullptr, const std::vector<std::string>& cbc_args = {},
+                       CbcEventHandler* handler = nullptr,
+                       const std::vector<std::string>& cbc_args = {},
                        const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace respect

@@ -1,9 +1,9 @@
 #include "synth/synthetic_dag.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "core/analysis.h"
 
@@ -21,17 +21,20 @@ class Rng {
     const uint64_t span = static_cast<uint64_t>(hi - lo) + 1;
     const uint64_t limit = UINT64_MAX - UINT64_MAX % span;
     uint64_t x;
-    do x = gen_(); while (x >= limit);
+    do x = gen_();
+    while (x >= limit);
     return lo + static_cast<int64_t>(x % span);
   }
   double Unit() { return static_cast<double>(gen_() >> 11) * 0x1.0p-53; }
   template <typename T>
   void Shuffle(std::vector<T>& v) {
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[Int(0, static_cast<int64_t>(i) - 1)]);
+    for (size_t i = v.size(); i > 1; --i)
+      std::swap(v[i - 1], v[Int(0, static_cast<int64_t>(i) - 1)]);
   }
   // k distinct elements of pool, in random order.
   std::vector<int> Sample(std::vector<int> pool, int k) {
-    for (int i = 0; i < k; ++i) std::swap(pool[i], pool[Int(i, static_cast<int64_t>(pool.size()) - 1)]);
+    for (int i = 0; i < k; ++i)
+      std::swap(pool[i], pool[Int(i, static_cast<int64_t>(pool.size()) - 1)]);
     pool.resize(k);
     return pool;
   }
@@ -63,24 +66,35 @@ Result<SyntheticDagOptions> ParseSyntheticSpec(const std::string& spec) {
     if (item.empty()) continue;
     const size_t eq = item.find('=');
     if (eq == std::string::npos)
-      return Error{fmt::format("synth: '{}' is not key=value (keys: n, deg, levels, weights, seed)", item)};
+      return Error{
+          fmt::format("synth: '{}' is not key=value (keys: n, deg, levels, weights, seed)", item)};
     const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
     auto range = ParseRange(key, value);
     if (!range) return range.error();
     const auto [lo, hi] = *range;
-    if (key == "n") o.num_nodes = static_cast<int>(lo);
-    else if (key == "deg" || key == "d") o.in_degree = static_cast<int>(lo);
-    else if (key == "levels") { o.min_levels = static_cast<int>(lo); o.max_levels = static_cast<int>(hi); }
-    else if (key == "weights") { o.min_weight = lo; o.max_weight = hi; }
-    else if (key == "seed") o.seed = static_cast<uint64_t>(lo);
-    else return Error{fmt::format("synth: unknown key '{}' (keys: n, deg, levels, weights, seed)", key)};
+    if (key == "n")
+      o.num_nodes = static_cast<int>(lo);
+    else if (key == "deg" || key == "d")
+      o.in_degree = static_cast<int>(lo);
+    else if (key == "levels") {
+      o.min_levels = static_cast<int>(lo);
+      o.max_levels = static_cast<int>(hi);
+    } else if (key == "weights") {
+      o.min_weight = lo;
+      o.max_weight = hi;
+    } else if (key == "seed")
+      o.seed = static_cast<uint64_t>(lo);
+    else
+      return Error{
+          fmt::format("synth: unknown key '{}' (keys: n, deg, levels, weights, seed)", key)};
   }
   return o;
 }
 
 Result<SyntheticDag> GenerateSyntheticDag(const SyntheticDagOptions& o) {
   const int n = o.num_nodes, d = o.in_degree;
-  if (n < 2 || n > kMaxNodes) return Error{fmt::format("synth: n must be in [2, {}], got {}", kMaxNodes, n)};
+  if (n < 2 || n > kMaxNodes)
+    return Error{fmt::format("synth: n must be in [2, {}], got {}", kMaxNodes, n)};
   if (d < 1 || d > 64) return Error{fmt::format("synth: deg must be in [1, 64], got {}", d)};
   if (o.min_levels < 2 || o.min_levels > o.max_levels || o.max_levels > n)
     return Error{fmt::format("synth: levels must satisfy 2 <= min <= max <= n, got {}-{}",
@@ -171,8 +185,10 @@ Result<SyntheticDag> GenerateSyntheticDag(const SyntheticDagOptions& o) {
     dag.graph.name = fmt::format("synth_n{}_d{}_s{}", n, d, o.seed);
     return dag;
   }
-  return Error{fmt::format("synth: no weakly connected DAG found in {} attempts (try more levels "
-                           "or a larger in-degree)", kMaxAttempts)};
+  return Error{
+      fmt::format("synth: no weakly connected DAG found in {} attempts (try more levels "
+                  "or a larger in-degree)",
+                  kMaxAttempts)};
 }
 
 }  // namespace respect

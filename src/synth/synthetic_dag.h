@@ -25,7 +25,7 @@ namespace respect {
 
 struct SyntheticDagOptions {
   int num_nodes = 30;
-  int in_degree = 6;      // d: parent draws per node (max in-degree)
+  int in_degree = 6;  // d: parent draws per node (max in-degree)
   int min_levels = 10;
   int max_levels = 25;
   double min_weight = 0.0;  // node weight (memory) ~ U[min_weight, max_weight)
@@ -34,11 +34,11 @@ struct SyntheticDagOptions {
 };
 
 struct SyntheticDag {
-  Graph graph;                                 // op i is node i; param_bytes = weight in MiB
-  std::vector<double> weight;                  // per node
-  std::vector<int> level;                      // generator level, 0-based (= ASAP level)
-  std::vector<std::vector<int>> parent_levels; // per node: d drawn levels, 1-based, 0 = none
-  std::vector<std::vector<int>> parent_ids;    // per node: d parent ids, -1 = none
+  Graph graph;                                  // op i is node i; param_bytes = weight in MiB
+  std::vector<double> weight;                   // per node
+  std::vector<int> level;                       // generator level, 0-based (= ASAP level)
+  std::vector<std::vector<int>> parent_levels;  // per node: d drawn levels, 1-based, 0 = none
+  std::vector<std::vector<int>> parent_ids;     // per node: d parent ids, -1 = none
 };
 
 // Parses "n=50,deg=6,levels=16-40,weights=0-5,seed=1" (any subset, any order).

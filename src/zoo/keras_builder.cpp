@@ -71,7 +71,8 @@ KTensor KerasBuilder::Input(int h, int w, int c, const std::string& name) {
 
 KTensor KerasBuilder::Conv(const KTensor& x, int filters, int kh, int kw, int stride, Padding pad,
                            bool bias, const std::string& name, int dilation) {
-  const int oh = ConvOut(x.h, kh, stride, pad, dilation), ow = ConvOut(x.w, kw, stride, pad, dilation);
+  const int oh = ConvOut(x.h, kh, stride, pad, dilation),
+            ow = ConvOut(x.w, kw, stride, pad, dilation);
   const int out = NewTensor(name, oh, ow, filters);
   const int64_t macs = int64_t{oh} * ow * filters * kh * kw * x.c;
   if (keras_) {
@@ -96,14 +97,16 @@ KTensor KerasBuilder::DepthwiseConv(const KTensor& x, int kh, int kw, int stride
   const int oc = x.c * depth_multiplier;
   const int out = NewTensor(name, oh, ow, oc);
   if (keras_) {
-    std::vector<int> in = {x.id, Constant(name + "/depthwise_kernel", {kh, kw, x.c, depth_multiplier}, 4)};
+    std::vector<int> in = {
+        x.id, Constant(name + "/depthwise_kernel", {kh, kw, x.c, depth_multiplier}, 4)};
     if (bias) in.push_back(Constant(name + "/bias", {oc}, 4));
     EmitOp(name, "DepthwiseConv2D", in, out, {{"macs", int64_t{oh} * ow * oc * kh * kw}});
     return Out(out, oh, ow, oc);
   }
-  int op = EmitOp(name, "DEPTHWISE_CONV_2D",
-                  {x.id, Constant(name + "/weights", {1, kh, kw, oc}, 1), Constant(name + "/bias", {oc}, 4)},
-                  out, {{"weight_input", 1}, {"weight_channel_axis", 3}});
+  int op = EmitOp(
+      name, "DEPTHWISE_CONV_2D",
+      {x.id, Constant(name + "/weights", {1, kh, kw, oc}, 1), Constant(name + "/bias", {oc}, 4)},
+      out, {{"weight_input", 1}, {"weight_channel_axis", 3}});
   KTensor r = Out(out, oh, ow, oc);
   r.bn_fold_op = r.act_fuse_op = op;
   return r;
@@ -169,8 +172,12 @@ KTensor KerasBuilder::Activation(const KTensor& x, const std::string& fn, const 
     EmitOp(name + "/sigmoid", "LOGISTIC", {x.id}, sig);
     EmitOp(name, "MUL", {x.id, sig}, out);
   } else {
-    const char* type = fn == "relu" ? "RELU" : fn == "relu6" ? "RELU6" : fn == "sigmoid" ? "LOGISTIC"
-                       : fn == "softmax" ? "SOFTMAX" : fn == "hard_swish" ? "HARD_SWISH" : "TANH";
+    const char* type = fn == "relu"         ? "RELU"
+                       : fn == "relu6"      ? "RELU6"
+                       : fn == "sigmoid"    ? "LOGISTIC"
+                       : fn == "softmax"    ? "SOFTMAX"
+                       : fn == "hard_swish" ? "HARD_SWISH"
+                                            : "TANH";
     EmitOp(name, type, {x.id}, out);
   }
   return Out(out, x.h, x.w, x.c, x.flat);
@@ -180,28 +187,38 @@ KTensor KerasBuilder::ZeroPad(const KTensor& x, int top, int bottom, int left, i
                               const std::string& name) {
   const int oh = x.h + top + bottom, ow = x.w + left + right;
   const int out = NewTensor(name, oh, ow, x.c);
-  if (keras_) EmitOp(name, "ZeroPadding2D", {x.id}, out, {{"macs", 0}});
-  else EmitOp(name, "PAD", {x.id, Constant(name + "/paddings", {4, 2}, 4)}, out);
+  if (keras_)
+    EmitOp(name, "ZeroPadding2D", {x.id}, out, {{"macs", 0}});
+  else
+    EmitOp(name, "PAD", {x.id, Constant(name + "/paddings", {4, 2}, 4)}, out);
   return Out(out, oh, ow, x.c);
 }
 
-KTensor KerasBuilder::Crop(const KTensor& x, int top, int bottom, int left, int right, const std::string& name) {
+KTensor KerasBuilder::Crop(const KTensor& x, int top, int bottom, int left, int right,
+                           const std::string& name) {
   const int oh = x.h - top - bottom, ow = x.w - left - right;
   const int out = NewTensor(name, oh, ow, x.c);
-  if (keras_) EmitOp(name, "Cropping2D", {x.id}, out, {{"macs", 0}});
-  else EmitOp(name, "STRIDED_SLICE", {x.id, Constant(name + "/begin", {4}, 4), Constant(name + "/end", {4}, 4),
-                                      Constant(name + "/strides", {4}, 4)}, out);
+  if (keras_)
+    EmitOp(name, "Cropping2D", {x.id}, out, {{"macs", 0}});
+  else
+    EmitOp(name, "STRIDED_SLICE",
+           {x.id, Constant(name + "/begin", {4}, 4), Constant(name + "/end", {4}, 4),
+            Constant(name + "/strides", {4}, 4)},
+           out);
   return Out(out, oh, ow, x.c);
 }
 
-KTensor KerasBuilder::MaxPool(const KTensor& x, int k, int stride, Padding pad, const std::string& name) {
+KTensor KerasBuilder::MaxPool(const KTensor& x, int k, int stride, Padding pad,
+                              const std::string& name) {
   const int oh = ConvOut(x.h, k, stride, pad), ow = ConvOut(x.w, k, stride, pad);
   const int out = NewTensor(name, oh, ow, x.c);
-  EmitOp(name, keras_ ? "MaxPooling2D" : "MAX_POOL_2D", {x.id}, out, {{"kernel_h", k}, {"kernel_w", k}});
+  EmitOp(name, keras_ ? "MaxPooling2D" : "MAX_POOL_2D", {x.id}, out,
+         {{"kernel_h", k}, {"kernel_w", k}});
   return Out(out, oh, ow, x.c);
 }
 
-KTensor KerasBuilder::AvgPool(const KTensor& x, int k, int stride, Padding pad, const std::string& name) {
+KTensor KerasBuilder::AvgPool(const KTensor& x, int k, int stride, Padding pad,
+                              const std::string& name) {
   const int oh = ConvOut(x.h, k, stride, pad), ow = ConvOut(x.w, k, stride, pad);
   const int out = NewTensor(name, oh, ow, x.c);
   EmitOp(name, keras_ ? "AveragePooling2D" : "AVERAGE_POOL_2D", {x.id}, out,
@@ -211,12 +228,15 @@ KTensor KerasBuilder::AvgPool(const KTensor& x, int k, int stride, Padding pad, 
 
 KTensor KerasBuilder::GlobalAvgPool(const KTensor& x, const std::string& name, bool keepdims) {
   const int out = keepdims ? NewTensor(name, 1, 1, x.c) : NewTensor(name, 1, 1, x.c, true);
-  if (keras_) EmitOp(name, "GlobalAveragePooling2D", {x.id}, out);
-  else EmitOp(name, "MEAN", {x.id, Constant(name + "/axis", {2}, 4)}, out);
+  if (keras_)
+    EmitOp(name, "GlobalAveragePooling2D", {x.id}, out);
+  else
+    EmitOp(name, "MEAN", {x.id, Constant(name + "/axis", {2}, 4)}, out);
   return Out(out, 1, 1, x.c, !keepdims);
 }
 
-KTensor KerasBuilder::Dense(const KTensor& x, int units, const std::string& name, const std::string& act) {
+KTensor KerasBuilder::Dense(const KTensor& x, int units, const std::string& name,
+                            const std::string& act) {
   const int in = x.flat ? x.c : static_cast<int>(Elems(x));
   const int out = NewTensor(name, 1, 1, units, true);
   if (keras_) {
@@ -225,9 +245,10 @@ KTensor KerasBuilder::Dense(const KTensor& x, int units, const std::string& name
            out, {{"macs", int64_t{in} * units}});
     return Out(out, 1, 1, units, true);
   }
-  int op = EmitOp(name, "FULLY_CONNECTED",
-                  {x.id, Constant(name + "/weights", {units, in}, 1), Constant(name + "/bias", {units}, 4)},
-                  out, {{"k", in}});
+  int op = EmitOp(
+      name, "FULLY_CONNECTED",
+      {x.id, Constant(name + "/weights", {units, in}, 1), Constant(name + "/bias", {units}, 4)},
+      out, {{"k", in}});
   KTensor r = Out(out, 1, 1, units, true);
   r.bn_fold_op = r.act_fuse_op = op;
   return act.empty() ? r : Activation(r, act, name + "/" + act);
@@ -236,15 +257,19 @@ KTensor KerasBuilder::Dense(const KTensor& x, int units, const std::string& name
 KTensor KerasBuilder::Flatten(const KTensor& x, const std::string& name) {
   const int c = static_cast<int>(Elems(x));
   const int out = NewTensor(name, 1, 1, c, true);
-  if (keras_) EmitOp(name, "Flatten", {x.id}, out, {{"macs", 0}});
-  else EmitOp(name, "RESHAPE", {x.id, Constant(name + "/shape", {2}, 4)}, out);
+  if (keras_)
+    EmitOp(name, "Flatten", {x.id}, out, {{"macs", 0}});
+  else
+    EmitOp(name, "RESHAPE", {x.id, Constant(name + "/shape", {2}, 4)}, out);
   return Out(out, 1, 1, c, true);
 }
 
 KTensor KerasBuilder::Reshape(const KTensor& x, int h, int w, int c, const std::string& name) {
   const int out = NewTensor(name, h, w, c);
-  if (keras_) EmitOp(name, "Reshape", {x.id}, out, {{"macs", 0}});
-  else EmitOp(name, "RESHAPE", {x.id, Constant(name + "/shape", {4}, 4)}, out);
+  if (keras_)
+    EmitOp(name, "Reshape", {x.id}, out, {{"macs", 0}});
+  else
+    EmitOp(name, "RESHAPE", {x.id, Constant(name + "/shape", {4}, 4)}, out);
   return Out(out, h, w, c);
 }
 
@@ -280,7 +305,8 @@ KTensor KerasBuilder::Multiply(const std::vector<KTensor>& xs, const std::string
   const KTensor& x = xs[0].flat && !xs[1].flat ? xs[1] : xs[0];  // broadcast (SE blocks)
   const int out = NewTensor(name, x.h, x.w, x.c, x.flat);
   EmitOp(name, keras_ ? "Multiply" : "MUL", {xs[0].id, xs[1].id}, out,
-         keras_ ? std::map<std::string, int64_t>{{"macs", Elems(x)}} : std::map<std::string, int64_t>{});
+         keras_ ? std::map<std::string, int64_t>{{"macs", Elems(x)}}
+                : std::map<std::string, int64_t>{});
   return Out(out, x.h, x.w, x.c, x.flat);
 }
 

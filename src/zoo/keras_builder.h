@@ -13,7 +13,7 @@
 namespace respect {
 
 struct KTensor {
-  int id = -1;            // tensor id in the builder
+  int id = -1;              // tensor id in the builder
   int h = 1, w = 1, c = 1;  // spatial dims and channels; for flat tensors h = w = 1
   bool flat = false;
   // Fused mode only: the conv/dense that produced this tensor, into which a following
@@ -29,8 +29,8 @@ class KerasBuilder {
   KerasBuilder(std::string model_name, bool keras_granularity);
 
   KTensor Input(int h, int w, int c, const std::string& name = "input_1");
-  KTensor Conv(const KTensor& x, int filters, int kh, int kw, int stride, Padding pad,
-               bool bias, const std::string& name, int dilation = 1);
+  KTensor Conv(const KTensor& x, int filters, int kh, int kw, int stride, Padding pad, bool bias,
+               const std::string& name, int dilation = 1);
   KTensor DepthwiseConv(const KTensor& x, int kh, int kw, int stride, Padding pad, bool bias,
                         const std::string& name, int depth_multiplier = 1);
   // SeparableConv2D: depthwise + pointwise in one Keras layer (two TFLite ops).
@@ -49,7 +49,8 @@ class KerasBuilder {
     const int n = auto_names_[base]++;
     return n == 0 ? base : base + "_" + std::to_string(n);
   }
-  KTensor ZeroPad(const KTensor& x, int top, int bottom, int left, int right, const std::string& name);
+  KTensor ZeroPad(const KTensor& x, int top, int bottom, int left, int right,
+                  const std::string& name);
   // Cropping2D: drops rows/columns at the edges (fused: STRIDED_SLICE).
   KTensor Crop(const KTensor& x, int top, int bottom, int left, int right, const std::string& name);
   KTensor MaxPool(const KTensor& x, int k, int stride, Padding pad, const std::string& name);
@@ -65,15 +66,16 @@ class KerasBuilder {
   // Lambda(x + scale * y) of Inception-ResNet: one Keras layer; fused: MUL + ADD.
   KTensor ScaleAdd(const KTensor& x, const KTensor& y, const std::string& name);
   // Keras Rescaling / Normalization preprocessing layers (EfficientNet-style).
-  KTensor Preprocess(const KTensor& x, const std::string& type, int64_t params, const std::string& name);
+  KTensor Preprocess(const KTensor& x, const std::string& type, int64_t params,
+                     const std::string& name);
 
   Result<Graph> Finish(const KTensor& output) &&;
 
  private:
   int NewTensor(const std::string& name, int h, int w, int c, bool flat = false);
   int Constant(const std::string& name, std::vector<int64_t> shape, int elem_bytes);
-  int EmitOp(const std::string& name, const std::string& type, std::vector<int> inputs,
-             int output, std::map<std::string, int64_t> attrs = {});
+  int EmitOp(const std::string& name, const std::string& type, std::vector<int> inputs, int output,
+             std::map<std::string, int64_t> attrs = {});
   KTensor Out(int tensor, int h, int w, int c, bool flat = false);
   int WeightBytes() const { return keras_ ? 4 : 1; }
   int BiasBytes() const { return 4; }

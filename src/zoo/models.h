@@ -14,7 +14,8 @@ namespace respect::zoo {
 KTensor ClassifierHead(KerasBuilder& b, KTensor x, const ZooOptions& o,
                        const std::string& pool_name = "avg_pool");
 
-Result<Graph> ResNet(const std::string& model, const ZooOptions& o, std::vector<int> blocks, bool v2);
+Result<Graph> ResNet(const std::string& model, const ZooOptions& o, std::vector<int> blocks,
+                     bool v2);
 Result<Graph> Vgg(const std::string& model, const ZooOptions& o, std::vector<int> convs);
 Result<Graph> DenseNet(const std::string& model, const ZooOptions& o, std::vector<int> blocks);
 Result<Graph> MobileNetV1(const std::string& model, const ZooOptions& o);

@@ -43,17 +43,21 @@ Result<Graph> MobileNetV1(const std::string& model, const ZooOptions& o) {
   KTensor x = b.Input(o.input, o.input, 3);
   x = b.Conv(x, width(32), 3, 3, 2, Padding::kSame, false, "conv1");
   x = b.Activation(b.BatchNorm(x, "conv1_bn"), "relu6", "conv1_relu");
-  const struct { int filters, stride; } blocks[] = {{64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1},
-                                                    {512, 2}, {512, 1}, {512, 1}, {512, 1}, {512, 1},
-                                                    {512, 1}, {1024, 2}, {1024, 1}};
+  const struct {
+    int filters, stride;
+  } blocks[] = {{64, 1},  {128, 2}, {128, 1}, {256, 2}, {256, 1},  {512, 2}, {512, 1},
+                {512, 1}, {512, 1}, {512, 1}, {512, 1}, {1024, 2}, {1024, 1}};
   int id = 1;
   for (const auto& blk : blocks) {
     if (blk.stride != 1) x = b.ZeroPad(x, 0, 1, 0, 1, fmt::format("conv_pad_{}", id));
     x = b.DepthwiseConv(x, 3, 3, blk.stride, blk.stride == 1 ? Padding::kSame : Padding::kValid,
                         false, fmt::format("conv_dw_{}", id));
-    x = b.Activation(b.BatchNorm(x, fmt::format("conv_dw_{}_bn", id)), "relu6", fmt::format("conv_dw_{}_relu", id));
-    x = b.Conv(x, width(blk.filters), 1, 1, 1, Padding::kSame, false, fmt::format("conv_pw_{}", id));
-    x = b.Activation(b.BatchNorm(x, fmt::format("conv_pw_{}_bn", id)), "relu6", fmt::format("conv_pw_{}_relu", id));
+    x = b.Activation(b.BatchNorm(x, fmt::format("conv_dw_{}_bn", id)), "relu6",
+                     fmt::format("conv_dw_{}_relu", id));
+    x = b.Conv(x, width(blk.filters), 1, 1, 1, Padding::kSame, false,
+               fmt::format("conv_pw_{}", id));
+    x = b.Activation(b.BatchNorm(x, fmt::format("conv_pw_{}_bn", id)), "relu6",
+                     fmt::format("conv_pw_{}_relu", id));
     ++id;
   }
   if (o.include_top) {
@@ -77,10 +81,11 @@ Result<Graph> MobileNetV2(const std::string& model, const ZooOptions& o) {
   KTensor x = b.Input(o.input, o.input, 3);
   x = b.Conv(x, MakeDivisible(32 * o.alpha), 3, 3, 2, Padding::kSame, false, "Conv1");
   x = b.Activation(b.BatchNorm(x, "bn_Conv1"), "relu6", "Conv1_relu");
-  const struct { int filters, stride, expansion; } blocks[] = {
-      {16, 1, 1}, {24, 2, 6}, {24, 1, 6}, {32, 2, 6}, {32, 1, 6}, {32, 1, 6}, {64, 2, 6}, {64, 1, 6},
-      {64, 1, 6}, {64, 1, 6}, {96, 1, 6}, {96, 1, 6}, {96, 1, 6}, {160, 2, 6}, {160, 1, 6},
-      {160, 1, 6}, {320, 1, 6}};
+  const struct {
+    int filters, stride, expansion;
+  } blocks[] = {{16, 1, 1}, {24, 2, 6},  {24, 1, 6},  {32, 2, 6},  {32, 1, 6}, {32, 1, 6},
+                {64, 2, 6}, {64, 1, 6},  {64, 1, 6},  {64, 1, 6},  {96, 1, 6}, {96, 1, 6},
+                {96, 1, 6}, {160, 2, 6}, {160, 1, 6}, {160, 1, 6}, {320, 1, 6}};
   for (int id = 0; id < 17; ++id) {
     const auto& blk = blocks[id];
     const int in_ch = x.c;

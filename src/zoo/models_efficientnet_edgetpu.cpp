@@ -3,9 +3,9 @@
 // ReLU instead of swish, no squeeze-excitation, and "fused" MBConv blocks in the early stages,
 // where a full KxK convolution replaces the 1x1 expansion + depthwise pair because the Edge TPU
 // runs regular convolutions far better than depthwise ones.
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "zoo/models.h"
 
@@ -33,9 +33,10 @@ Result<Graph> EfficientNetEdgeTpu(const std::string& model, const ZooOptions& o,
                                   double depth) {
   // The reference's block strings: r1_k3_s11_e4_i24_o24_c1_noskip, r2_k3_s22_e8_i24_o32_c1,
   // r4_k3_s22_e8_i32_o48_c1, r5_k5_s22_e8_i48_o96, r4_k5_s11_e8_i96_o144, r2_k5_s22_e8_i144_o192.
-  const BlockSpec stages[] = {{1, 3, 1, 4, 24, 24, true, true},   {2, 3, 2, 8, 24, 32, true, false},
-                              {4, 3, 2, 8, 32, 48, true, false},  {5, 5, 2, 8, 48, 96, false, false},
-                              {4, 5, 1, 8, 96, 144, false, false}, {2, 5, 2, 8, 144, 192, false, false}};
+  const BlockSpec stages[] = {
+      {1, 3, 1, 4, 24, 24, true, true},    {2, 3, 2, 8, 24, 32, true, false},
+      {4, 3, 2, 8, 32, 48, true, false},   {5, 5, 2, 8, 48, 96, false, false},
+      {4, 5, 1, 8, 96, 144, false, false}, {2, 5, 2, 8, 144, 192, false, false}};
   KerasBuilder b(model, o.keras);
   KTensor x = b.Input(o.input, o.input, 3);
   x = b.Conv(x, RoundFilters(32, width), 3, 3, 2, Padding::kSame, false, "stem_conv");

@@ -101,7 +101,8 @@ Result<Graph> InceptionV3(const std::string& model, const ZooOptions& o) {
     KTensor b1 = cb(x, 64, 1, 1);
     KTensor b5 = cb(cb(x, 48, 1, 1), 64, 5, 5);
     KTensor b3 = cb(cb(cb(x, 64, 1, 1), 96, 3, 3), 96, 3, 3);
-    KTensor bp = cb(b.AvgPool(x, 3, 1, Padding::kSame, b.AutoName("average_pooling2d")), i == 0 ? 32 : 64, 1, 1);
+    KTensor bp = cb(b.AvgPool(x, 3, 1, Padding::kSame, b.AutoName("average_pooling2d")),
+                    i == 0 ? 32 : 64, 1, 1);
     x = b.Concat({b1, b5, b3, bp}, fmt::format("mixed{}", i));
   }
   {  // mixed3: 17x17
@@ -146,13 +147,15 @@ Result<Graph> InceptionResNetV2(const std::string& model, const ZooOptions& o) {
     x = b.Conv(x, f, kh, kw, stride, pad, bias, name.empty() ? b.AutoName("conv2d") : name);
     if (!bias)
       x = b.BatchNorm(x, name.empty() ? b.AutoName("batch_normalization") : name + "_bn", false);
-    if (activation) x = b.Activation(x, "relu", name.empty() ? b.AutoName("activation") : name + "_ac");
+    if (activation)
+      x = b.Activation(x, "relu", name.empty() ? b.AutoName("activation") : name + "_ac");
     return x;
   };
   auto block = [&](KTensor x, const std::string& type, int idx, bool activation) {
     std::vector<KTensor> br;
     if (type == "block35") {
-      br = {cb(x, 32, 1, 1), cb(cb(x, 32, 1, 1), 32, 3, 3), cb(cb(cb(x, 32, 1, 1), 48, 3, 3), 64, 3, 3)};
+      br = {cb(x, 32, 1, 1), cb(cb(x, 32, 1, 1), 32, 3, 3),
+            cb(cb(cb(x, 32, 1, 1), 48, 3, 3), 64, 3, 3)};
     } else if (type == "block17") {
       br = {cb(x, 192, 1, 1), cb(cb(cb(x, 128, 1, 1), 160, 1, 7), 192, 7, 1)};
     } else {

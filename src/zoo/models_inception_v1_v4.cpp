@@ -73,14 +73,14 @@ Result<Graph> InceptionV4(const std::string& model, const ZooOptions& o) {
     x = concat({cb(x, 96, 1, 1), cb(cb(x, 64, 1, 1), 96, 3, 3),
                 cb(cb(cb(x, 64, 1, 1), 96, 3, 3), 96, 3, 3), cb(avg_pool(x), 96, 1, 1)});
   x = concat({cb(x, 384, 3, 3, 2, V), cb(cb(cb(x, 192, 1, 1), 224, 3, 3), 256, 3, 3, 2, V),
-              max_pool(x)});  // Reduction-A
+              max_pool(x)});   // Reduction-A
   for (int i = 0; i < 7; ++i)  // Inception-B, 17x17
     x = concat({cb(x, 384, 1, 1), cb(cb(cb(x, 192, 1, 1), 224, 1, 7), 256, 7, 1),
                 cb(cb(cb(cb(cb(x, 192, 1, 1), 192, 7, 1), 224, 1, 7), 224, 7, 1), 256, 1, 7),
                 cb(avg_pool(x), 128, 1, 1)});
   x = concat({cb(cb(x, 192, 1, 1), 192, 3, 3, 2, V),
               cb(cb(cb(cb(x, 256, 1, 1), 256, 1, 7), 320, 7, 1), 320, 3, 3, 2, V),
-              max_pool(x)});  // Reduction-B
+              max_pool(x)});     // Reduction-B
   for (int i = 0; i < 3; ++i) {  // Inception-C, 8x8
     KTensor b1 = cb(x, 384, 1, 1);
     KTensor b2 = cb(cb(cb(x, 384, 1, 1), 448, 3, 1), 512, 1, 3);

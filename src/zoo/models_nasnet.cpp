@@ -5,9 +5,9 @@
 // classifier. Every cell reads the two previous cells' outputs; a previous output of another
 // size or width is first adjusted (two shifted 1x1 average-pool + conv paths, or a 1x1
 // projection). 5,326,716 Keras parameters, the published figure.
-#include <array>
-
 #include <fmt/format.h>
+
+#include <array>
 
 #include "zoo/models.h"
 
@@ -22,7 +22,8 @@ std::array<int, 4> CorrectPad(const KTensor& x, int k) {
 }
 
 // [ReLU, separable conv, BN] twice; the first may stride 2 (with Keras's padding).
-KTensor SepBlock(KerasBuilder& b, const KTensor& in, int filters, int k, int stride, const std::string& id) {
+KTensor SepBlock(KerasBuilder& b, const KTensor& in, int filters, int k, int stride,
+                 const std::string& id) {
   KTensor x = b.Activation(in, "relu", "sep_relu_1_" + id);
   Padding pad = Padding::kSame;
   if (stride == 2) {
@@ -38,7 +39,8 @@ KTensor SepBlock(KerasBuilder& b, const KTensor& in, int filters, int k, int str
 }
 
 // Makes the previous cell's output p match ip's size (and `filters` channels).
-KTensor Adjust(KerasBuilder& b, const KTensor* p, const KTensor& ip, int filters, const std::string& id) {
+KTensor Adjust(KerasBuilder& b, const KTensor* p, const KTensor& ip, int filters,
+               const std::string& id) {
   if (!p) return ip;
   if (p->h != ip.h) {
     KTensor r = b.Activation(*p, "relu", "adjust_relu_1_" + id);
@@ -59,33 +61,41 @@ KTensor Adjust(KerasBuilder& b, const KTensor* p, const KTensor& ip, int filters
 }
 
 // The cell's 1x1 squeeze of its main input.
-KTensor Squeeze(KerasBuilder& b, const KTensor& ip, int filters, const std::string& kind, const std::string& id) {
+KTensor Squeeze(KerasBuilder& b, const KTensor& ip, int filters, const std::string& kind,
+                const std::string& id) {
   KTensor h = b.Activation(ip, "relu", kind + "_relu_1_" + id);
   h = b.Conv(h, filters, 1, 1, 1, Padding::kSame, false, kind + "_conv_1_" + id);
   return b.BatchNorm(h, kind + "_bn_1_" + id);
 }
 
-KTensor NormalCell(KerasBuilder& b, const KTensor& ip, const KTensor* prev, int f, const std::string& id) {
+KTensor NormalCell(KerasBuilder& b, const KTensor& ip, const KTensor* prev, int f,
+                   const std::string& id) {
   const KTensor p = Adjust(b, prev, ip, f, id);
   const KTensor h = Squeeze(b, ip, f, "normal", id);
-  const KTensor x1 = b.Add({SepBlock(b, h, f, 5, 1, "normal_left1_" + id), SepBlock(b, p, f, 3, 1, "normal_right1_" + id)},
+  const KTensor x1 = b.Add({SepBlock(b, h, f, 5, 1, "normal_left1_" + id),
+                            SepBlock(b, p, f, 3, 1, "normal_right1_" + id)},
                            "normal_add_1_" + id);
-  const KTensor x2 = b.Add({SepBlock(b, p, f, 5, 1, "normal_left2_" + id), SepBlock(b, p, f, 3, 1, "normal_right2_" + id)},
+  const KTensor x2 = b.Add({SepBlock(b, p, f, 5, 1, "normal_left2_" + id),
+                            SepBlock(b, p, f, 3, 1, "normal_right2_" + id)},
                            "normal_add_2_" + id);
-  const KTensor x3 = b.Add({b.AvgPool(h, 3, 1, Padding::kSame, "normal_left3_" + id), p}, "normal_add_3_" + id);
+  const KTensor x3 =
+      b.Add({b.AvgPool(h, 3, 1, Padding::kSame, "normal_left3_" + id), p}, "normal_add_3_" + id);
   const KTensor x4 = b.Add({b.AvgPool(p, 3, 1, Padding::kSame, "normal_left4_" + id),
                             b.AvgPool(p, 3, 1, Padding::kSame, "normal_right4_" + id)},
                            "normal_add_4_" + id);
-  const KTensor x5 = b.Add({SepBlock(b, h, f, 3, 1, "normal_left5_" + id), h}, "normal_add_5_" + id);
+  const KTensor x5 =
+      b.Add({SepBlock(b, h, f, 3, 1, "normal_left5_" + id), h}, "normal_add_5_" + id);
   return b.Concat({p, x1, x2, x3, x4, x5}, "normal_concat_" + id);
 }
 
-KTensor ReductionCell(KerasBuilder& b, const KTensor& ip, const KTensor* prev, int f, const std::string& id) {
+KTensor ReductionCell(KerasBuilder& b, const KTensor& ip, const KTensor* prev, int f,
+                      const std::string& id) {
   const KTensor p = Adjust(b, prev, ip, f, id);
   const KTensor h = Squeeze(b, ip, f, "reduction", id);
   const auto pad = CorrectPad(h, 3);
   const KTensor h3 = b.ZeroPad(h, pad[0], pad[1], pad[2], pad[3], "reduction_pad_1_" + id);
-  const KTensor x1 = b.Add({SepBlock(b, h, f, 5, 2, "reduction_left1_" + id), SepBlock(b, p, f, 7, 2, "reduction_right1_" + id)},
+  const KTensor x1 = b.Add({SepBlock(b, h, f, 5, 2, "reduction_left1_" + id),
+                            SepBlock(b, p, f, 7, 2, "reduction_right1_" + id)},
                            "reduction_add_1_" + id);
   const KTensor x2 = b.Add({b.MaxPool(h3, 3, 2, Padding::kValid, "reduction_left2_" + id),
                             SepBlock(b, p, f, 7, 2, "reduction_right2_" + id)},
@@ -93,7 +103,8 @@ KTensor ReductionCell(KerasBuilder& b, const KTensor& ip, const KTensor* prev, i
   const KTensor x3 = b.Add({b.AvgPool(h3, 3, 2, Padding::kValid, "reduction_left3_" + id),
                             SepBlock(b, p, f, 5, 2, "reduction_right3_" + id)},
                            "reduction_add3_" + id);
-  const KTensor x4 = b.Add({x2, b.AvgPool(x1, 3, 1, Padding::kSame, "reduction_left4_" + id)}, "reduction_add4a_" + id);
+  const KTensor x4 = b.Add({x2, b.AvgPool(x1, 3, 1, Padding::kSame, "reduction_left4_" + id)},
+                           "reduction_add4a_" + id);
   const KTensor x5 = b.Add({SepBlock(b, x1, f, 3, 1, "reduction_left5_" + id),
                             b.MaxPool(h3, 3, 2, Padding::kValid, "reduction_right5_" + id)},
                            "reduction_add4_" + id);
@@ -125,7 +136,8 @@ Result<Graph> NasNetMobile(const std::string& model, const ZooOptions& o) {
   cell(true, F * kMult, fmt::format("reduce_{}", kBlocks));
   for (int i = 0; i < kBlocks; ++i) cell(false, F * kMult, fmt::format("{}", kBlocks + i + 1));
   cell(true, F * kMult * kMult, fmt::format("reduce_{}", 2 * kBlocks));
-  for (int i = 0; i < kBlocks; ++i) cell(false, F * kMult * kMult, fmt::format("{}", 2 * kBlocks + i + 1));
+  for (int i = 0; i < kBlocks; ++i)
+    cell(false, F * kMult * kMult, fmt::format("{}", 2 * kBlocks + i + 1));
   x = b.Activation(x, "relu", "activation_final");
   x = ClassifierHead(b, x, o, "global_average_pooling2d");
   return std::move(b).Finish(x);

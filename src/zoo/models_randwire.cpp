@@ -13,12 +13,12 @@
 // paper's learned positive weights are one scalar per edge, left out), then ReLU, a 3x3
 // separable conv and BN; nodes without inputs read the stage input with stride 2, and the
 // stage output is the sum of the nodes without outputs (the paper averages them).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <random>
 #include <set>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "zoo/models.h"
 
@@ -50,7 +50,8 @@ std::vector<std::pair<int, int>> WattsStrogatz(int n, int k, double p, uint64_t 
   return {edges.begin(), edges.end()};
 }
 
-KTensor Stage(KerasBuilder& b, const KTensor& in, int nodes, int channels, uint64_t seed, const std::string& name) {
+KTensor Stage(KerasBuilder& b, const KTensor& in, int nodes, int channels, uint64_t seed,
+              const std::string& name) {
   const auto edges = WattsStrogatz(nodes, 4, 0.75, seed);
   std::vector<std::vector<int>> preds(nodes);
   std::vector<int> out_degree(nodes, 0);

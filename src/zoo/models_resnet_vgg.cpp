@@ -5,7 +5,8 @@
 
 namespace respect::zoo {
 
-KTensor ClassifierHead(KerasBuilder& b, KTensor x, const ZooOptions& o, const std::string& pool_name) {
+KTensor ClassifierHead(KerasBuilder& b, KTensor x, const ZooOptions& o,
+                       const std::string& pool_name) {
   if (!o.include_top) return x;
   x = b.GlobalAvgPool(x, pool_name);
   return b.Dense(x, o.classes, "predictions", "softmax");
@@ -47,7 +48,8 @@ static KTensor Block2(KerasBuilder& b, KTensor x, int filters, int stride, bool 
   return b.Add({shortcut, x}, name + "_out");
 }
 
-Result<Graph> ResNet(const std::string& model, const ZooOptions& o, std::vector<int> blocks, bool v2) {
+Result<Graph> ResNet(const std::string& model, const ZooOptions& o, std::vector<int> blocks,
+                     bool v2) {
   KerasBuilder b(model, o.keras);
   KTensor x = b.Input(o.input, o.input, 3);
   x = b.ZeroPad(x, 3, 3, 3, 3, "conv1_pad");
@@ -83,7 +85,8 @@ Result<Graph> Vgg(const std::string& model, const ZooOptions& o, std::vector<int
   for (int blk = 0; blk < 5; ++blk) {
     for (int i = 1; i <= convs[blk]; ++i) {
       const std::string name = fmt::format("block{}_conv{}", blk + 1, i);
-      x = b.InlineActivation(b.Conv(x, filters[blk], 3, 3, 1, Padding::kSame, true, name), "relu", name + "/relu");
+      x = b.InlineActivation(b.Conv(x, filters[blk], 3, 3, 1, Padding::kSame, true, name), "relu",
+                             name + "/relu");
     }
     x = b.MaxPool(x, 2, 2, Padding::kValid, fmt::format("block{}_pool", blk + 1));
   }

@@ -1,9 +1,9 @@
 #include "zoo/zoo.h"
 
+#include <fmt/format.h>
+
 #include <functional>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "zoo/models.h"
 
@@ -23,29 +23,48 @@ const std::vector<Entry>& Registry() {
   using namespace zoo;
   static const std::vector<Entry> entries = {
       {{"resnet50", "ResNet-50 v1 (He et al. 2016)", 224, 25'636'712, 23'587'712},
-       [](auto& n, auto& o) { return ResNet(n, o, {3, 4, 6, 3}, false); }},
+       [](auto& n, auto& o) {
+         return ResNet(n, o, {3, 4, 6, 3}, false);
+       }},
       {{"resnet101", "ResNet-101 v1", 224, 44'707'176, 42'658'176},
-       [](auto& n, auto& o) { return ResNet(n, o, {3, 4, 23, 3}, false); }},
+       [](auto& n, auto& o) {
+         return ResNet(n, o, {3, 4, 23, 3}, false);
+       }},
       {{"resnet152", "ResNet-152 v1", 224, 60'419'944, 58'370'944},
-       [](auto& n, auto& o) { return ResNet(n, o, {3, 8, 36, 3}, false); }},
+       [](auto& n, auto& o) {
+         return ResNet(n, o, {3, 8, 36, 3}, false);
+       }},
       {{"resnet50v2", "ResNet-50 v2 (pre-activation)", 224, 25'613'800, 23'564'800},
-       [](auto& n, auto& o) { return ResNet(n, o, {3, 4, 6, 3}, true); }},
+       [](auto& n, auto& o) {
+         return ResNet(n, o, {3, 4, 6, 3}, true);
+       }},
       {{"resnet101v2", "ResNet-101 v2", 224, 44'675'560, 42'626'560},
-       [](auto& n, auto& o) { return ResNet(n, o, {3, 4, 23, 3}, true); }},
+       [](auto& n, auto& o) {
+         return ResNet(n, o, {3, 4, 23, 3}, true);
+       }},
       {{"resnet152v2", "ResNet-152 v2", 224, 60'380'648, 58'331'648},
-       [](auto& n, auto& o) { return ResNet(n, o, {3, 8, 36, 3}, true); }},
+       [](auto& n, auto& o) {
+         return ResNet(n, o, {3, 8, 36, 3}, true);
+       }},
       {{"densenet121", "DenseNet-121 (Huang et al. 2017)", 224, 8'062'504, 7'037'504},
-       [](auto& n, auto& o) { return DenseNet(n, o, {6, 12, 24, 16}); }},
+       [](auto& n, auto& o) {
+         return DenseNet(n, o, {6, 12, 24, 16});
+       }},
       {{"densenet169", "DenseNet-169", 224, 14'307'880, 12'642'880},
-       [](auto& n, auto& o) { return DenseNet(n, o, {6, 12, 32, 32}); }},
+       [](auto& n, auto& o) {
+         return DenseNet(n, o, {6, 12, 32, 32});
+       }},
       {{"densenet201", "DenseNet-201", 224, 20'242'984, 18'321'984},
-       [](auto& n, auto& o) { return DenseNet(n, o, {6, 12, 48, 32}); }},
+       [](auto& n, auto& o) {
+         return DenseNet(n, o, {6, 12, 48, 32});
+       }},
       {{"xception", "Xception (Chollet 2017)", 299, 22'910'480, 20'861'480}, zoo::Xception},
       {{"inception_v3", "Inception v3 (Szegedy et al. 2016)", 299, 23'851'784, 21'802'784},
        zoo::InceptionV3},
       // GoogLeNet (BVLC reference / ONNX model zoo): 6,998,552 parameters; 5,973,552 without
       // the 1024x1000 classifier.
-      {{"inception_v1", "Inception v1 / GoogLeNet (Szegedy et al. 2015)", 224, 6'998'552, 5'973'552},
+      {{"inception_v1", "Inception v1 / GoogLeNet (Szegedy et al. 2015)", 224, 6'998'552,
+        5'973'552},
        zoo::InceptionV1},
       // Inception v4 has no Keras application; its published count, 42,679,816 (timm, ported
       // from the TF-slim checkpoint), counts batch norm as 2 parameters per channel. In Keras's
@@ -63,17 +82,23 @@ const std::vector<Entry>& Registry() {
        zoo::MobileNetV2},
       // SqueezeNet 1.1: 1,235,496 parameters (reference implementation; the ONNX zoo file in
       // ../shared/models/onnx has the same count), 722,496 without the conv10 classifier.
-      {{"squeezenet", "SqueezeNet 1.1 (Iandola et al. 2016)", 224, 1'235'496, 722'496}, zoo::SqueezeNet},
+      {{"squeezenet", "SqueezeNet 1.1 (Iandola et al. 2016)", 224, 1'235'496, 722'496},
+       zoo::SqueezeNet},
       {{"vgg16", "VGG-16 (Simonyan & Zisserman 2015)", 224, 138'357'544, 14'714'688},
-       [](auto& n, auto& o) { return Vgg(n, o, {2, 2, 3, 3, 3}); }},
+       [](auto& n, auto& o) {
+         return Vgg(n, o, {2, 2, 3, 3, 3});
+       }},
       {{"vgg19", "VGG-19", 224, 143'667'240, 20'024'384},
-       [](auto& n, auto& o) { return Vgg(n, o, {2, 2, 4, 4, 4}); }},
+       [](auto& n, auto& o) {
+         return Vgg(n, o, {2, 2, 4, 4, 4});
+       }},
       // EfficientNet-EdgeTPU has no Keras application. Its published counts (timm, ported from
       // the TF checkpoints: 5.44 M, 6.90 M, 10.59 M) count batch norm as 2 parameters per
       // channel; these are this network in Keras's convention (4 per channel), which exceeds
       // them by exactly 2 x the BN channels: 51,440 / 67,808 / 92,208. The TF checkpoints
       // Coral compiles have 1001 classes (use classes=1001).
-      {{"efficientnet_edgetpu_s", "EfficientNet-EdgeTPU-S (Gupta & Tan 2019)", 224, 5'489'832, 4'208'832},
+      {{"efficientnet_edgetpu_s", "EfficientNet-EdgeTPU-S (Gupta & Tan 2019)", 224, 5'489'832,
+        4'208'832},
        [](auto& n, auto& o) { return EfficientNetEdgeTpu(n, o, 1.0, 1.0); }},
       {{"efficientnet_edgetpu_m", "EfficientNet-EdgeTPU-M", 240, 6'967'304, 5'686'304},
        [](auto& n, auto& o) { return EfficientNetEdgeTpu(n, o, 1.0, 1.1); }},
@@ -84,8 +109,8 @@ const std::vector<Entry>& Registry() {
       // RandWire-WS (Xie et al. 2019), small regime (C = 78, N = 32, WS(4, 0.75)): the paper
       // reports 5.6 +- 0.1 M parameters over its random graphs; these counts are this builder's
       // at seed 0 (the graphs, and so the count, change with the seed).
-      {{"randwire", "RandWire-WS small regime, random graphs (Xie et al. 2019; nodes=, seed=)", 224, 5'563'055,
-        3'877'575, false},
+      {{"randwire", "RandWire-WS small regime, random graphs (Xie et al. 2019; nodes=, seed=)", 224,
+        5'563'055, 3'877'575, false},
        zoo::RandWire},
   };
   return entries;
@@ -136,23 +161,36 @@ Result<Graph> BuildZooModel(const std::string& spec) {
     while (std::getline(ss, item, ',')) {
       const size_t eq = item.find('=');
       if (eq == std::string::npos)
-        return Error{fmt::format("zoo: '{}' is not key=value (keys: input, granularity, top, alpha, classes, nodes, seed)", item)};
+        return Error{
+            fmt::format("zoo: '{}' is not key=value (keys: input, granularity, top, alpha, "
+                        "classes, nodes, seed)",
+                        item)};
       const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
       try {
         size_t used = 0;
-        if (key == "input") o.input = std::stoi(value, &used);
-        else if (key == "alpha") o.alpha = std::stod(value, &used);
-        else if (key == "classes") o.classes = std::stoi(value, &used);
-        else if (key == "top") o.include_top = std::stoi(value, &used) != 0;
-        else if (key == "nodes") o.nodes = std::stoi(value, &used);
-        else if (key == "seed") o.seed = std::stoull(value, &used);
+        if (key == "input")
+          o.input = std::stoi(value, &used);
+        else if (key == "alpha")
+          o.alpha = std::stod(value, &used);
+        else if (key == "classes")
+          o.classes = std::stoi(value, &used);
+        else if (key == "top")
+          o.include_top = std::stoi(value, &used) != 0;
+        else if (key == "nodes")
+          o.nodes = std::stoi(value, &used);
+        else if (key == "seed")
+          o.seed = std::stoull(value, &used);
         else if (key == "granularity") {
           if (value != "fused" && value != "keras")
-            return Error{fmt::format("zoo: granularity must be 'fused' or 'keras', got '{}'", value)};
+            return Error{
+                fmt::format("zoo: granularity must be 'fused' or 'keras', got '{}'", value)};
           o.keras = value == "keras";
           used = value.size();
         } else {
-          return Error{fmt::format("zoo: unknown option '{}' (keys: input, granularity, top, alpha, classes, nodes, seed)", key)};
+          return Error{
+              fmt::format("zoo: unknown option '{}' (keys: input, granularity, top, alpha, "
+                          "classes, nodes, seed)",
+                          key)};
         }
         if (used != value.size()) throw std::invalid_argument(value);
       } catch (const std::exception&) {

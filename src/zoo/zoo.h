@@ -23,8 +23,8 @@ struct ZooOptions {
   bool include_top = true;  // top=1 (classifier) or top=0 (feature extractor, as the dumps)
   double alpha = 1.0;       // width multiplier (mobilenet, mobilenet_v2)
   int classes = 1000;
-  int nodes = 0;            // randwire: nodes per stage (0 = 32, the paper's N)
-  uint64_t seed = 0;        // randwire: the seed of its random graphs
+  int nodes = 0;      // randwire: nodes per stage (0 = 32, the paper's N)
+  uint64_t seed = 0;  // randwire: the seed of its random graphs
 };
 
 struct ZooModelInfo {
