@@ -21,8 +21,9 @@ int64_t OutputElements(const Graph& g, const Operator& op) {
 
 void FinishStageCost(StageCost& st, const DeviceProfile& p) {
   st.overhead_s = st.tpu_ops > 0 ? p.invoke_overhead_s : 0;
-  st.transfer_s = static_cast<double>(st.in_bytes + st.streamed_bytes) / p.link_in_bytes_per_s +
-                  static_cast<double>(st.out_bytes) / p.link_out_bytes_per_s;
+  st.transfer_s =
+      LinkSeconds(p, static_cast<double>(st.in_bytes), static_cast<double>(st.streamed_bytes),
+                  static_cast<double>(st.out_bytes));
   st.latency_s = st.overhead_s + st.compute_s + st.transfer_s + st.cpu_s;
 }
 

@@ -60,6 +60,14 @@ struct PipelineCost {
 // Fills overhead_s, transfer_s and latency_s of a stage from its byte counts and times.
 void FinishStageCost(StageCost& st, const DeviceProfile& p);
 
+// The link's seconds for a stage that reads `in_bytes` of inputs, streams `streamed_bytes` of
+// parameters (host -> TPU) and writes `out_bytes`: the one link formula, which the lattice's
+// stage costs, the lower bound and the pictures use too.
+inline double LinkSeconds(const DeviceProfile& p, double in_bytes, double streamed_bytes,
+                          double out_bytes) {
+  return (in_bytes + streamed_bytes) / p.link_in_bytes_per_s + out_bytes / p.link_out_bytes_per_s;
+}
+
 class CostModel {
  public:
   friend class SegmentScanner;

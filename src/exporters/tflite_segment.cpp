@@ -238,333 +238,401 @@ Result<flatbuffers::Offset<fb::SparsityParameters>> CopySparsity(
   return b.Finish();
 }
 
-}  // namespace
+// Writes one segment file, a job per method: check the file against its import, choose the file's
+// operators and tensors the segment needs, then write buffers, tensors, operator codes, operators
+// and the model around them.
+class SegmentWriter {
+ public:
+  SegmentWriter(const std::string& bytes, const Graph& g, const SegmentPlan& seg)
+      : bytes(bytes), g(g), seg(seg), fbb(bytes.size() / 2 + 1024) {}
 
-Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
-                                       const SegmentPlan& seg) {
-  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-  flatbuffers::Verifier::Options vopts;
-  vopts.max_depth = 64;
-  vopts.max_tables = 50'000'000;
-  flatbuffers::Verifier verifier(data, bytes.size(), vopts);
-  if (!fb::VerifyModelBuffer(verifier)) return Error{"corrupt TFLite file"};
-  const fb::Model* model = fb::GetModel(data);
-  if (!model->subgraphs() || model->subgraphs()->size() != 1)
-    return Error{"models with several subgraphs (control flow) cannot be cut into segments yet"};
-  const fb::SubGraph* sg = model->subgraphs()->Get(0);
-  const auto* ftensors = sg->tensors();
-  const auto* fops = sg->operators();
-  const auto* codes = model->operator_codes();
-  const auto* buffers = model->buffers();
-  if (!ftensors || !fops || !codes || ftensors->size() != g.tensors.size())
-    return Error{"the file does not match its import"};
-  const int nt = static_cast<int>(ftensors->size());
-  const int nf = static_cast<int>(fops->size());
-  // The file's operators: the graph's (by source_index) and those the importer folded into
-  // constants (computed from constants alone: a DEQUANTIZE of fp16 weights).
-  std::vector<int> graph_op_of(nf, -1);
-  for (int v = 0; v < g.num_ops(); ++v) {
-    const int f = g.ops[v].source_index;
-    if (f < 0 || f >= nf || graph_op_of[f] >= 0) return Error{"the file does not match its import"};
-    graph_op_of[f] = v;
+  Result<std::string> Write() {
+    if (auto st = Open(); !st) return st.error();
+    ChooseOperators();
+    if (auto st = ChooseTensors(); !st) return st.error();
+    if (auto st = WriteBuffers(); !st) return st.error();
+    if (auto st = WriteTensors(); !st) return st.error();
+    if (auto st = WriteOperatorCodes(); !st) return st.error();
+    if (auto st = WriteOperators(); !st) return st.error();
+    return Finish();
   }
-  auto op_label = [&](int f) {
+
+ private:
+  std::string op_label(int f) const {
     const int v = graph_op_of[f];
     return v >= 0 ? fmt::format("operator '{}' ({})", g.ops[v].name, g.ops[v].type)
                   : fmt::format("operator {} of the file (folded into a constant)", f);
-  };
-  std::vector<int> file_producer(nt, -1);
-  for (int f = 0; f < nf; ++f)
-    if (const auto* outs = fops->Get(f)->outputs())
-      for (int32_t t : *outs)
-        if (t >= 0 && t < nt) file_producer[t] = f;
+  }
 
-  // The segment's file operators: the folded operators its operators read from, transitively (each
-  // segment that reads a folded constant carries its own copy), in the file's order, then its own
-  // operators in execution order.
-  std::vector<char> carried_op(nf, 0);
-  std::vector<int> pending;
-  auto want_producers = [&](int f) {
-    if (const auto* ins = fops->Get(f)->inputs())
-      for (int32_t t : *ins) {
-        if (t < 0 || t >= nt) continue;
-        const int p = file_producer[t];
-        if (p >= 0 && graph_op_of[p] < 0 && !carried_op[p]) {
-          carried_op[p] = 1;
-          pending.push_back(p);
+  // The file verifies, has one subgraph, and matches its import.
+  Status Open() {
+    data = reinterpret_cast<const uint8_t*>(bytes.data());
+    flatbuffers::Verifier::Options vopts;
+    vopts.max_depth = 64;
+    vopts.max_tables = 50'000'000;
+    flatbuffers::Verifier verifier(data, bytes.size(), vopts);
+    if (!fb::VerifyModelBuffer(verifier)) return Error{"corrupt TFLite file"};
+    model = fb::GetModel(data);
+    if (!model->subgraphs() || model->subgraphs()->size() != 1)
+      return Error{"models with several subgraphs (control flow) cannot be cut into segments yet"};
+    sg = model->subgraphs()->Get(0);
+    ftensors = sg->tensors();
+    fops = sg->operators();
+    codes = model->operator_codes();
+    buffers = model->buffers();
+    if (!ftensors || !fops || !codes || ftensors->size() != g.tensors.size())
+      return Error{"the file does not match its import"};
+    nt = static_cast<int>(ftensors->size());
+    nf = static_cast<int>(fops->size());
+    // The file's operators: the graph's (by source_index) and those the importer folded into
+    // constants (computed from constants alone: a DEQUANTIZE of fp16 weights).
+    graph_op_of.assign(nf, -1);
+    for (int v = 0; v < g.num_ops(); ++v) {
+      const int f = g.ops[v].source_index;
+      if (f < 0 || f >= nf || graph_op_of[f] >= 0)
+        return Error{"the file does not match its import"};
+      graph_op_of[f] = v;
+    }
+    return {};
+  }
+
+  void ChooseOperators() {
+    std::vector<int> file_producer(nt, -1);
+    for (int f = 0; f < nf; ++f)
+      if (const auto* outs = fops->Get(f)->outputs())
+        for (int32_t t : *outs)
+          if (t >= 0 && t < nt) file_producer[t] = f;
+
+    // The segment's file operators: the folded operators its operators read from, transitively
+    // (each segment that reads a folded constant carries its own copy), in the file's order, then
+    // its own operators in execution order.
+    std::vector<char> carried_op(nf, 0);
+    std::vector<int> pending;
+    auto want_producers = [&](int f) {
+      if (const auto* ins = fops->Get(f)->inputs())
+        for (int32_t t : *ins) {
+          if (t < 0 || t >= nt) continue;
+          const int p = file_producer[t];
+          if (p >= 0 && graph_op_of[p] < 0 && !carried_op[p]) {
+            carried_op[p] = 1;
+            pending.push_back(p);
+          }
+        }
+    };
+    for (int v : seg.ops) want_producers(g.ops[v].source_index);
+    while (!pending.empty()) {
+      const int f = pending.back();
+      pending.pop_back();
+      want_producers(f);
+    }
+    file_ops.clear();
+    for (int f = 0; f < nf; ++f)
+      if (carried_op[f]) file_ops.push_back(f);
+    for (int v : seg.ops) file_ops.push_back(g.ops[v].source_index);
+  }
+
+  Status ChooseTensors() {
+    // The segment's tensors, in the file's order.
+    used.assign(nt, 0);
+    auto use = [&](int t) -> Status {
+      if (t < -1 || t >= nt) return Error{fmt::format("invalid tensor index {}", t)};
+      if (t >= 0) used[t] = 1;
+      return {};
+    };
+    for (int f : file_ops) {
+      const fb::Operator* fop = fops->Get(f);
+      for (const auto* list : {fop->inputs(), fop->outputs(), fop->intermediates()})
+        if (list)
+          for (int32_t t : *list)
+            if (auto st = use(t); !st) return st.error();
+    }
+    for (int t : seg.inputs) used[t] = 1;
+    for (int t : seg.outputs) used[t] = 1;
+    new_tensor.assign(nt, -1);
+    int count = 0;
+    for (int t = 0; t < nt; ++t)
+      if (used[t]) new_tensor[t] = count++;
+    return {};
+  }
+
+  Status WriteBuffers() {
+    // Buffers: 0 stays the empty sentinel; each non-empty buffer a segment tensor (or kept
+    // metadata) points at is carried once, however many tensors share it.
+    const int nb = buffers ? static_cast<int>(buffers->size()) : 0;
+    std::vector<int> new_buffer(nb, -1);
+    std::vector<int> carried;  // old buffer ids, in new order from 1
+    auto carry = [&](uint32_t b, bool keep_empty) -> Result<int> {
+      if (b == 0) return 0;
+      if (static_cast<int>(b) >= nb) return Error{fmt::format("reference to missing buffer {}", b)};
+      const fb::Buffer* fbuf = buffers->Get(b);
+      if (fbuf->offset() > 1 || fbuf->size() > 0)
+        return Error{
+            "buffers stored after the FlatBuffer (models over 2 GiB) cannot be cut into segments "
+            "yet"};
+      if (!keep_empty && (!fbuf->data() || fbuf->data()->size() == 0)) return 0;
+      if (new_buffer[b] < 0) {
+        carried.push_back(static_cast<int>(b));
+        new_buffer[b] = static_cast<int>(carried.size());
+      }
+      return new_buffer[b];
+    };
+    tensor_buffer.assign(nt, 0);
+    for (int t = 0; t < nt; ++t)
+      if (used[t]) {
+        auto b = carry(ftensors->Get(t)->buffer(), false);
+        if (!b) return b.error();
+        tensor_buffer[t] = *b;
+      }
+    if (model->metadata())
+      for (const fb::Metadata* m : *model->metadata()) {
+        const std::string name = m->name() ? m->name()->str() : "";
+        if (name == "TFLITE_METADATA") continue;  // describes the whole model's inputs and outputs
+        auto b = carry(m->buffer(), true);
+        if (!b) return b.error();
+        meta.push_back({name, *b});
+      }
+    buffer_tables.push_back(fb::CreateBuffer(fbb));
+    for (int b : carried) {
+      const auto* d = buffers->Get(b)->data();
+      flatbuffers::Offset<flatbuffers::Vector<uint8_t>> vec = 0;
+      if (d) {
+        fbb.ForceVectorAlignment(d->size(), sizeof(uint8_t),
+                                 16);  // as converters align constant data
+        vec = fbb.CreateVector(d->data(), d->size());
+      }
+      fb::BufferBuilder bb(fbb);
+      if (d) bb.add_data(vec);
+      buffer_tables.push_back(bb.Finish());
+    }
+    return {};
+  }
+
+  Status WriteTensors() {
+    // Tensors.
+    for (int t = 0; t < nt; ++t) {
+      if (!used[t]) continue;
+      const fb::Tensor* ft = ftensors->Get(t);
+      const Table* raw = reinterpret_cast<const Table*>(ft);
+      const std::string label = fmt::format("tensor '{}'", g.tensors[t].name);
+      flatbuffers::Offset<fb::SparsityParameters> sparsity = 0;
+      if (Present(raw, 6)) {
+        auto sp = CopySparsity(fbb, ft->sparsity());
+        if (!sp) return Error{label + ": " + sp.error().message};
+        sparsity = *sp;
+      }
+      if (int s = FirstSetFrom(raw, 9); s >= 0)
+        return Error{fmt::format(
+            "{}: sets field {} of Tensor, which the segment writer does not know", label, s)};
+      flatbuffers::Offset<fb::QuantizationParameters> quant = 0;
+      if (const fb::QuantizationParameters* q = ft->quantization()) {
+        const Table* rq = reinterpret_cast<const Table*>(q);
+        if (Present(rq, 4) || Present(rq, 5))
+          return Error{label + ": custom quantisation details cannot be written"};
+        if (int s = FirstSetFrom(rq, 7); s >= 0)
+          return Error{fmt::format(
+              "{}: sets field {} of its quantisation, which the segment writer does not know",
+              label, s)};
+        auto mn = CopyVector(fbb, q->min());
+        auto mx = CopyVector(fbb, q->max());
+        auto sc = CopyVector(fbb, q->scale());
+        auto zp = CopyVector(fbb, q->zero_point());
+        fb::QuantizationParametersBuilder qb(fbb);
+        if (q->min()) qb.add_min(mn);
+        if (q->max()) qb.add_max(mx);
+        if (q->scale()) qb.add_scale(sc);
+        if (q->zero_point()) qb.add_zero_point(zp);
+        if (Present(rq, 6)) qb.add_quantized_dimension(q->quantized_dimension());
+        quant = qb.Finish();
+      }
+      auto shape = CopyVector(fbb, ft->shape());
+      auto signature = CopyVector(fbb, ft->shape_signature());
+      auto name = ft->name() ? fbb.CreateString(ft->name()->c_str(), ft->name()->size()) : 0;
+      fb::TensorBuilder tb(fbb);
+      if (ft->shape()) tb.add_shape(shape);
+      tb.add_type(ft->type());
+      tb.add_buffer(static_cast<uint32_t>(tensor_buffer[t]));
+      if (ft->name()) tb.add_name(name);
+      if (ft->quantization()) tb.add_quantization(quant);
+      if (Present(raw, 5)) tb.add_is_variable(ft->is_variable());
+      if (ft->shape_signature()) tb.add_shape_signature(signature);
+      if (Present(raw, 6)) tb.add_sparsity(sparsity);
+      if (Present(raw, 8)) tb.add_has_rank(ft->has_rank());
+      tensor_tables.push_back(tb.Finish());
+    }
+    return {};
+  }
+
+  Status WriteOperatorCodes() {
+    // Operator codes the segment uses, in the file's order.
+    new_code.assign(codes->size(), -1);
+    for (int f : file_ops) {
+      const uint32_t c = fops->Get(f)->opcode_index();
+      if (c >= codes->size())
+        return Error{fmt::format("{}: invalid opcode index {}", op_label(f), c)};
+      new_code[c] = 0;
+    }
+    for (uint32_t c = 0; c < codes->size(); ++c) {
+      if (new_code[c] < 0) continue;
+      new_code[c] = static_cast<int>(code_tables.size());
+      const fb::OperatorCode* oc = codes->Get(c);
+      const Table* raw = reinterpret_cast<const Table*>(oc);
+      if (int s = FirstSetFrom(raw, 4); s >= 0)
+        return Error{fmt::format(
+            "operator code {} sets field {}, which the segment writer does not know", c, s)};
+      auto custom = oc->custom_code()
+                        ? fbb.CreateString(oc->custom_code()->c_str(), oc->custom_code()->size())
+                        : 0;
+      fb::OperatorCodeBuilder cb(fbb);
+      if (Present(raw, 0)) cb.add_deprecated_builtin_code(oc->deprecated_builtin_code());
+      if (oc->custom_code()) cb.add_custom_code(custom);
+      if (Present(raw, 2)) cb.add_version(oc->version());
+      if (Present(raw, 3)) cb.add_builtin_code(oc->builtin_code());
+      code_tables.push_back(cb.Finish());
+    }
+    return {};
+  }
+
+  Status WriteOperators() {
+    // Operators, in the segment's execution order.
+    auto remap_list = [&](const flatbuffers::Vector<int32_t>* v) {
+      std::vector<int32_t> out;
+      if (v)
+        for (int32_t t : *v) out.push_back(t < 0 ? t : new_tensor[t]);
+      return out;
+    };
+    for (int v : file_ops) {
+      const fb::Operator* fop = fops->Get(v);
+      const Table* raw = reinterpret_cast<const Table*>(fop);
+      if (int s = FirstSetFrom(raw, 9); s >= 0)
+        return Error{fmt::format(
+            "{}: sets field {} of Operator (large custom options, builtin_options_2 or newer), "
+            "which the segment writer cannot reproduce",
+            op_label(v), s)};
+      const int type = static_cast<int>(fop->builtin_options_type());
+      flatbuffers::Offset<void> options = 0;
+      if (type != 0) {
+        if (!fop->builtin_options())
+          return Error{fmt::format("{}: options type {} without a table", op_label(v), type)};
+        const Table* opt = reinterpret_cast<const Table*>(fop->builtin_options());
+        if (type == fb::BuiltinOptions_ReshapeOptions ||
+            type == fb::BuiltinOptions_SqueezeOptions) {
+          if (int s = FirstSetFrom(opt, 1); s >= 0)
+            return Error{
+                fmt::format("{}: its options set field {}, which the segment writer does not know",
+                            op_label(v), s)};
+          const auto* dims = type == fb::BuiltinOptions_ReshapeOptions
+                                 ? fop->builtin_options_as_ReshapeOptions()->new_shape()
+                                 : fop->builtin_options_as_SqueezeOptions()->squeeze_dims();
+          auto vec = CopyVector(fbb, dims);
+          flatbuffers::uoffset_t start = fbb.StartTable();
+          if (dims) fbb.AddOffset(4, vec);
+          options = flatbuffers::Offset<void>(fbb.EndTable(start));
+        } else if (ScalarOptions().count(type)) {
+          auto copied = CopyScalarTable(fbb, data, bytes.size(), opt);
+          if (!copied) return Error{fmt::format("{}: {}", op_label(v), copied.error().message)};
+          options = *copied;
+        } else {
+          return Error{fmt::format(
+              "{}: its options (BuiltinOptions type {}) are not a table the segment writer can "
+              "reproduce exactly",
+              op_label(v), type)};
         }
       }
-  };
-  for (int v : seg.ops) want_producers(g.ops[v].source_index);
-  while (!pending.empty()) {
-    const int f = pending.back();
-    pending.pop_back();
-    want_producers(f);
-  }
-  std::vector<int> file_ops;
-  for (int f = 0; f < nf; ++f)
-    if (carried_op[f]) file_ops.push_back(f);
-  for (int v : seg.ops) file_ops.push_back(g.ops[v].source_index);
-
-  // The segment's tensors, in the file's order.
-  std::vector<char> used(nt, 0);
-  auto use = [&](int t) -> Status {
-    if (t < -1 || t >= nt) return Error{fmt::format("invalid tensor index {}", t)};
-    if (t >= 0) used[t] = 1;
+      auto in = fbb.CreateVector(remap_list(fop->inputs()));
+      auto out = fbb.CreateVector(remap_list(fop->outputs()));
+      flatbuffers::Offset<flatbuffers::Vector<int32_t>> inter = 0;
+      if (fop->intermediates()) inter = fbb.CreateVector(remap_list(fop->intermediates()));
+      auto custom = CopyVector(fbb, fop->custom_options());
+      auto mutating = CopyVector(fbb, fop->mutating_variable_inputs());
+      fb::OperatorBuilder ob(fbb);
+      ob.add_opcode_index(static_cast<uint32_t>(new_code[fop->opcode_index()]));
+      ob.add_inputs(in);
+      ob.add_outputs(out);
+      if (type != 0) {
+        ob.add_builtin_options_type(fop->builtin_options_type());
+        ob.add_builtin_options(options);
+      }
+      if (fop->custom_options()) ob.add_custom_options(custom);
+      if (Present(raw, 6)) ob.add_custom_options_format(fop->custom_options_format());
+      if (fop->mutating_variable_inputs()) ob.add_mutating_variable_inputs(mutating);
+      if (fop->intermediates()) ob.add_intermediates(inter);
+      op_tables.push_back(ob.Finish());
+    }
     return {};
-  };
-  for (int f : file_ops) {
-    const fb::Operator* fop = fops->Get(f);
-    for (const auto* list : {fop->inputs(), fop->outputs(), fop->intermediates()})
-      if (list)
-        for (int32_t t : *list)
-          if (auto st = use(t); !st) return st.error();
   }
-  for (int t : seg.inputs) used[t] = 1;
-  for (int t : seg.outputs) used[t] = 1;
-  std::vector<int> new_tensor(nt, -1);
-  int count = 0;
-  for (int t = 0; t < nt; ++t)
-    if (used[t]) new_tensor[t] = count++;
 
-  flatbuffers::FlatBufferBuilder fbb(bytes.size() / 2 + 1024);
-  // Buffers: 0 stays the empty sentinel; each non-empty buffer a segment tensor (or kept metadata)
-  // points at is carried once, however many tensors share it.
-  const int nb = buffers ? static_cast<int>(buffers->size()) : 0;
-  std::vector<int> new_buffer(nb, -1);
-  std::vector<int> carried;  // old buffer ids, in new order from 1
-  auto carry = [&](uint32_t b, bool keep_empty) -> Result<int> {
-    if (b == 0) return 0;
-    if (static_cast<int>(b) >= nb) return Error{fmt::format("reference to missing buffer {}", b)};
-    const fb::Buffer* fbuf = buffers->Get(b);
-    if (fbuf->offset() > 1 || fbuf->size() > 0)
-      return Error{
-          "buffers stored after the FlatBuffer (models over 2 GiB) cannot be cut into segments "
-          "yet"};
-    if (!keep_empty && (!fbuf->data() || fbuf->data()->size() == 0)) return 0;
-    if (new_buffer[b] < 0) {
-      carried.push_back(static_cast<int>(b));
-      new_buffer[b] = static_cast<int>(carried.size());
-    }
-    return new_buffer[b];
-  };
-  std::vector<int> tensor_buffer(nt, 0);
-  for (int t = 0; t < nt; ++t)
-    if (used[t]) {
-      auto b = carry(ftensors->Get(t)->buffer(), false);
-      if (!b) return b.error();
-      tensor_buffer[t] = *b;
-    }
+  std::string Finish() {
+    std::vector<int32_t> ins, outs;
+    for (int t : seg.inputs) ins.push_back(new_tensor[t]);
+    for (int t : seg.outputs) outs.push_back(new_tensor[t]);
+    auto tensors_vec = fbb.CreateVector(tensor_tables);
+    auto ins_vec = fbb.CreateVector(ins);
+    auto outs_vec = fbb.CreateVector(outs);
+    auto ops_vec = fbb.CreateVector(op_tables);
+    auto sg_name = sg->name() ? fbb.CreateString(sg->name()->c_str(), sg->name()->size()) : 0;
+    fb::SubGraphBuilder sb(fbb);
+    sb.add_tensors(tensors_vec);
+    sb.add_inputs(ins_vec);
+    sb.add_outputs(outs_vec);
+    sb.add_operators(ops_vec);
+    if (sg->name()) sb.add_name(sg_name);
+    auto subgraph = sb.Finish();
+
+    std::vector<flatbuffers::Offset<fb::Metadata>> meta_tables;
+    for (const MetaEntry& m : meta)
+      meta_tables.push_back(fb::CreateMetadata(fbb, fbb.CreateString(m.name), m.buffer));
+    auto codes_vec = fbb.CreateVector(code_tables);
+    auto subgraphs_vec = fbb.CreateVector(std::vector<flatbuffers::Offset<fb::SubGraph>>{subgraph});
+    auto description = model->description() ? fbb.CreateString(model->description()->c_str(),
+                                                               model->description()->size())
+                                            : 0;
+    auto buffers_vec = fbb.CreateVector(buffer_tables);
+    auto meta_vec = fbb.CreateVector(meta_tables);
+    fb::ModelBuilder mb(fbb);
+    mb.add_version(model->version());
+    mb.add_operator_codes(codes_vec);
+    mb.add_subgraphs(subgraphs_vec);
+    if (model->description()) mb.add_description(description);
+    mb.add_buffers(buffers_vec);
+    if (!meta.empty()) mb.add_metadata(meta_vec);
+    fb::FinishModelBuffer(fbb, mb.Finish());
+    return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+  }
+
   struct MetaEntry {
     std::string name;
     int buffer;
   };
+  const std::string& bytes;
+  const Graph& g;
+  const SegmentPlan& seg;
+  flatbuffers::FlatBufferBuilder fbb;
+  const uint8_t* data = nullptr;
+  const fb::Model* model = nullptr;
+  const fb::SubGraph* sg = nullptr;
+  const flatbuffers::Vector<flatbuffers::Offset<fb::Tensor>>* ftensors = nullptr;
+  const flatbuffers::Vector<flatbuffers::Offset<fb::Operator>>* fops = nullptr;
+  const flatbuffers::Vector<flatbuffers::Offset<fb::OperatorCode>>* codes = nullptr;
+  const flatbuffers::Vector<flatbuffers::Offset<fb::Buffer>>* buffers = nullptr;
+  int nt = 0, nf = 0;
+  std::vector<int> graph_op_of;  // per file operator: its graph operator, -1 when folded
+  std::vector<int> file_ops;     // the segment's file operators, in the order written
+  std::vector<char> used;        // per file tensor: in the segment
+  std::vector<int> new_tensor;   // per file tensor: its index in the segment (-1: not in it)
+  std::vector<int> tensor_buffer;
   std::vector<MetaEntry> meta;
-  if (model->metadata())
-    for (const fb::Metadata* m : *model->metadata()) {
-      const std::string name = m->name() ? m->name()->str() : "";
-      if (name == "TFLITE_METADATA") continue;  // describes the whole model's inputs and outputs
-      auto b = carry(m->buffer(), true);
-      if (!b) return b.error();
-      meta.push_back({name, *b});
-    }
+  std::vector<int> new_code;
   std::vector<flatbuffers::Offset<fb::Buffer>> buffer_tables;
-  buffer_tables.push_back(fb::CreateBuffer(fbb));
-  for (int b : carried) {
-    const auto* d = buffers->Get(b)->data();
-    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> vec = 0;
-    if (d) {
-      fbb.ForceVectorAlignment(d->size(), sizeof(uint8_t),
-                               16);  // as converters align constant data
-      vec = fbb.CreateVector(d->data(), d->size());
-    }
-    fb::BufferBuilder bb(fbb);
-    if (d) bb.add_data(vec);
-    buffer_tables.push_back(bb.Finish());
-  }
-
-  // Tensors.
   std::vector<flatbuffers::Offset<fb::Tensor>> tensor_tables;
-  for (int t = 0; t < nt; ++t) {
-    if (!used[t]) continue;
-    const fb::Tensor* ft = ftensors->Get(t);
-    const Table* raw = reinterpret_cast<const Table*>(ft);
-    const std::string label = fmt::format("tensor '{}'", g.tensors[t].name);
-    flatbuffers::Offset<fb::SparsityParameters> sparsity = 0;
-    if (Present(raw, 6)) {
-      auto sp = CopySparsity(fbb, ft->sparsity());
-      if (!sp) return Error{label + ": " + sp.error().message};
-      sparsity = *sp;
-    }
-    if (int s = FirstSetFrom(raw, 9); s >= 0)
-      return Error{fmt::format(
-          "{}: sets field {} of Tensor, which the segment writer does not know", label, s)};
-    flatbuffers::Offset<fb::QuantizationParameters> quant = 0;
-    if (const fb::QuantizationParameters* q = ft->quantization()) {
-      const Table* rq = reinterpret_cast<const Table*>(q);
-      if (Present(rq, 4) || Present(rq, 5))
-        return Error{label + ": custom quantisation details cannot be written"};
-      if (int s = FirstSetFrom(rq, 7); s >= 0)
-        return Error{fmt::format(
-            "{}: sets field {} of its quantisation, which the segment writer does not know", label,
-            s)};
-      auto mn = CopyVector(fbb, q->min());
-      auto mx = CopyVector(fbb, q->max());
-      auto sc = CopyVector(fbb, q->scale());
-      auto zp = CopyVector(fbb, q->zero_point());
-      fb::QuantizationParametersBuilder qb(fbb);
-      if (q->min()) qb.add_min(mn);
-      if (q->max()) qb.add_max(mx);
-      if (q->scale()) qb.add_scale(sc);
-      if (q->zero_point()) qb.add_zero_point(zp);
-      if (Present(rq, 6)) qb.add_quantized_dimension(q->quantized_dimension());
-      quant = qb.Finish();
-    }
-    auto shape = CopyVector(fbb, ft->shape());
-    auto signature = CopyVector(fbb, ft->shape_signature());
-    auto name = ft->name() ? fbb.CreateString(ft->name()->c_str(), ft->name()->size()) : 0;
-    fb::TensorBuilder tb(fbb);
-    if (ft->shape()) tb.add_shape(shape);
-    tb.add_type(ft->type());
-    tb.add_buffer(static_cast<uint32_t>(tensor_buffer[t]));
-    if (ft->name()) tb.add_name(name);
-    if (ft->quantization()) tb.add_quantization(quant);
-    if (Present(raw, 5)) tb.add_is_variable(ft->is_variable());
-    if (ft->shape_signature()) tb.add_shape_signature(signature);
-    if (Present(raw, 6)) tb.add_sparsity(sparsity);
-    if (Present(raw, 8)) tb.add_has_rank(ft->has_rank());
-    tensor_tables.push_back(tb.Finish());
-  }
-
-  // Operator codes the segment uses, in the file's order.
-  std::vector<int> new_code(codes->size(), -1);
-  for (int f : file_ops) {
-    const uint32_t c = fops->Get(f)->opcode_index();
-    if (c >= codes->size())
-      return Error{fmt::format("{}: invalid opcode index {}", op_label(f), c)};
-    new_code[c] = 0;
-  }
   std::vector<flatbuffers::Offset<fb::OperatorCode>> code_tables;
-  for (uint32_t c = 0; c < codes->size(); ++c) {
-    if (new_code[c] < 0) continue;
-    new_code[c] = static_cast<int>(code_tables.size());
-    const fb::OperatorCode* oc = codes->Get(c);
-    const Table* raw = reinterpret_cast<const Table*>(oc);
-    if (int s = FirstSetFrom(raw, 4); s >= 0)
-      return Error{fmt::format(
-          "operator code {} sets field {}, which the segment writer does not know", c, s)};
-    auto custom = oc->custom_code()
-                      ? fbb.CreateString(oc->custom_code()->c_str(), oc->custom_code()->size())
-                      : 0;
-    fb::OperatorCodeBuilder cb(fbb);
-    if (Present(raw, 0)) cb.add_deprecated_builtin_code(oc->deprecated_builtin_code());
-    if (oc->custom_code()) cb.add_custom_code(custom);
-    if (Present(raw, 2)) cb.add_version(oc->version());
-    if (Present(raw, 3)) cb.add_builtin_code(oc->builtin_code());
-    code_tables.push_back(cb.Finish());
-  }
-
-  // Operators, in the segment's execution order.
-  auto remap_list = [&](const flatbuffers::Vector<int32_t>* v) {
-    std::vector<int32_t> out;
-    if (v)
-      for (int32_t t : *v) out.push_back(t < 0 ? t : new_tensor[t]);
-    return out;
-  };
   std::vector<flatbuffers::Offset<fb::Operator>> op_tables;
-  for (int v : file_ops) {
-    const fb::Operator* fop = fops->Get(v);
-    const Table* raw = reinterpret_cast<const Table*>(fop);
-    if (int s = FirstSetFrom(raw, 9); s >= 0)
-      return Error{fmt::format(
-          "{}: sets field {} of Operator (large custom options, builtin_options_2 or newer), "
-          "which the segment writer cannot reproduce",
-          op_label(v), s)};
-    const int type = static_cast<int>(fop->builtin_options_type());
-    flatbuffers::Offset<void> options = 0;
-    if (type != 0) {
-      if (!fop->builtin_options())
-        return Error{fmt::format("{}: options type {} without a table", op_label(v), type)};
-      const Table* opt = reinterpret_cast<const Table*>(fop->builtin_options());
-      if (type == fb::BuiltinOptions_ReshapeOptions || type == fb::BuiltinOptions_SqueezeOptions) {
-        if (int s = FirstSetFrom(opt, 1); s >= 0)
-          return Error{
-              fmt::format("{}: its options set field {}, which the segment writer does not know",
-                          op_label(v), s)};
-        const auto* dims = type == fb::BuiltinOptions_ReshapeOptions
-                               ? fop->builtin_options_as_ReshapeOptions()->new_shape()
-                               : fop->builtin_options_as_SqueezeOptions()->squeeze_dims();
-        auto vec = CopyVector(fbb, dims);
-        flatbuffers::uoffset_t start = fbb.StartTable();
-        if (dims) fbb.AddOffset(4, vec);
-        options = flatbuffers::Offset<void>(fbb.EndTable(start));
-      } else if (ScalarOptions().count(type)) {
-        auto copied = CopyScalarTable(fbb, data, bytes.size(), opt);
-        if (!copied) return Error{fmt::format("{}: {}", op_label(v), copied.error().message)};
-        options = *copied;
-      } else {
-        return Error{fmt::format(
-            "{}: its options (BuiltinOptions type {}) are not a table the segment writer can "
-            "reproduce exactly",
-            op_label(v), type)};
-      }
-    }
-    auto in = fbb.CreateVector(remap_list(fop->inputs()));
-    auto out = fbb.CreateVector(remap_list(fop->outputs()));
-    flatbuffers::Offset<flatbuffers::Vector<int32_t>> inter = 0;
-    if (fop->intermediates()) inter = fbb.CreateVector(remap_list(fop->intermediates()));
-    auto custom = CopyVector(fbb, fop->custom_options());
-    auto mutating = CopyVector(fbb, fop->mutating_variable_inputs());
-    fb::OperatorBuilder ob(fbb);
-    ob.add_opcode_index(static_cast<uint32_t>(new_code[fop->opcode_index()]));
-    ob.add_inputs(in);
-    ob.add_outputs(out);
-    if (type != 0) {
-      ob.add_builtin_options_type(fop->builtin_options_type());
-      ob.add_builtin_options(options);
-    }
-    if (fop->custom_options()) ob.add_custom_options(custom);
-    if (Present(raw, 6)) ob.add_custom_options_format(fop->custom_options_format());
-    if (fop->mutating_variable_inputs()) ob.add_mutating_variable_inputs(mutating);
-    if (fop->intermediates()) ob.add_intermediates(inter);
-    op_tables.push_back(ob.Finish());
-  }
+};
 
-  std::vector<int32_t> ins, outs;
-  for (int t : seg.inputs) ins.push_back(new_tensor[t]);
-  for (int t : seg.outputs) outs.push_back(new_tensor[t]);
-  auto tensors_vec = fbb.CreateVector(tensor_tables);
-  auto ins_vec = fbb.CreateVector(ins);
-  auto outs_vec = fbb.CreateVector(outs);
-  auto ops_vec = fbb.CreateVector(op_tables);
-  auto sg_name = sg->name() ? fbb.CreateString(sg->name()->c_str(), sg->name()->size()) : 0;
-  fb::SubGraphBuilder sb(fbb);
-  sb.add_tensors(tensors_vec);
-  sb.add_inputs(ins_vec);
-  sb.add_outputs(outs_vec);
-  sb.add_operators(ops_vec);
-  if (sg->name()) sb.add_name(sg_name);
-  auto subgraph = sb.Finish();
+}  // namespace
 
-  std::vector<flatbuffers::Offset<fb::Metadata>> meta_tables;
-  for (const MetaEntry& m : meta)
-    meta_tables.push_back(fb::CreateMetadata(fbb, fbb.CreateString(m.name), m.buffer));
-  auto codes_vec = fbb.CreateVector(code_tables);
-  auto subgraphs_vec = fbb.CreateVector(std::vector<flatbuffers::Offset<fb::SubGraph>>{subgraph});
-  auto description = model->description() ? fbb.CreateString(model->description()->c_str(),
-                                                             model->description()->size())
-                                          : 0;
-  auto buffers_vec = fbb.CreateVector(buffer_tables);
-  auto meta_vec = fbb.CreateVector(meta_tables);
-  fb::ModelBuilder mb(fbb);
-  mb.add_version(model->version());
-  mb.add_operator_codes(codes_vec);
-  mb.add_subgraphs(subgraphs_vec);
-  if (model->description()) mb.add_description(description);
-  mb.add_buffers(buffers_vec);
-  if (!meta.empty()) mb.add_metadata(meta_vec);
-  fb::FinishModelBuffer(fbb, mb.Finish());
-  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
+                                       const SegmentPlan& seg) {
+  return SegmentWriter(bytes, g, seg).Write();
 }
 
 nlohmann::json TfliteSignatureJson(const std::string& bytes) {

@@ -23,7 +23,8 @@ double Mib(int64_t b) { return b / 1048576.0; }
 }  // namespace
 
 StageTimeParts SplitStageTime(const StageCost& st, const DeviceProfile& p) {
-  const double streamed = p.link_in_bytes_per_s > 0 ? st.streamed_bytes / p.link_in_bytes_per_s : 0;
+  const double streamed =
+      p.link_in_bytes_per_s > 0 ? LinkSeconds(p, 0, static_cast<double>(st.streamed_bytes), 0) : 0;
   return {st.overhead_s + st.compute_s, std::max(0.0, st.transfer_s - streamed), streamed,
           st.cpu_s};
 }

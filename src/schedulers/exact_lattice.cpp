@@ -165,8 +165,7 @@ struct LatticeStageCost::Impl {
     const DeviceProfile& p = m.profile();
     const auto [in, out] = Transfers(y, d);
     const double streamed = static_cast<double>(Pown[d] - Pown[y] - cached);
-    return ovh + (C[d] - C[y]) + (in + streamed) / p.link_in_bytes_per_s +
-           out / p.link_out_bytes_per_s;
+    return ovh + (C[d] - C[y]) + LinkSeconds(p, in, streamed, out);
   }
 
   std::pair<double, double> Transfers(int y, int d) const {
@@ -211,8 +210,7 @@ struct LatticeStageCost::Impl {
       const int64_t cached = lo > 0 ? Cum(d, lo - 1) - Cum(y, lo - 1) : 0;
       streamed = static_cast<double>(params - cached);
     }
-    return ovh + (C[d] - C[y]) + (in + streamed) / p.link_in_bytes_per_s +
-           out / p.link_out_bytes_per_s;
+    return ovh + (C[d] - C[y]) + LinkSeconds(p, in, streamed, out);
   }
 };
 

@@ -362,7 +362,7 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
     int64_t io_in = 0, io_out = 0;
     for (int t : g.inputs) io_in += g.tensors[t].bytes;
     for (int t : g.outputs) io_out += g.tensors[t].bytes;
-    work += (uncached + io_in) / p.link_in_bytes_per_s + io_out / p.link_out_bytes_per_s;
+    work += LinkSeconds(p, io_in, uncached, io_out);
     invoke = p.invoke_overhead_s;
   }
   if (r.objective == Objective::kLatency) return work + invoke;
