@@ -6,42 +6,33 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-# Test-only: networkx, so the Python module's from_networkx is tested (python/tests).
-if ! dpkg-query -W -f='${Status}' python3-networkx 2>/dev/null | grep -q "install ok installed"; then
-  echo "run_tests: installing python3-networkx (Python module tests)" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends python3-networkx
-fi
+# Installs the Debian packages the tests need that are missing (apt-get, as root or via sudo).
+# Usage: need_packages "why" PACKAGE...
+need_packages() {
+  local why="$1" missing=() p
+  shift
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "run_tests: installing ${missing[*]} ($why)" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
 
-# Test-only: clang-format checks that every C++ file keeps the committed .clang-format style.
-if ! dpkg-query -W -f='${Status}' clang-format 2>/dev/null | grep -q "install ok installed"; then
-  echo "run_tests: installing clang-format (style check)" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends clang-format
-fi
-
-# Test-only: a real browser renders the HTML reports (tests/report_test.cpp).
-if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
-  echo "run_tests: installing chromium (headless rendering of the HTML reports)" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends chromium
-fi
-
-# Test-only: onnxruntime (npm's onnxruntime-node; its CPU library ships in the package, the install
-# script only fetches GPU parts) runs exported ONNX segments against the whole model
-# (tests/export_test.cpp).
+# Test-only, each for what the comment says:
+need_packages "the Python module's from_networkx is tested (python/tests)" python3-networkx
+need_packages "every C++ file keeps the committed .clang-format style (tests/check_format.sh)" clang-format
+need_packages "a real browser renders the HTML reports (tests/report_test.cpp)" chromium
+# onnxruntime (npm's onnxruntime-node; its CPU library ships in the package, the install script
+# only fetches GPU parts) runs exported ONNX segments against the whole model
+# (tests/export_test.cpp); TensorFlow Lite's WebAssembly build likewise for .tflite (below).
+# (Any Node.js on the PATH will do: a NodeSource build ships npm itself, and Debian's npm would
+# conflict with it.)
 if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
-  echo "run_tests: installing nodejs and npm (onnxruntime for the segment export tests)" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+  need_packages "Node.js runs onnxruntime and TensorFlow Lite for the segment tests" nodejs npm
 fi
 if [ ! -d tests/node/node_modules/onnxruntime-node ]; then
   echo "run_tests: npm install --ignore-scripts onnxruntime-node (tests/node)" >&2
