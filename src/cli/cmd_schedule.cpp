@@ -98,12 +98,14 @@ Runner AddSchedule(CLI::App& app) {
                  "(<stem>_segment_<i>_of_<K>.<ext> and "
                  "pipeline.json; .tflite and .onnx models only; see `respect export --help`)");
   AddExportCheckOptions(app, o->check);
-  app.add_flag("--json", o->json,
-               "print one JSON object: model, method, objective, stages, "
-               "assignment, order, stage_costs[], period_ms, latency_ms, "
-               "throughput_ips, objective_value, lower_bound, proven_optimal, gap, "
-               "solve_seconds, compiler_period_ms, speedup_vs_compiler, note, and phases[] "
-               "(rl-ilp: name, seconds, value, bound, status)");
+  app.add_flag(
+      "--json", o->json,
+      "print one JSON object: model, method, objective, stages, "
+      "assignment, order, stage_costs[], period_ms, latency_ms, "
+      "throughput_ips, objective_value, lower_bound, proven_optimal, gap, "
+      "solve_seconds, compiler_period_ms, speedup_vs_compiler, empty_stages, engine (lattice, ilp, "
+      "heuristic or the method), handed_over, cut_short, note (for people), and phases[] "
+      "(rl-ilp: name, seconds, value, bound, status)");
   app.footer(
       "Every figure comes from the cost model's one evaluator (see `respect simulate`).\n"
       "'proven optimal' means no valid schedule with K non-empty stages is better under the cost\n"
