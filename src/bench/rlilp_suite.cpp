@@ -57,14 +57,14 @@ Result<RlIlpSuiteResult> RunRlIlpSuite(const RlIlpSuiteOptions& o) {
     };
     // Cold: the full model, no incumbent, the whole limit.
     say("cold ilp");
-    IlpOptions io;
-    io.stages = inst.stages;
-    io.objective = inst.objective;
-    io.paper_lambda = inst.paper_lambda;
-    io.time_limit_s = o.time_limit_s;
     const auto t0 = Clock::now();
-    ScheduleRequest size_check(inst.stages, inst.objective);
-    if (auto refused = IlpTooLarge(m, size_check, o.time_limit_s); !refused.empty()) {
+    ScheduleRequest cold(inst.stages, inst.objective);
+    cold.paper_lambda = inst.paper_lambda;
+    cold.deadline = t0 + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(o.time_limit_s));
+    IlpOptions io = IlpOptionsFor(cold);  // the options every ilp run is built with
+    io.time_limit_s = o.time_limit_s;
+    if (auto refused = IlpTooLarge(m, cold, o.time_limit_s); !refused.empty()) {
       row.cold.note = refused;
     } else if (auto c = SolveIlp(m, io); !c) {
       row.cold.note = c.error().message;
