@@ -218,7 +218,8 @@ TEST(Exact, MethodIsProvenAndNeverWorseThanTheOthers) {
         }
         auto a = RunScheduler("auto", m, r);
         ASSERT_TRUE(a.ok());
-        EXPECT_EQ(a->note.rfind("exact: lattice DP", 0), 0u) << a->note;
+        EXPECT_EQ(a->engine, "lattice") << a->note;
+        EXPECT_FALSE(a->handed_over) << a->note;
         EXPECT_NEAR(a->objective_value, exact->objective_value, 1e-12 * exact->objective_value);
       }
   }

@@ -10,8 +10,11 @@
 //   dp      exact dynamic programming over the downset lattice (core/downset_lattice.h): the
 //           state is the set of operators already run, its value the best peak so far; pruned
 //           against the best heuristic. Proven optimal when the lattice fits --lattice-cap;
-//           otherwise the best heuristic, unproven, and the note says why.
-//   auto    dp where the lattice fits, else the best heuristic.
+//           otherwise the best heuristic, unproven (search_stopped), and the note says why.
+//   fusion-ilp  the seed's method: optimum-preserving fusion (fusion.h), then an integer program
+//           on CBC over the fused graph (fusion_ilp.h), warm-started from the best heuristic.
+//   auto    dp with half the time limit; where it cannot finish, fusion-ilp from dp's best order.
+// The methods come from one table in orderers.cpp (OrderMethods and the help derive from it).
 #pragma once
 
 #include <cstdint>

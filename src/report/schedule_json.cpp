@@ -52,7 +52,8 @@ nlohmann::json ScheduleOutcomeJson(const Graph& g, const DeviceProfile& device, 
                         {"seconds", p.seconds},
                         {"value", p.value},
                         {"bound", p.bound},
-                        {"status", p.status}});
+                        {"status", p.status},
+                        {"proven", p.proven}});
     j["phases"] = phases;
   }
   return j;

@@ -116,7 +116,8 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   double w_value = std::numeric_limits<double>::infinity();
   if (w->found) w_value = ObjectiveValue(m, w->schedule, r.objective, r.paper_lambda);
   out.phases.push_back({"window", Since(t), w->found ? w_value : 0, 0,
-                        fmt::format("+-{} stages: CBC {} ({} cols)", W, w->status, w->cols)});
+                        fmt::format("+-{} stages: CBC {} ({} cols)", W, w->status, w->cols),
+                        w->proven_optimal});
   if (w->found && w_value <= best.objective_value) {
     best.schedule = std::move(w->schedule);
     best.objective_value = w_value;
@@ -129,7 +130,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
                   "; not certified: the model approximates host fallback or shared constants");
   if (whole && w->proven_optimal) {
     out.phases.push_back(
-        {"certify", 0, best.objective_value, w->objective, "the window is the full problem"});
+        {"certify", 0, best.objective_value, w->objective, "the window is the full problem", true});
     if (!IlpBoundCovers(m, r, best.schedule))
       return finish(
           win_note +
@@ -165,8 +166,8 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
       improved = true;
     }
   }
-  out.phases.push_back(
-      {"certify", Since(t), c->found ? c_value : 0, c->bound, "full ilp: CBC " + c->status});
+  out.phases.push_back({"certify", Since(t), c->found ? c_value : 0, c->bound,
+                        "full ilp: CBC " + c->status, c->proven_optimal});
   std::string verdict;
   const bool covers = IlpBoundCovers(m, r, best.schedule);
   if (covers) best.lower_bound = std::max(0.0, c->bound);

@@ -71,9 +71,10 @@ inline bool PastDeadline(const ScheduleRequest& r) {
 struct PhaseReport {
   std::string name;
   double seconds = 0;
-  double value = 0;  // the phase's best objective value (evaluator), 0 if it found none
-  double bound = 0;  // the lower bound it proved (0: none)
-  std::string status;
+  double value = 0;     // the phase's best objective value (evaluator), 0 if it found none
+  double bound = 0;     // the lower bound it proved (0: none)
+  std::string status;   // for people
+  bool proven = false;  // the phase's own problem was solved to proven optimality
 };
 
 struct ScheduleResult {
