@@ -154,7 +154,8 @@ async function invoke(lrt, model, file, feeds, repeat) {
     const v = feeds[d.name];
     if (v.dtype !== d.dtype)
       throw new Error(`${path.basename(file)}: input '${d.name}' is ${d.dtype} but ${v.dtype} was produced`);
-    inputs[d.name] = new lrt.Tensor(v.data, Array.from(d.shape));
+    // A dimension the model leaves open (-1: a dynamic batch) is 1, as the inputs were drawn.
+    inputs[d.name] = new lrt.Tensor(v.data, Array.from(d.shape, (x) => (x > 0 ? x : 1)));
   }
   let best = Infinity, results = null;
   for (let r = 0; r < repeat; ++r) {
@@ -213,8 +214,9 @@ try {
   const next = rng(seed);
   const feeds = {}, details = [];
   for (const d of model.getInputDetails()) {
-    feeds[d.name] = {dtype: d.dtype, data: randomArray(d.dtype, Array.from(d.shape), next)};
-    details.push({name: d.name, dtype: d.dtype, shape: Array.from(d.shape)});
+    const shape = Array.from(d.shape, (x) => (x > 0 ? x : 1));
+    feeds[d.name] = {dtype: d.dtype, data: randomArray(d.dtype, shape, next)};
+    details.push({name: d.name, dtype: d.dtype, shape});
   }
   const {out, ms} = await invoke(lrt, model, modelFile, feeds, repeat);
   whole = {feeds, out, ms};
