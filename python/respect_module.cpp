@@ -292,18 +292,12 @@ py::dict Simulate(const PyGraph& graph, const py::object& assignment, const py::
   const DeviceProfile d = DeviceOf(device);
   const CostModel model(g, d);
   const PipelineCost cost = EvaluateSchedule(model, s);
-  std::vector<double> T;
-  for (const auto& st : cost.stages) T.push_back(st.latency_s);
-  const PipelineSimulation sim = SimulatePipeline(T, inferences);
+  const PipelineSimulation sim = SimulatePipeline(cost, inferences);
   json j = PipelineCostJson(cost);
   j["model"] = g.name;
   j["device"] = d.name;
   j["num_stages"] = s.num_stages;
-  j["simulation"] = {{"inferences", sim.inferences},
-                     {"period_ms", sim.period_s * 1e3},
-                     {"first_latency_ms", sim.first_latency_s * 1e3},
-                     {"mean_latency_ms", sim.mean_latency_s * 1e3},
-                     {"makespan_ms", sim.makespan_s * 1e3}};
+  j["simulation"] = SimulationJson(sim);
   return ToPython(j);
 }
 
@@ -373,29 +367,17 @@ PyPolicy LoadPolicy(const std::string& path) {
 
 py::dict EvalPolicy(const PyPolicy& pol, int graphs, uint64_t seed, const std::string& labels) {
   if (graphs < 1) throw py::value_error("graphs must be at least 1");
-  const LabelSource source = labels == "exact"           ? LabelSource::kExact
-                             : labels == "list-backward" ? LabelSource::kListBackward
-                             : labels == "list"
-                                 ? LabelSource::kList
-                                 : throw py::value_error("labels: list, list-backward or exact");
+  const LabelSource source = Unwrap(ParseLabelSource(labels));
   auto policy = pol.policy;
   auto j = Interruptible<Result<json>>([policy, graphs, seed, source]() -> Result<json> {
-    SyntheticDagOptions eval_options{50, 6, 16, 40, 0.0, 5.0, seed};
-    if (eval_options.in_degree > policy->config().max_parents)
-      eval_options.in_degree = policy->config().max_parents;
-    auto set = MakeLabelledGraphs(eval_options, graphs, 35.0, source, 10.0);
+    auto set =
+        MakeLabelledGraphs(EvalGraphOptions(policy->config(), seed), graphs, 35.0, source, 10.0);
     if (!set) return set.error();
-    auto metrics = [](const EvalMetrics& m) {
-      return json{{"mismatch", m.mismatch},
-                  {"recall", m.recall},
-                  {"reward", m.reward},
-                  {"topological", m.topological}};
-    };
     return json{{"graphs", graphs},
                 {"nodes", 50},
                 {"seed", seed},
-                {"masked", metrics(EvaluatePolicy(*policy, *set, true))},
-                {"unmasked", metrics(EvaluatePolicy(*policy, *set, false))}};
+                {"masked", EvalMetricsJson(EvaluatePolicy(*policy, *set, true))},
+                {"unmasked", EvalMetricsJson(EvaluatePolicy(*policy, *set, false))}};
   });
   if (!j) throw py::value_error(j.error().message);
   return ToPython(*j);

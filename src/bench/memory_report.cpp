@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "memory/memory_model.h"
-#include "report/markup.h"
 
 namespace respect {
 

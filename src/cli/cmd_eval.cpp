@@ -63,20 +63,12 @@ Runner AddEval(CLI::App& app) {
     const std::string path = o->policy.empty() ? DefaultPolicyPath() : o->policy;
     auto policy = Policy::Load(path);
     if (!policy) return Fail(policy.error().message);
-    const LabelSource source = o->labels == "exact"           ? LabelSource::kExact
-                               : o->labels == "list-backward" ? LabelSource::kListBackward
-                                                              : LabelSource::kList;
-    SyntheticDagOptions eval_options{50, 6, 16, 40, 0.0, 5.0, o->seed};
-    if (eval_options.in_degree > policy->config().max_parents)
-      eval_options.in_degree = policy->config().max_parents;
-    auto graphs = MakeLabelledGraphs(eval_options, o->graphs, 35.0, source, 10.0);
+    auto source = ParseLabelSource(o->labels);
+    if (!source) return Fail("--labels: " + source.error().message);
+    auto graphs = MakeLabelledGraphs(EvalGraphOptions(policy->config(), o->seed), o->graphs, 35.0,
+                                     *source, 10.0);
     if (!graphs) return Fail(graphs.error().message);
-    auto metrics_json = [](const EvalMetrics& m) {
-      return nlohmann::json{{"mismatch", m.mismatch},
-                            {"recall", m.recall},
-                            {"reward", m.reward},
-                            {"topological", m.topological}};
-    };
+    const auto metrics_json = EvalMetricsJson;
     nlohmann::json j;
     j["policy"] = path;
     j["architecture"] = PolicyConfigToJson(policy->config());
@@ -88,16 +80,14 @@ Runner AddEval(CLI::App& app) {
                       {"unmasked", metrics_json(EvaluatePolicy(*policy, *graphs, false))}};
     // Reference orders: what seeing each node's descendants up to k edges down is worth
     // (HeightEstimateOrder); hops = -1 stands for every descendant (the exact height).
-    const bool sinks_first = source == LabelSource::kListBackward;
+    const bool sinks_first = *source == LabelSource::kListBackward;
     j["synthetic"]["references"] = nlohmann::json::array();
     for (int hops : {0, 1, 2, 3, -1}) {
       const EvalMetrics m = EvaluateReferenceOrder(
           *graphs, hops < 0 ? std::numeric_limits<int>::max() : hops, sinks_first);
-      j["synthetic"]["references"].push_back({{"hops", hops},
-                                              {"mismatch", m.mismatch},
-                                              {"recall", m.recall},
-                                              {"reward", m.reward},
-                                              {"topological", m.topological}});
+      nlohmann::json ref = EvalMetricsJson(m);
+      ref["hops"] = hops;
+      j["synthetic"]["references"].push_back(ref);
     }
     std::vector<std::string> models;
     if (o->models == std::vector<std::string>{"paper"})
@@ -116,7 +106,7 @@ Runner AddEval(CLI::App& app) {
       LabelledGraph lg;
       lg.dag.graph = std::move(*g);
       lg.dag.weight = ParamWeightsMiB(lg.dag.graph);
-      lg.labels = source == LabelSource::kListBackward
+      lg.labels = *source == LabelSource::kListBackward
                       ? ListScheduleLabels(lg.dag.graph, lg.dag.weight, capacity_mib)
                       : ForwardListLabels(lg.dag.graph, lg.dag.weight, capacity_mib);
       const std::vector<LabelledGraph> one = {lg};

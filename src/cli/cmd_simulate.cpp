@@ -117,9 +117,7 @@ Runner AddSimulate(CLI::App& app) {
     }
     CostModel model(*g, *device);
     const PipelineCost cost = EvaluateSchedule(model, s);
-    std::vector<double> T;
-    for (const auto& st : cost.stages) T.push_back(st.latency_s);
-    const PipelineSimulation sim = SimulatePipeline(T, o->inferences);
+    const PipelineSimulation sim = SimulatePipeline(cost, o->inferences);
     if (!o->report.empty()) {
       HtmlReportInput in;
       in.command = CommandLine();
@@ -140,11 +138,7 @@ Runner AddSimulate(CLI::App& app) {
       j["device"] = device->name;
       j["num_stages"] = s.num_stages;
       j["partition"] = how;
-      j["simulation"] = {{"inferences", sim.inferences},
-                         {"period_ms", sim.period_s * 1e3},
-                         {"first_latency_ms", sim.first_latency_s * 1e3},
-                         {"mean_latency_ms", sim.mean_latency_s * 1e3},
-                         {"makespan_ms", sim.makespan_s * 1e3}};
+      j["simulation"] = SimulationJson(sim);
       std::printf("%s\n", j.dump(2).c_str());
       return 0;
     }

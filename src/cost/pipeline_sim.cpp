@@ -42,4 +42,10 @@ PipelineSimulation SimulatePipeline(const std::vector<double>& T, int inferences
   return sim;
 }
 
+PipelineSimulation SimulatePipeline(const PipelineCost& cost, int inferences) {
+  std::vector<double> T;
+  for (const auto& st : cost.stages) T.push_back(st.latency_s);
+  return SimulatePipeline(T, inferences);
+}
+
 }  // namespace respect

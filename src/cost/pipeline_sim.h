@@ -11,6 +11,8 @@
 
 #include <vector>
 
+#include "cost/cost_model.h"
+
 namespace respect {
 
 struct PipelineSimulation {
@@ -24,5 +26,7 @@ struct PipelineSimulation {
 
 // stage_latency_s: T_k per stage (empty stages may be 0). inferences >= 1.
 PipelineSimulation SimulatePipeline(const std::vector<double>& stage_latency_s, int inferences);
+// The same for the evaluator's stage latencies of a schedule.
+PipelineSimulation SimulatePipeline(const PipelineCost& cost, int inferences);
 
 }  // namespace respect

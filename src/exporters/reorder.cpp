@@ -10,6 +10,7 @@
 
 #include "core/analysis.h"
 #include "core/file_io.h"
+#include "exporters/tflite_segment.h"
 #include "tflite_subset_generated.h"
 
 namespace respect {
@@ -36,15 +37,12 @@ Status ReorderTflite(const std::string& in_path, const Graph& g, const std::vect
   const int nf = ops ? static_cast<int>(ops->size()) : 0;
   // The file's operators in their new order: those the importer folded into constants first (in
   // their order: they read constants alone), then the graph's in `order`.
-  std::vector<int> file_order, is_graph_op(nf, 0);
-  for (int v = 0; v < g.num_ops(); ++v) {
-    const int f = g.ops[v].source_index;
-    if (f < 0 || f >= nf || is_graph_op[f])
-      return Error{fmt::format("{}: the file's operators do not match the graph", in_path)};
-    is_graph_op[f] = 1;
-  }
+  auto graph_op_of = GraphOpsOfTfliteFile(g, nf);
+  if (!graph_op_of)
+    return Error{fmt::format("{}: the file's operators do not match the graph", in_path)};
+  std::vector<int> file_order;
   for (int f = 0; f < nf; ++f)
-    if (!is_graph_op[f]) file_order.push_back(f);
+    if ((*graph_op_of)[f] < 0) file_order.push_back(f);
   for (int v : order) file_order.push_back(g.ops[v].source_index);
   // Slot i sits at file position base + 4 i and holds the distance to its operator table.
   const size_t base = static_cast<size_t>(reinterpret_cast<const uint8_t*>(ops->Data()) - data);

@@ -284,15 +284,9 @@ class SegmentWriter {
       return Error{"the file does not match its import"};
     nt = static_cast<int>(ftensors->size());
     nf = static_cast<int>(fops->size());
-    // The file's operators: the graph's (by source_index) and those the importer folded into
-    // constants (computed from constants alone: a DEQUANTIZE of fp16 weights).
-    graph_op_of.assign(nf, -1);
-    for (int v = 0; v < g.num_ops(); ++v) {
-      const int f = g.ops[v].source_index;
-      if (f < 0 || f >= nf || graph_op_of[f] >= 0)
-        return Error{"the file does not match its import"};
-      graph_op_of[f] = v;
-    }
+    auto ops = GraphOpsOfTfliteFile(g, nf);
+    if (!ops) return ops.error();
+    graph_op_of = std::move(*ops);
     return {};
   }
 
@@ -629,6 +623,17 @@ class SegmentWriter {
 };
 
 }  // namespace
+
+Result<std::vector<int>> GraphOpsOfTfliteFile(const Graph& g, int file_operators) {
+  std::vector<int> graph_op_of(file_operators, -1);
+  for (int v = 0; v < g.num_ops(); ++v) {
+    const int f = g.ops[v].source_index;
+    if (f < 0 || f >= file_operators || graph_op_of[f] >= 0)
+      return Error{"the file does not match its import"};
+    graph_op_of[f] = v;
+  }
+  return graph_op_of;
+}
 
 Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
                                        const SegmentPlan& seg) {

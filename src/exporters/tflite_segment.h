@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/graph.h"
 #include "core/status.h"
@@ -29,6 +30,12 @@ namespace respect {
 // `bytes`: the original file; `g` its import. Returns the segment file's bytes.
 Result<std::string> TfliteSegmentBytes(const std::string& bytes, const Graph& g,
                                        const SegmentPlan& seg);
+
+// Per operator of a .tflite file with `file_operators` operators: the graph operator it became
+// (Operator::source_index), or -1 where the importer folded it into a constant (the segment
+// writer carries those, the reorder writer keeps them first). Errors when `g` is not that file's
+// import.
+Result<std::vector<int>> GraphOpsOfTfliteFile(const Graph& g, int file_operators);
 
 // The model's first signature over its main subgraph, as pipeline.json records it:
 // {"key": "serving_default", "inputs": {signature name: tensor name}, "outputs": {...}}; null when

@@ -66,14 +66,44 @@ Status GraphOptionsFromJson(const nlohmann::json& j, const std::string& where,
 
 }  // namespace
 
+Result<LabelSource> ParseLabelSource(const std::string& name) {
+  if (name == "list") return LabelSource::kList;
+  if (name == "exact") return LabelSource::kExact;
+  if (name == "list-backward") return LabelSource::kListBackward;
+  return Error{fmt::format("labels must be list, exact or list-backward, not '{}'", name)};
+}
+
+const char* LabelSourceName(LabelSource s) {
+  switch (s) {
+    case LabelSource::kList:
+      return "list";
+    case LabelSource::kExact:
+      return "exact";
+    case LabelSource::kListBackward:
+      return "list-backward";
+  }
+  return "list";
+}
+
+SyntheticDagOptions EvalGraphOptions(const PolicyConfig& policy, uint64_t seed) {
+  SyntheticDagOptions o{50, 6, 16, 40, 0.0, 5.0, seed};
+  if (o.in_degree > policy.max_parents) o.in_degree = policy.max_parents;
+  return o;
+}
+
+nlohmann::json EvalMetricsJson(const EvalMetrics& m) {
+  return {{"mismatch", m.mismatch},
+          {"recall", m.recall},
+          {"reward", m.reward},
+          {"topological", m.topological}};
+}
+
 nlohmann::json TrainConfigToJson(const TrainConfig& c) {
   nlohmann::json j = {{"policy", PolicyConfigToJson(c.policy)},
                       {"graphs", GraphOptionsJson(c.graphs)},
                       {"train_graphs", c.train_graphs},
                       {"capacity", c.capacity},
-                      {"labels", c.labels == LabelSource::kList    ? "list"
-                                 : c.labels == LabelSource::kExact ? "exact"
-                                                                   : "list-backward"},
+                      {"labels", LabelSourceName(c.labels)},
                       {"exact_time_limit_s", c.exact_time_limit_s},
                       {"eval", GraphOptionsJson(c.eval)},
                       {"eval_graphs", c.eval_graphs},
@@ -109,16 +139,9 @@ Result<TrainConfig> TrainConfigFromJson(const nlohmann::json& j) {
       else if (k == "capacity")
         c.capacity = it->get<double>();
       else if (k == "labels") {
-        const std::string s = it->get<std::string>();
-        if (s == "list")
-          c.labels = LabelSource::kList;
-        else if (s == "exact")
-          c.labels = LabelSource::kExact;
-        else if (s == "list-backward")
-          c.labels = LabelSource::kListBackward;
-        else
-          return Error{fmt::format(
-              "train config: labels must be list, exact or list-backward, not '{}'", s)};
+        auto labels = ParseLabelSource(it->get<std::string>());
+        if (!labels) return Error{"train config: " + labels.error().message};
+        c.labels = *labels;
       } else if (k == "exact_time_limit_s")
         c.exact_time_limit_s = it->get<double>();
       else if (k == "eval_graphs")

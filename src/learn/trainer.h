@@ -126,6 +126,13 @@ Result<std::vector<LabelledGraph>> MakeLabelledGraphs(const SyntheticDagOptions&
                                                       double capacity, LabelSource labels,
                                                       double exact_time_limit_s);
 
+// "list", "exact" or "list-backward" (the config's and `respect eval --labels`' spelling).
+Result<LabelSource> ParseLabelSource(const std::string& name);
+const char* LabelSourceName(LabelSource s);
+// The evaluation graphs of `respect eval` (the paper's: 50 nodes, 16-40 levels), their in-degree
+// capped at what the policy's rows can hold.
+SyntheticDagOptions EvalGraphOptions(const PolicyConfig& policy, uint64_t seed);
+
 struct EvalMetrics {
   double mismatch = 0, recall = 0, reward = 0;  // means over graphs
   double topological = 0;                       // fraction of orders that are topological
@@ -135,6 +142,8 @@ struct EvalMetrics {
 double PairedTTestPValue(const std::vector<double>& a, const std::vector<double>& b);
 
 // Greedy decoding through Policy::Orders, the path `rl` uses.
+// {mismatch, recall, reward, topological}.
+nlohmann::json EvalMetricsJson(const EvalMetrics& m);
 EvalMetrics EvaluatePolicy(const Policy& policy, const std::vector<LabelledGraph>& graphs,
                            bool precedence_mask);
 // The same metrics for any rule that orders a graph.

@@ -28,6 +28,14 @@ nlohmann::json PipelineCostJson(const PipelineCost& c) {
           {"bottleneck_stage", c.bottleneck}};
 }
 
+nlohmann::json SimulationJson(const PipelineSimulation& sim) {
+  return {{"inferences", sim.inferences},
+          {"period_ms", sim.period_s * 1e3},
+          {"first_latency_ms", sim.first_latency_s * 1e3},
+          {"mean_latency_ms", sim.mean_latency_s * 1e3},
+          {"makespan_ms", sim.makespan_s * 1e3}};
+}
+
 std::string PipelineCostTable(const PipelineCost& c) {
   std::string out =
       fmt::format("{:>5} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}\n", "stage",

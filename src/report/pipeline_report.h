@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cost/cost_model.h"
+#include "cost/pipeline_sim.h"
 
 namespace respect {
 
@@ -13,6 +14,9 @@ namespace respect {
 //   in_bytes, out_bytes, overhead_ms, compute_ms, transfer_ms, cpu_ms, latency_ms}, ...],
 //  "period_ms", "latency_ms", "throughput_ips", "bottleneck_stage"}
 nlohmann::json PipelineCostJson(const PipelineCost& c);
+// {inferences, period_ms, first_latency_ms, mean_latency_ms, makespan_ms}: `simulation` in
+// `respect simulate --json` and the Python module's simulate().
+nlohmann::json SimulationJson(const PipelineSimulation& sim);
 // Human table: one row per stage, then period, throughput and latency.
 std::string PipelineCostTable(const PipelineCost& c);
 

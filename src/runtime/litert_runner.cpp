@@ -1,6 +1,7 @@
 #include "runtime/litert_runner.h"
 
 #include <fmt/format.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -67,8 +68,11 @@ Result<std::string> FindLiteRtRunner(const std::string& dir) {
 
 Result<ModelRun> RunTflitePipelines(const std::string& runner, const std::string& model,
                                     const std::vector<std::string>& dirs, int seed, int repeat) {
-  const std::string err_file =
-      (fs::temp_directory_path() / fmt::format("respect-litert-{}.err", getpid())).string();
+  // A file of its own for the runner's stderr (calls may run at once, from several threads).
+  std::string err_file = (fs::temp_directory_path() / "respect-litert-XXXXXX").string();
+  const int fd = mkstemp(err_file.data());
+  if (fd < 0) return Error{"cannot create a temporary file for the TensorFlow Lite runner"};
+  close(fd);
   std::string cmd =
       fmt::format("node {} --seed {} --repeat {} {}", Quote(runner), seed, repeat, Quote(model));
   for (const auto& d : dirs) cmd += " " + Quote(d);
