@@ -238,7 +238,10 @@ struct PySchedule {
 
 ScheduleRequest MakeRequest(int stages, const std::string& objective, double time_limit,
                             double paper_lambda, bool align_children, int64_t lattice_cap,
-                            const std::string& policy, int rl_samples, uint64_t seed) {
+                            const std::string& policy, int rl_samples, uint64_t seed, int tpus) {
+  if (tpus < 0 || tpus > 4096)
+    throw py::value_error(fmt::format("tpus: {} is not 1 to 4096", tpus));
+  if (stages == 0) stages = tpus > 0 ? tpus : 4;  // the default: 4, or up to one per TPU
   if (stages < 1) throw py::value_error(fmt::format("stages: {} is not a pipeline size", stages));
   if (!(time_limit > 0)) throw py::value_error("time_limit must be positive (seconds)");
   ScheduleRequest req;
@@ -251,15 +254,16 @@ ScheduleRequest MakeRequest(int stages, const std::string& objective, double tim
   req.rl.policy_path = policy;
   req.rl.samples = rl_samples;
   req.rl.seed = seed;
+  req.tpus = tpus;
   return req;
 }
 
 PySchedule DoSchedule(const PyGraph& graph, int stages, const std::string& method,
                       const std::string& objective, double time_limit, const py::object& device,
                       double paper_lambda, bool align_children, int64_t lattice_cap,
-                      const std::string& policy, int rl_samples, uint64_t seed) {
+                      const std::string& policy, int rl_samples, uint64_t seed, int tpus) {
   ScheduleRequest req = MakeRequest(stages, objective, time_limit, paper_lambda, align_children,
-                                    lattice_cap, policy, rl_samples, seed);
+                                    lattice_cap, policy, rl_samples, seed, tpus);
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   req.cancel = cancel;
   const DeviceProfile d = DeviceOf(device);
@@ -274,20 +278,34 @@ PySchedule DoSchedule(const PyGraph& graph, int stages, const std::string& metho
   return {g, d, req.objective, std::move(*outcome)};
 }
 
+// Replica counts given to evaluate() / simulate() (None: the schedule's own).
+void SetReplicas(Schedule& s, const py::object& replicas) {
+  if (replicas.is_none()) return;
+  std::vector<int> r;
+  try {
+    r = replicas.cast<std::vector<int>>();
+  } catch (const py::cast_error&) {
+    throw py::value_error("replicas: a list of counts, one per stage");
+  }
+  s.replicas = std::move(r);
+}
+
 py::dict Evaluate(const PyGraph& graph, const py::object& assignment, const py::object& device,
-                  int stages) {
-  const Schedule s = ScheduleOf(*graph.g, assignment, stages);
+                  int stages, const py::object& replicas) {
+  Schedule s = ScheduleOf(*graph.g, assignment, stages);
+  SetReplicas(s, replicas);
   Check(ValidateSchedule(*graph.g, s));
   const CostModel model(*graph.g, DeviceOf(device));
   return ToPython(PipelineCostJson(EvaluateSchedule(model, s)));
 }
 
 py::dict Simulate(const PyGraph& graph, const py::object& assignment, const py::object& device,
-                  int inferences) {
+                  int inferences, const py::object& replicas) {
   if (inferences < 1) throw py::value_error("inferences must be at least 1");
   const Graph& g = *graph.g;
-  const Schedule s = assignment.is_none() ? Schedule(1, std::vector<int>(g.num_ops(), 0))
-                                          : ScheduleOf(g, assignment, 0);
+  Schedule s = assignment.is_none() ? Schedule(1, std::vector<int>(g.num_ops(), 0))
+                                    : ScheduleOf(g, assignment, 0);
+  SetReplicas(s, replicas);
   Check(ValidateSchedule(g, s));
   const DeviceProfile d = DeviceOf(device);
   const CostModel model(g, d);
@@ -297,6 +315,7 @@ py::dict Simulate(const PyGraph& graph, const py::object& assignment, const py::
   j["model"] = g.name;
   j["device"] = d.name;
   j["num_stages"] = s.num_stages;
+  j["replicas"] = ReplicasToJson(s);
   j["simulation"] = SimulationJson(sim);
   return ToPython(j);
 }
@@ -396,6 +415,31 @@ std::string Repr(const PyGraph& g) {
       "<respect.Graph '{}': {} operators, {} edges, {:.2f} MiB parameters, {:.1f} M MACs>",
       g.g->name, g.g->num_ops(), g.g->num_edges(), g.g->TotalParamBytes() / 1048576.0,
       g.g->TotalMacs() / 1e6);
+}
+
+py::dict Plan(const PyGraph& graph, double fps, int max_tpus, const py::object& device,
+              double time_limit, bool baselines) {
+  if (fps < 0) throw py::value_error("fps must be positive (inferences per second)");
+  if (!(time_limit > 0)) throw py::value_error("time_limit must be positive (seconds)");
+  PlanOptions po;
+  po.max_tpus = max_tpus > 0 ? max_tpus : (fps > 0 ? 16 : 8);
+  po.fps = fps;
+  po.baselines = baselines;
+  po.request.time_limit_s = time_limit;
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  po.request.cancel = cancel;
+  const DeviceProfile d = DeviceOf(device);
+  std::shared_ptr<const Graph> g = graph.g;
+  auto plan = Interruptible<Result<json>>(
+      [g, d, po]() -> Result<json> {
+        const CostModel model(*g, d);
+        auto p = PlanTpus(model, po);
+        if (!p) return p.error();
+        return CapacityPlanJson(*g, d, *p, po.fps, po.max_tpus);
+      },
+      cancel);
+  if (!plan) throw py::value_error(fmt::format("{}: {}", g->name, plan.error().message));
+  return ToPython(*plan);
 }
 
 }  // namespace
@@ -517,6 +561,13 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly(
           "stages", [](const PySchedule& s) { return s.outcome.result.schedule.num_stages; })
       .def_property_readonly(
+          "replicas",
+          [](const PySchedule& s) { return ToPython(ReplicasToJson(s.outcome.result.schedule)); },
+          "replica count of each stage (1 each for a plain pipeline)")
+      .def_property_readonly(
+          "tpus", [](const PySchedule& s) { return s.outcome.cost.tpus; },
+          "TPUs the schedule uses (the sum of replicas)")
+      .def_property_readonly(
           "assignment", [](const PySchedule& s) { return s.outcome.result.schedule.stage_of; },
           "stage of each operator, in graph.operators order")
       .def_property_readonly(
@@ -591,12 +642,17 @@ operators: dicts with "name" and optionally "type", "param_bytes", "macs", "outp
 bytes of the operator's output tensor, what crosses a stage boundary). edges: (producer,
 consumer) pairs of operator names or indices. Raises ValueError on cycles, unknown names,
 duplicates or negative sizes.)");
-  m.def("schedule", &DoSchedule, py::arg("graph"), py::kw_only(), py::arg("stages") = 4,
+  m.def("schedule", &DoSchedule, py::arg("graph"), py::kw_only(), py::arg("stages") = 0,
         py::arg("method") = "auto", py::arg("objective") = "throughput",
         py::arg("time_limit") = 30.0, py::arg("device") = "usb", py::arg("paper_lambda") = 1.0,
         py::arg("align_children") = false, py::arg("lattice_cap") = 500000, py::arg("policy") = "",
-        py::arg("rl_samples") = 0, py::arg("seed") = 1,
-        R"(Split a graph into a pipeline of `stages` Edge TPUs.
+        py::arg("rl_samples") = 0, py::arg("seed") = 1, py::arg("tpus") = 0,
+        R"(Split a graph into a pipeline of `stages` Edge TPUs (default 4).
+
+tpus: a hybrid pipeline on at most this many TPUs (stage cuts and each stage's replica count
+chosen together; `stages` is then the most stages, default up to tpus): exact and auto prove the
+optimum over every (cuts, replicas) choice; other methods cut `stages` stages and give the spare
+TPUs greedily. Schedule.replicas holds the counts.
 
 method: auto (default), exact, ilp, dp, list, compiler, profiling, rl, rl-ilp (respect.methods()).
 objective: throughput (the slowest stage), latency (their sum) or paper (paper_lambda x the largest
@@ -609,7 +665,7 @@ Ctrl-C raises KeyboardInterrupt.
 >>> s = respect.schedule(respect.load("zoo:resnet50"), stages=4)
 >>> s.period_ms, s.proven)");
   m.def("evaluate", &Evaluate, py::arg("graph"), py::arg("assignment"), py::kw_only(),
-        py::arg("device") = "usb", py::arg("stages") = 0,
+        py::arg("device") = "usb", py::arg("stages") = 0, py::arg("replicas") = py::none(),
         R"(Score your own schedule with the one evaluator.
 
 assignment: a list of stage indices, one per operator in graph.operators order; or a dict of
@@ -618,9 +674,21 @@ trailing stages are empty (default: the largest stage + 1). Returns {"stages": [
 "latency_ms", "throughput_ips", "bottleneck_stage"}. Raises ValueError saying why an invalid
 schedule is invalid (a stage out of range, an edge going backwards).)");
   m.def("simulate", &Simulate, py::arg("graph"), py::arg("assignment") = py::none(), py::kw_only(),
-        py::arg("device") = "usb", py::arg("inferences") = 100,
+        py::arg("device") = "usb", py::arg("inferences") = 100, py::arg("replicas") = py::none(),
         R"(Run a schedule (default: the whole model on one TPU) in the discrete-event pipeline
-simulator; returns what `respect simulate --json` prints (stage costs and "simulation").)");
+simulator; returns what `respect simulate --json` prints (stage costs and "simulation").
+replicas: each stage's replica count (default: the schedule's own, else one each).)");
+  m.def("plan", &Plan, py::arg("graph"), py::kw_only(), py::arg("fps") = 0.0,
+        py::arg("max_tpus") = 0, py::arg("device") = "usb", py::arg("time_limit") = 10.0,
+        py::arg("baselines") = true,
+        R"(How many TPUs does the model need? For T = 1.. max_tpus (default 8; 16 with fps) the best
+hybrid pipeline (cuts and replicas, proven where the lattice fits), beside the best plain T-stage
+pipeline and Coral's compiler with T segments; with fps, it stops at the first T that reaches it.
+Returns what `respect plan --json` prints: points[], answer_tpus (None: not reached), verdict,
+host_floor_ms (no number of TPUs gets below it on this host) and floor_limit.
+
+>>> p = respect.plan(respect.load("zoo:resnet50"), fps=400)
+>>> p["answer_tpus"], p["verdict"])");
   m.def("order", &Order, py::arg("graph"), py::kw_only(), py::arg("method") = "auto",
         py::arg("inplace") = false, py::arg("time_limit") = 30.0, py::arg("lattice_cap") = 2000000,
         py::arg("out") = "",

@@ -1,5 +1,6 @@
 // End-to-end checks of the respect binary: exit codes, one-line errors, parseable JSON, and no
 // partial output files.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,6 +30,11 @@ struct CliRun {
   int code;
   std::string out, err;
 };
+
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
 
 CliRun Respect(const std::string& args) {
   // CTest runs tests in parallel processes: each call gets its own stderr file.
@@ -519,6 +525,76 @@ TEST(Cli, OrderPrintsPeakBoundAndCurve) {
   EXPECT_TRUE(fj["proven_optimal"].get<bool>());
   EXPECT_NE(fj["note"].get<std::string>().find("fused 125 operators into"), std::string::npos)
       << fj["note"];
+}
+
+// `respect plan`: the curve over T, the fewest TPUs for a rate, and a rate no number of TPUs
+// reaches on this host (with the resource that stands in the way).
+TEST(Cli, PlanAnswersHowManyTpus) {
+  const std::string svg = TempPath("plan.svg");
+  CliRun curve = Respect("plan zoo:resnet50 --max-tpus 6 -q --json --svg " + svg);
+  ASSERT_EQ(curve.code, 0) << curve.err;
+  const auto j = nlohmann::json::parse(curve.out);
+  ASSERT_EQ(j["points"].size(), 6u);
+  double last = 1e300;
+  for (const auto& p : j["points"]) {
+    const double h = p["hybrid"]["period_ms"].get<double>();
+    EXPECT_LE(h, last * (1 + 1e-12));  // a TPU more never hurts
+    EXPECT_LE(h, p["pure"]["period_ms"].get<double>() * (1 + 1e-12));
+    EXPECT_LE(h, p["compiler"]["period_ms"].get<double>() * (1 + 1e-12));
+    EXPECT_TRUE(p["hybrid"]["proven_optimal"].get<bool>());
+    int tpus = 0;
+    for (const auto& r : p["hybrid"]["replicas"]) tpus += r.get<int>();
+    EXPECT_LE(tpus, p["tpus"].get<int>());
+    last = h;
+  }
+  const std::string picture = Slurp(svg);
+  EXPECT_NE(picture.find("<svg"), std::string::npos);
+  EXPECT_NE(picture.find("hybrid"), std::string::npos);
+  EXPECT_NE(picture.find("compiler"), std::string::npos);
+  // The fewest TPUs for a rate: the first T whose hybrid period meets it.
+  const double rate = 0.99e3 / j["points"][3]["hybrid"]["period_ms"].get<double>();
+  CliRun fps = Respect(fmt::format("plan zoo:resnet50 --fps {} -q --json", rate));
+  ASSERT_EQ(fps.code, 0) << fps.err;
+  const auto f = nlohmann::json::parse(fps.out);
+  EXPECT_EQ(f["answer_tpus"], 4);
+  EXPECT_EQ(f["points"].size(), 4u);
+  CliRun text = Respect(fmt::format("plan zoo:resnet50 --fps {} -q", rate));
+  EXPECT_NE(text.out.find("4 TPUs reach"), std::string::npos) << text.out;
+  // Past the host: the controller moves each 224x224x3 input; no number of TPUs helps.
+  CliRun never = Respect("plan zoo:mobilenet_v2 --fps 100000 -q");
+  EXPECT_EQ(never.code, 1);
+  EXPECT_NE(never.out.find("no number of TPUs reaches"), std::string::npos) << never.out;
+  EXPECT_NE(never.out.find("controller"), std::string::npos) << never.out;
+  CliRun bad = Respect("plan zoo:resnet50 --fps -3");
+  EXPECT_EQ(bad.code, 2);
+}
+
+// Hybrid schedules in the simulator: --replicas on a compiler partition, and a schedule file
+// from `schedule --tpus` with its replicas; the simulated period is the evaluator's.
+TEST(Cli, SimulateRunsHybridPipelines) {
+  CliRun r =
+      Respect("simulate zoo:densenet121 --stages 3 --replicas 2,1,2 --inferences 3000 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["replicas"], nlohmann::json({2, 1, 2}));
+  EXPECT_EQ(j["tpus"], 5);
+  EXPECT_NEAR(j["simulation"]["period_ms"].get<double>(), j["period_ms"].get<double>(),
+              1e-6 * j["period_ms"].get<double>());
+  const std::string plan = TempPath("hybrid_plan.json");
+  CliRun s = Respect("schedule zoo:densenet121 --tpus 6 -q --out " + plan);
+  ASSERT_EQ(s.code, 0) << s.err;
+  EXPECT_NE(s.out.find("replicas"), std::string::npos) << s.out;
+  const auto sj = nlohmann::json::parse(Slurp(plan));
+  CliRun sim = Respect("simulate zoo:densenet121 --schedule " + plan + " --inferences 3000 --json");
+  ASSERT_EQ(sim.code, 0) << sim.err;
+  const auto simj = nlohmann::json::parse(sim.out);
+  EXPECT_EQ(simj["replicas"], sj["replicas"]);
+  EXPECT_NEAR(simj["period_ms"].get<double>(), sj["period_ms"].get<double>(), 1e-9);
+  EXPECT_NEAR(simj["simulation"]["period_ms"].get<double>(), sj["period_ms"].get<double>(),
+              1e-6 * sj["period_ms"].get<double>());
+  CliRun wrong = Respect("simulate zoo:densenet121 --stages 3 --replicas 2,1");
+  EXPECT_EQ(wrong.code, 2);
+  EXPECT_EQ(std::count(wrong.err.begin(), wrong.err.end(), '\n'), 1) << wrong.err;
 }
 
 }  // namespace

@@ -475,6 +475,30 @@ TEST(Export, CommandLine) {
   const nlohmann::json p = ReadJson(a + "/pipeline.json");
   EXPECT_EQ(p["stages"], 3);
   EXPECT_TRUE(p["segments"][0]["predicted"].contains("latency_ms"));
+  for (const auto& seg : p["segments"]) EXPECT_EQ(seg["replicas"], 1);
+  EXPECT_EQ(p["tpus"], 3);
+  // A hybrid schedule: each stage's segment written once, its replica count recorded, and the
+  // same schedule read back from the JSON exports the same files.
+  const std::string h = TempOut("cli_h"), hplan = ::testing::TempDir() + "/respect_hplan.json";
+  cmd = std::string(RESPECT_BINARY) + " schedule '" + tfl + "' --tpus 5 -k 2 -q --out '" + hplan +
+        "' --export '" + h + "' > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const nlohmann::json hp = ReadJson(h + "/pipeline.json"), hj = ReadJson(hplan);
+  ASSERT_EQ(hp["segments"].size(), hj["replicas"].size());
+  int tpus = 0;
+  for (size_t k = 0; k < hp["segments"].size(); ++k) {
+    EXPECT_EQ(hp["segments"][k]["replicas"], hj["replicas"][k]);
+    tpus += hp["segments"][k]["replicas"].get<int>();
+  }
+  EXPECT_EQ(hp["tpus"], tpus);
+  EXPECT_EQ(hj["tpus"], tpus);
+  EXPECT_GT(tpus, static_cast<int>(hp["segments"].size()));  // some stage is replicated
+  EXPECT_LE(tpus, 5);
+  const std::string h2 = TempOut("cli_h2");
+  cmd = std::string(RESPECT_BINARY) + " export '" + tfl + "' --schedule '" + hplan + "' --out '" +
+        h2 + "' -q";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_EQ(ReadJson(h2 + "/pipeline.json")["segments"][0]["replicas"], hj["replicas"][0]);
   // Errors: one line on stderr, exit 2.
   cmd = std::string(RESPECT_BINARY) + " schedule zoo:inception_v3 -k 2 -q --export '" +
         TempOut("cli_c") + "' > /dev/null 2> '" + plan + ".err'";

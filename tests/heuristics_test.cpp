@@ -74,8 +74,9 @@ TEST(ListSchedule, ValidOnRealModelsAndTheAuthorsGraphs) {
 }
 
 // The profiling partitioner starts from the parameter-count partition and accepts a target
-// when the last segment meets it; on these models that makes it never slower, and a finer
-// threshold never hurts.
+// when the last segment meets it; on these models that makes its slowest segment never slower,
+// and a finer threshold never hurts. (Like Coral's tool it times each segment alone: the shared
+// host's controller, which streaming loads, can still make its period longer.)
 TEST(ProfilingPartition, NeverSlowerThanTheParameterCountPartition) {
   auto p = LoadDeviceProfile("usb");
   ASSERT_TRUE(p.ok());
@@ -91,9 +92,9 @@ TEST(ProfilingPartition, NeverSlowerThanTheParameterCountPartition) {
       ASSERT_TRUE(base.ok() && coarse.ok() && fine.ok());
       EXPECT_TRUE(ValidateSchedule(*g, coarse->schedule).ok());
       EXPECT_EQ(coarse->schedule.order, base->order);
-      const double base_p = EvaluateSchedule(m, *base).period_s;
-      const double coarse_p = EvaluateSchedule(m, coarse->schedule).period_s;
-      const double fine_p = EvaluateSchedule(m, fine->schedule).period_s;
+      const double base_p = EvaluateSchedule(m, *base).stage_period_s;
+      const double coarse_p = EvaluateSchedule(m, coarse->schedule).stage_period_s;
+      const double fine_p = EvaluateSchedule(m, fine->schedule).stage_period_s;
       EXPECT_LE(coarse_p, base_p * (1 + 1e-12));
       EXPECT_LE(fine_p, coarse_p * (1 + 1e-12));
       EXPECT_GT(fine->iterations, coarse->iterations);

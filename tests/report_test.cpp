@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -115,6 +116,53 @@ TEST(Report, XmlCheckerCatchesBrokenMarkup) {
   EXPECT_NE(XmlProblem("<a><b>"), "");
 }
 
+// The stage picture lays the stages side by side: the RESPECT authors' 782-node
+// inception_resnet_v2 at K = 6 fits one screen (was 649 x 7,578 pt, a strip), and a hybrid
+// schedule's report shows each stage's replicas.
+double SvgAspect(const std::string& svg) {
+  auto attr = [&](const char* name) {
+    const size_t at = svg.find(std::string(name) + "=\"", svg.find("<svg"));
+    return at == std::string::npos ? 0.0 : std::atof(svg.c_str() + at + std::strlen(name) + 2);
+  };
+  const double w = attr("width"), h = attr("height");
+  return h > 0 ? w / h : 0;
+}
+
+TEST(Report, StagePictureRunsLeftToRightAndShowsReplicas) {
+  const std::string dir = ::testing::TempDir() + "/respect_report_wide";
+  std::filesystem::create_directories(dir);
+  for (int K : {2, 6}) {
+    const std::string svg = dir + fmt::format("/k{}.svg", K);
+    auto r = Shell(fmt::format(
+        "{} schedule {} -k {} --method dp -q --svg {} 2>&1", RESPECT_BINARY,
+        testing::SharedPath("data/respect_paper_graphs/inception_resnet_v2.json"), K, svg));
+    ASSERT_EQ(r.code, 0) << r.out;
+    const double aspect = SvgAspect(Slurp(svg));
+    EXPECT_GT(aspect, 1.0 / 3) << "K " << K;
+    EXPECT_LT(aspect, 3.0) << "K " << K;
+  }
+  const std::string html = dir + "/hybrid.html", json = dir + "/hybrid.json";
+  auto r = Shell(
+      fmt::format("{} schedule zoo:mobilenet_v2 --tpus 4 -k 2 -q --json --out {} --report {} 2>&1",
+                  RESPECT_BINARY, json, html));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(Slurp(json));
+  const std::string page = Slurp(html);
+  EXPECT_EQ(XmlProblem(page), "");
+  ASSERT_EQ(j["tpus"].get<int>(), 4);
+  int replicated = 0;
+  for (size_t k = 0; k < j["replicas"].size(); ++k) {
+    const int rep = j["replicas"][k].get<int>();
+    EXPECT_NE(page.find(fmt::format("<td>{}</td><td>{}</td>", k, rep)), std::string::npos);
+    if (rep > 1) {
+      ++replicated;
+      EXPECT_NE(page.find(fmt::format("x {} replicas", rep)), std::string::npos);
+    }
+  }
+  EXPECT_GT(replicated, 0);
+  EXPECT_NE(page.find("on 4 usb TPUs"), std::string::npos);
+}
+
 TEST(Report, HtmlReportIsCompleteWellFormedAndRendersInABrowser) {
   const std::string dir = ::testing::TempDir() + "/respect_report";
   std::filesystem::create_directories(dir);
@@ -132,16 +180,19 @@ TEST(Report, HtmlReportIsCompleteWellFormedAndRendersInABrowser) {
   EXPECT_NE(page.find("inception_resnet_v2"), std::string::npos);
   EXPECT_NE(page.find(fmt::format("{:.3f} ms", j["period_ms"].get<double>())), std::string::npos);
   for (int k = 0; k < K; ++k) {
-    EXPECT_NE(page.find(fmt::format("<td>{}</td><td>{}</td><td>{:.3f}</td>", k,
+    EXPECT_NE(page.find(fmt::format("<td>{}</td><td>1</td><td>{}</td><td>{:.3f}</td>", k,
                                     j["stage_costs"][k]["ops"].get<int>(),
                                     j["stage_costs"][k]["latency_ms"].get<double>())),
               std::string::npos)
         << "stage " << k;
     EXPECT_NE(picture.find(fmt::format("stage {}", k)), std::string::npos);
   }
-  EXPECT_NE(
-      page.find(fmt::format("Stage {} limits the pipeline", j["bottleneck_stage"].get<int>())),
-      std::string::npos);
+  // The verdict names what sets the period: a stage, or the host every stage shares.
+  EXPECT_NE(page.find(j["limit"] == "stage" ? fmt::format("Stage {} limits the pipeline",
+                                                          j["bottleneck_stage"].get<int>())
+                                            : std::string("The host limits the pipeline")),
+            std::string::npos)
+      << j["limit"];
   EXPECT_NE(page.find(j["proven_optimal"].get<bool>() ? "proven optimal" : "not proven optimal"),
             std::string::npos);
   EXPECT_NE(page.find("schedule zoo:inception_resnet_v2 -k 6"), std::string::npos);  // the command

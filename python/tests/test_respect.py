@@ -66,7 +66,7 @@ def test_bad_input_raises_value_error_with_one_line():
         respect.graph("g", [{"name": "a"}], [("a", "zz")])
     g = respect.load(RESNET8)
     with pytest.raises(ValueError, match="stages"):
-        respect.schedule(g, stages=0)
+        respect.schedule(g, stages=-1)
     with pytest.raises(ValueError, match="method"):
         respect.schedule(g, stages=2, method="magic")
 
@@ -222,3 +222,33 @@ def test_help_teaches():
         assert f.__doc__ and len(f.__doc__) > 150
     assert "stages" in respect.schedule.__doc__ and "proven" in respect.schedule.__doc__
     assert "ValueError" in respect.evaluate.__doc__
+
+
+def test_hybrid_schedule_plan_and_simulate_match_the_cli():
+    g = respect.load("zoo:resnet50")
+    s = respect.schedule(g, tpus=6, time_limit=10)
+    assert s.proven and s.tpus <= 6 and len(s.replicas) == s.stages and sum(s.replicas) == s.tpus
+    theirs = cli_json("schedule", "zoo:resnet50", "--tpus", "6", "--time-limit", "10", "--quiet")
+    assert without(s.to_json(), "solve_seconds") == without(theirs, "solve_seconds")
+    plain = respect.schedule(g, stages=6, time_limit=10)
+    assert s.period_ms <= plain.period_ms * (1 + 1e-12)
+    # The simulator's steady state is the evaluator's period, replicas included.
+    sim = respect.simulate(g, s, inferences=2000)
+    assert sim["replicas"] == s.replicas
+    assert sim["simulation"]["period_ms"] == pytest.approx(s.period_ms, rel=1e-6)
+    ev = respect.evaluate(g, s.assignment, replicas=s.replicas)
+    assert ev["period_ms"] == pytest.approx(s.period_ms) and ev["tpus"] == s.tpus
+    p = respect.plan(g, max_tpus=4, time_limit=10)
+    def timeless(plan):
+        for q in plan["points"]:
+            q["hybrid"].pop("solve_seconds")
+        return plan
+
+    assert timeless(p) == timeless(cli_json("plan", "zoo:resnet50", "--max-tpus", "4", "--quiet"))
+    assert [q["tpus"] for q in p["points"]] == [1, 2, 3, 4]
+    periods = [q["hybrid"]["period_ms"] for q in p["points"]]
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(periods, periods[1:]))  # more TPUs never hurt
+    reach = respect.plan(g, fps=0.99e3 / periods[2])
+    assert reach["answer_tpus"] == 3
+    with pytest.raises(ValueError):
+        respect.schedule(g, stages=8, tpus=6)

@@ -9,6 +9,7 @@
 
 #include "bench/bench_report.h"
 #include "bench/export_suite.h"
+#include "bench/hybrid_suite.h"
 #include "bench/memory_report.h"
 #include "bench/memory_suite.h"
 #include "bench/paper_suite.h"
@@ -247,6 +248,41 @@ int RunExportCheck(const Options& o) {
   return r->identical == r->pipelines ? 0 : 1;
 }
 
+template <typename Options>
+int RunHybrid(const Options& o) {
+  HybridSuiteOptions so;
+  so.models = o.models;
+  so.device = o.device;
+  if (o.time_given) so.time_limit_s = o.time_limit;
+  if (o.stages_given) so.tpus = o.stages;
+  if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
+  auto r = RunHybridSuite(so);
+  if (!r) return Fail(r.error().message);
+  std::string command = "respect bench --suite hybrid";
+  if (o.device != "usb") command += " --device " + o.device;
+  if (o.stages_given) command += fmt::format(" --stages {}", fmt::join(so.tpus, " "));
+  if (o.time_given) command += fmt::format(" --time-limit {}", so.time_limit_s);
+  if (!o.models.empty()) command += fmt::format(" --models {}", fmt::join(o.models, " "));
+  const nlohmann::json j = HybridSuiteJson(*r);
+  const std::string md = HybridSuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-hybrid.svg");
+  if (!o.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
+    if (auto st = WriteFileAtomic(o.out + "/bench-hybrid.svg", HybridChartSvg(*r)); !st)
+      return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-hybrid.json", j.dump(2) + "\n"); !st)
+      return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-hybrid.md", md); !st)
+      return Fail(st.error().message);
+  }
+  if (o.json)
+    std::printf("%s\n", j.dump(2).c_str());
+  else
+    std::printf("%s", md.c_str());
+  return 0;
+}
+
 }  // namespace
 
 Runner AddBench(CLI::App& app) {
@@ -276,9 +312,12 @@ Runner AddBench(CLI::App& app) {
                  "values, proofs, time to the proven optimum); memory (peak activation "
                  "memory of each operator-ordering method on real models); export (every "
                  "exported .tflite pipeline run in TensorFlow Lite against the whole model, "
-                 "bit for bit; needs Node.js and tools/litert installed)")
+                 "bit for bit; needs Node.js and tools/litert installed); hybrid (T = 2..8 "
+                 "TPUs: the compiler, the best plain pipeline and the best hybrid of cuts and "
+                 "replicas, with the host's costs)")
       ->required()
-      ->check(CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp", "memory", "export"}));
+      ->check(
+          CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp", "memory", "export", "hybrid"}));
   app.add_option("--policy", o->policy, "rl-speed: policy file (default: the shipped one)");
   app.add_option("--out", o->out,
                  "directory for bench-paper.md, bench-paper.json and one "
@@ -322,6 +361,8 @@ Runner AddBench(CLI::App& app) {
       "  respect bench --suite rl-ilp --out docs/bench   (60 s per method and instance: up to 40 "
       "minutes)\n"
       "  respect bench --suite memory --out docs/bench   (seconds)\n"
+      "  respect bench --suite hybrid --out docs/bench   (the paper's ten models at T = 2..8 "
+      "TPUs; --stages sets the Ts; about a minute)\n"
       "  respect bench --suite export --out docs/bench   (every shared .tflite model, K = 2..6: "
       "minutes)\n"
       "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten "
@@ -351,6 +392,7 @@ Runner AddBench(CLI::App& app) {
     if (o->suite == "rl-ilp") return RunRlIlp(*o);
     if (o->suite == "memory") return RunMemory(*o);
     if (o->suite == "export") return RunExportCheck(*o);
+    if (o->suite == "hybrid") return RunHybrid(*o);
     PaperSuiteOptions po;
     po.device = o->device;
     po.time_limit_s = o->time_limit;

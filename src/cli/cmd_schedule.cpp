@@ -25,7 +25,7 @@ Runner AddSchedule(CLI::App& app) {
                        export_dir;
     RlOptions rl;
     bool rl_unmasked = false;
-    int stages = 0, window = -1;
+    int stages = 0, window = -1, tpus = 0;
     int64_t lattice_cap = 500'000;
     double time_limit = 30, lambda = 1.0;
     bool json = false, align_children = false, quiet = false, expand_chains = false;
@@ -35,8 +35,14 @@ Runner AddSchedule(CLI::App& app) {
   std::string methods;
   for (const auto& s : Schedulers()) methods += fmt::format("\n  {:<9} {}", s.name, s.description);
   app.add_option("MODEL", o->model, "model file, zoo:NAME[:k=v,...] or synth:...")->required();
-  app.add_option("--stages,-k", o->stages, "number of Edge TPUs in the pipeline (K >= 1)")
-      ->required();
+  app.add_option("--stages,-k", o->stages,
+                 "number of pipeline stages (K >= 1), one Edge TPU each; with --tpus, the most "
+                 "stages (default: up to T)");
+  app.add_option("--tpus,-T", o->tpus,
+                 "hybrid pipeline on at most T Edge TPUs: choose the stage cuts and each stage's "
+                 "replica count together (replicas take inferences round-robin); exact and auto "
+                 "prove the optimum over every (cuts, replicas) choice, other methods cut K "
+                 "stages and give the spare TPUs greedily. Throughput only. See `respect plan`");
   app.add_option("--method", o->method, "scheduling method:" + methods)->capture_default_str();
   app.add_option("--objective", o->objective,
                  "throughput (min slowest stage), latency (min sum of stages) or paper "
@@ -101,8 +107,9 @@ Runner AddSchedule(CLI::App& app) {
   app.add_flag(
       "--json", o->json,
       "print one JSON object: model, method, objective, stages, "
-      "assignment, order, stage_costs[], period_ms, latency_ms, "
-      "throughput_ips, objective_value, lower_bound, proven_optimal, gap, "
+      "assignment, order, replicas[], stage_costs[], period_ms, latency_ms, "
+      "throughput_ips, tpus, limit (stage, host-cpu or controller), host_period_ms, "
+      "objective_value, lower_bound, proven_optimal, gap, "
       "solve_seconds, compiler_period_ms, speedup_vs_compiler, empty_stages, engine (lattice, ilp, "
       "heuristic or the method), handed_over, cut_short, note (for people), and phases[] "
       "(rl-ilp: name, seconds, value, bound, status)");
@@ -115,7 +122,11 @@ Runner AddSchedule(CLI::App& app) {
       "the model's execution order); the note says which. `respect inspect MODEL` shows whether "
       "the\n"
       "graph's downset lattice fits --lattice-cap.\n"
+      "The host is shared by every TPU: its CPU (host_cores, host_invoke_s) and its controller\n"
+      "(controller_*_bytes_per_s, tpus_per_controller) cap the throughput; the device profile\n"
+      "holds them and the table says what limits the period.\n"
       "Examples:\n  respect schedule zoo:resnet50 --stages 4\n"
+      "  respect schedule zoo:densenet121 --tpus 6          (cuts and replicas on 6 TPUs)\n"
       "  respect schedule zoo:inception_v4 -k 6 --method dp --json --out plan.json\n"
       "  respect schedule zoo:resnet101 -k 5 --method rl --rl-samples 16\n"
       "  respect schedule zoo:inception_resnet_v2 -k 6 --report report.html\n"
@@ -131,8 +142,14 @@ Runner AddSchedule(CLI::App& app) {
     const DeviceProfile* device = &loaded->device;
     auto objective = ParseObjective(o->objective);
     if (!objective) return Fail(objective.error().message);
+    if (o->stages == 0 && o->tpus == 0)
+      return Fail("give the number of stages (--stages/-k K) or of TPUs (--tpus/-T T)");
+    if (o->stages < 0) return Fail(fmt::format("--stages must be at least 1, got {}", o->stages));
+    if (o->tpus < 0 || o->tpus > 4096)
+      return Fail(fmt::format("--tpus must be 1 to 4096, got {}", o->tpus));
     ScheduleRequest req;
-    req.stages = o->stages;
+    req.stages = o->stages > 0 ? o->stages : o->tpus;
+    req.tpus = o->tpus;
     req.objective = *objective;
     req.time_limit_s = o->time_limit;
     req.paper_lambda = o->lambda;
@@ -210,13 +227,14 @@ Runner AddSchedule(CLI::App& app) {
     }
     const char* unit = req.objective == Objective::kPaper ? "" : " ms";
     const double scale = req.objective == Objective::kPaper ? 1 : 1e3;
-    std::printf("model %s   device %s   %d stages   method %s   objective %s\n", g->name.c_str(),
-                device->name.c_str(), res->schedule.num_stages, res->method.c_str(),
-                ObjectiveName(req.objective));
+    std::printf("model %s   device %s   %d stages on %d TPUs   method %s   objective %s\n",
+                g->name.c_str(), device->name.c_str(), res->schedule.num_stages, cost.tpus,
+                res->method.c_str(), ObjectiveName(req.objective));
     for (int k : EmptyStages(res->schedule)) std::printf("note: stage %d is empty\n", k);
-    std::printf("%s", PipelineCostTable(cost).c_str());
-    std::printf("speed-up over compiler: %.2fx (compiler period %.3f ms)\n",
-                cost.period_s > 0 ? compiler_period / cost.period_s : 0, compiler_period * 1e3);
+    std::printf("%s", PipelineCostTable(cost, device).c_str());
+    std::printf("speed-up over compiler: %.2fx (compiler period %.3f ms, %d segments)\n",
+                cost.period_s > 0 ? compiler_period / cost.period_s : 0, compiler_period * 1e3,
+                compiler_cost ? static_cast<int>(compiler_cost->stages.size()) : 0);
     for (const PhaseReport& p : res->phases)
       std::printf("phase %-8s %8.3f s   value %.4f%s   %s\n", p.name.c_str(), p.seconds,
                   p.value * scale, unit, p.status.c_str());

@@ -58,6 +58,7 @@ int Sweep(const Graph& g, const DeviceProfile& device, int max_stages, bool json
 Runner AddSimulate(CLI::App& app) {
   struct Options {
     std::string model, device = "usb", schedule, report;
+    std::vector<int> replicas;
     int stages = 0, inferences = 100, sweep = 0;
     bool json = false;
   };
@@ -79,6 +80,12 @@ Runner AddSimulate(CLI::App& app) {
                  "throughput and speed-up over one TPU")
       ->check(CLI::Range(1, 64))
       ->excludes(sched);
+  app.add_option("--replicas", o->replicas,
+                 "replica count of each stage (a hybrid pipeline: stage k on r_k TPUs taking "
+                 "inferences round-robin), e.g. --replicas 2,1,1; overrides the schedule's")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 4096))
+      ->excludes("--sweep");
   app.add_option("--inferences", o->inferences, "inferences in the discrete-event simulation")
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
@@ -91,10 +98,16 @@ Runner AddSimulate(CLI::App& app) {
                "throughput_ips, simulation{...})");
   app.footer(
       "With neither --schedule nor --stages the whole model runs on one TPU.\n"
+      "The simulation: replicas take inferences round-robin, results leave every stage in order,\n"
+      "one inference waits between two stages (Coral's runner), and the shared host admits one\n"
+      "inference per host period (its CPU and controller time per inference over its capacity).\n"
+      "In steady state its period is the evaluator's.\n"
       "Examples:\n  respect simulate zoo:resnet50:input=299\n"
       "  respect simulate zoo:inception_v4 --stages 4 --device usb-max --json\n"
       "  respect simulate model.tflite --schedule plan.json --inferences 1000\n"
       "  respect simulate zoo:inception_v4 --sweep 6\n"
+      "  respect simulate zoo:densenet121 --stages 3 --replicas 2,2,2\n"
+      "  respect simulate zoo:densenet121 --schedule hybrid.json   (from schedule --tpus --out)\n"
       "  respect simulate zoo:inception_v4 --stages 4 --report pipeline.html");
   return [o] {
     auto loaded = LoadModelOnDevice(o->model, o->device);
@@ -114,6 +127,12 @@ Runner AddSimulate(CLI::App& app) {
       if (!r) return Fail(fmt::format("{}: {}", o->model, r.error().message));
       s = std::move(*r);
       how = "compiler partition";
+    }
+    if (!o->replicas.empty()) {
+      if (static_cast<int>(o->replicas.size()) != s.num_stages)
+        return Fail(fmt::format("--replicas gives {} counts for {} stages", o->replicas.size(),
+                                s.num_stages));
+      s.replicas = o->replicas;
     }
     CostModel model(*g, *device);
     const PipelineCost cost = EvaluateSchedule(model, s);
@@ -137,6 +156,7 @@ Runner AddSimulate(CLI::App& app) {
       j["model"] = g->name;
       j["device"] = device->name;
       j["num_stages"] = s.num_stages;
+      j["replicas"] = ReplicasToJson(s);
       j["partition"] = how;
       j["simulation"] = SimulationJson(sim);
       std::printf("%s\n", j.dump(2).c_str());
@@ -145,7 +165,7 @@ Runner AddSimulate(CLI::App& app) {
     std::printf("model %s   device %s   %d stage(s), %s\n", g->name.c_str(), device->name.c_str(),
                 s.num_stages, how.c_str());
     for (int k : EmptyStages(s)) std::printf("note: stage %d is empty\n", k);
-    std::printf("%s", PipelineCostTable(cost).c_str());
+    std::printf("%s", PipelineCostTable(cost, device).c_str());
     std::printf(
         "simulated %d inferences: period %.3f ms, mean latency %.3f ms (queueing "
         "included), makespan %.1f ms\n",

@@ -18,6 +18,7 @@ Runner AddZoo(CLI::App& app);
 Runner AddSimulate(CLI::App& app);
 Runner AddCalibrate(CLI::App& app);
 Runner AddSchedule(CLI::App& app);
+Runner AddPlan(CLI::App& app);
 Runner AddOrder(CLI::App& app);
 Runner AddExport(CLI::App& app);
 Runner AddBench(CLI::App& app);

@@ -58,9 +58,12 @@ int main(int argc, char** argv) {
   add("zoo", "List the built-in models with their sizes", AddZoo);
   respect::RegisterRlScheduler();
   add("schedule",
-      "Split a model across K Edge TPUs (methods: compiler, profiling, list, dp, ilp, exact, rl, "
-      "rl-ilp, auto)",
+      "Split a model across K Edge TPUs, or T with replicas (methods: compiler, profiling, list, "
+      "dp, ilp, exact, rl, rl-ilp, auto)",
       AddSchedule);
+  add("plan",
+      "How many Edge TPUs for N inferences/s? Best hybrid pipeline (cuts + replicas) for 1..T TPUs",
+      AddPlan);
   add("export",
       "Cut a .tflite / .onnx model into one file per pipeline stage (Coral's segment files)",
       AddExport);

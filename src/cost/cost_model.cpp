@@ -25,6 +25,60 @@ void FinishStageCost(StageCost& st, const DeviceProfile& p) {
       LinkSeconds(p, static_cast<double>(st.in_bytes), static_cast<double>(st.streamed_bytes),
                   static_cast<double>(st.out_bytes));
   st.latency_s = st.overhead_s + st.compute_s + st.transfer_s + st.cpu_s;
+  st.host_cpu_s = HostCpuSeconds(p, st.tpu_ops > 0, st.cpu_s);
+  st.controller_s =
+      ControllerSeconds(p, static_cast<double>(st.in_bytes), static_cast<double>(st.streamed_bytes),
+                        static_cast<double>(st.out_bytes));
+}
+
+const char* PipelineLimitName(PipelineLimit l) {
+  switch (l) {
+    case PipelineLimit::kStage:
+      return "stage";
+    case PipelineLimit::kHostCpu:
+      return "host-cpu";
+    case PipelineLimit::kController:
+      return "controller";
+  }
+  return "?";
+}
+
+void FinishPipelineCost(PipelineCost& c, const DeviceProfile& p, const std::vector<int>& replicas) {
+  const size_t K = c.stages.size();
+  c.replicas = replicas.size() == K ? replicas : std::vector<int>(K, 1);
+  c.tpus = 0;
+  c.latency_s = c.host_cpu_s = c.controller_s = 0;
+  c.bottleneck = 0;
+  double slowest = -1;
+  for (size_t s = 0; s < K; ++s) {
+    const StageCost& st = c.stages[s];
+    const int r = std::max(1, c.replicas[s]);
+    c.tpus += r;
+    c.latency_s += st.latency_s;
+    c.host_cpu_s += st.host_cpu_s;
+    c.controller_s += st.controller_s;
+    const double per_replica = st.latency_s / r;
+    if (per_replica > slowest) {
+      slowest = per_replica;
+      c.bottleneck = static_cast<int>(s);
+    }
+  }
+  c.stage_period_s = std::max(slowest, 0.0);
+  const double cpu = c.host_cpu_s / p.host_cores;
+  const double ctrl = c.controller_s / p.Controllers(c.tpus);
+  c.host_period_s = std::max(cpu, ctrl);
+  c.period_s = c.stage_period_s;
+  c.limit = PipelineLimit::kStage;
+  // The host limits only where it is strictly slower than every stage (ties name the stage).
+  if (cpu > c.period_s) {
+    c.period_s = cpu;
+    c.limit = PipelineLimit::kHostCpu;
+  }
+  if (ctrl > c.period_s) {
+    c.period_s = ctrl;
+    c.limit = PipelineLimit::kController;
+  }
+  c.throughput_ips = c.period_s > 0 ? 1.0 / c.period_s : 0;
 }
 
 CostModel::CostModel(const Graph& g, DeviceProfile profile) : g_(&g), profile_(std::move(profile)) {
@@ -88,7 +142,8 @@ CostModel::CostModel(const Graph& g, DeviceProfile profile) : g_(&g), profile_(s
 }
 
 PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stages,
-                                 const std::vector<int>* exec_order) const {
+                                 const std::vector<int>* exec_order,
+                                 const std::vector<int>* replicas) const {
   const Graph& g = *g_;
   const DeviceProfile& p = profile_;
   PipelineCost result;
@@ -135,18 +190,8 @@ PipelineCost CostModel::Evaluate(const std::vector<int>& stage_of, int num_stage
     if (prod_on_tpu && leaves) stages[stage_of[prod]].out_bytes += tensor.bytes;
   }
 
-  double slowest = -1;
-  for (size_t s = 0; s < stages.size(); ++s) {
-    StageCost& st = stages[s];
-    FinishStageCost(st, p);
-    result.latency_s += st.latency_s;
-    if (st.latency_s > slowest) {
-      slowest = st.latency_s;
-      result.bottleneck = static_cast<int>(s);
-    }
-  }
-  result.period_s = std::max(slowest, 0.0);
-  result.throughput_ips = result.period_s > 0 ? 1.0 / result.period_s : 0;
+  for (StageCost& st : stages) FinishStageCost(st, p);
+  FinishPipelineCost(result, p, replicas ? *replicas : std::vector<int>{});
   return result;
 }
 

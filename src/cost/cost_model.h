@@ -26,6 +26,7 @@
 // bytes are taken as the graph stores them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -44,21 +45,53 @@ struct StageCost {
   double transfer_s = 0;  // inputs, outputs and streamed parameters over the link
   double cpu_s = 0;       // operators that fell back to the host CPU
   double latency_s = 0;   // the sum of the four above
+  // What one inference through this stage costs the shared host (HostCpuSeconds,
+  // ControllerSeconds): CPU time (its invoke, its fallback operators) and controller time.
+  double host_cpu_s = 0, controller_s = 0;
   // The work behind compute_s, by rate it is charged at (calibration fits these rates).
   int64_t conv_macs = 0, depthwise_macs = 0, fc_macs = 0, vector_elems = 0;
   int charged_tpu_ops = 0;  // TPU operators that pay op_overhead_cycles (free ones do not)
 };
 
+// What sets a pipeline's period: a stage (its time per replica), or the host that every stage
+// shares: its CPU cores, or its controllers' bandwidth.
+enum class PipelineLimit { kStage, kHostCpu, kController };
+const char* PipelineLimitName(PipelineLimit l);  // "stage", "host-cpu", "controller"
+
+// A pipeline's cost. With replicas (a hybrid pipeline, PROBLEM.md section 7), stage k runs on
+// replicas[k] TPUs that take inferences round-robin, so it sustains replicas[k] / latency
+// inferences per second; one inference still visits one replica of every stage. The host is
+// shared by all: per inference it spends host_cpu_s of CPU time on host_cores cores and
+// controller_s of controller time on the controllers the TPUs need, so
+//   period = max( max_k latency_k / replicas_k,  host_cpu_s / host_cores,
+//                 controller_s / Controllers(tpus) ).
 struct PipelineCost {
   std::vector<StageCost> stages;
-  double period_s = 0;        // slowest stage: a new inference enters every period
+  std::vector<int> replicas;  // per stage (1 each for a plain pipeline)
+  int tpus = 0;               // sum of replicas
+  double period_s = 0;        // a new inference enters every period
   double latency_s = 0;       // one inference through every stage, without queueing
   double throughput_ips = 0;  // 1 / period
-  int bottleneck = 0;         // index of the slowest stage
+  int bottleneck = 0;         // the stage with the largest time per replica
+  double stage_period_s = 0;  // that stage's time per replica
+  double host_cpu_s = 0;      // host CPU seconds per inference (sum over stages)
+  double controller_s = 0;    // controller seconds per inference (sum over stages)
+  double host_period_s = 0;   // max(host_cpu_s / cores, controller_s / controllers)
+  PipelineLimit limit = PipelineLimit::kStage;
 };
 
-// Fills overhead_s, transfer_s and latency_s of a stage from its byte counts and times.
+// Fills overhead_s, transfer_s, latency_s, host_cpu_s and controller_s of a stage from its
+// byte counts and times.
 void FinishStageCost(StageCost& st, const DeviceProfile& p);
+// Fills a pipeline's totals (replicas, period, latency, bottleneck, host terms, limit) from its
+// finished stages; replicas empty = one per stage. The one period formula (see PipelineCost).
+void FinishPipelineCost(PipelineCost& c, const DeviceProfile& p, const std::vector<int>& replicas);
+// The host's share of a pipeline's period: the larger of its CPU and controller times per
+// inference, each divided by its capacity, for a pipeline on `tpus` TPUs.
+inline double HostPeriodSeconds(const DeviceProfile& p, double host_cpu_s, double controller_s,
+                                int tpus) {
+  return std::max(host_cpu_s / p.host_cores, controller_s / p.Controllers(tpus));
+}
 
 // The link's seconds for a stage that reads `in_bytes` of inputs, streams `streamed_bytes` of
 // parameters (host -> TPU) and writes `out_bytes`: the one link formula, which the lattice's
@@ -66,6 +99,21 @@ void FinishStageCost(StageCost& st, const DeviceProfile& p);
 inline double LinkSeconds(const DeviceProfile& p, double in_bytes, double streamed_bytes,
                           double out_bytes) {
   return (in_bytes + streamed_bytes) / p.link_in_bytes_per_s + out_bytes / p.link_out_bytes_per_s;
+}
+
+// Controller seconds of the same traffic: every byte a TPU's link moves crosses its host
+// controller too (in and out counted on one bus: conservative for USB 3's separate lanes); a
+// rate of 0 is unlimited.
+inline double ControllerSeconds(const DeviceProfile& p, double in_bytes, double streamed_bytes,
+                                double out_bytes) {
+  return (p.controller_in_bytes_per_s > 0
+              ? (in_bytes + streamed_bytes) / p.controller_in_bytes_per_s
+              : 0) +
+         (p.controller_out_bytes_per_s > 0 ? out_bytes / p.controller_out_bytes_per_s : 0);
+}
+// Host CPU seconds of a stage: its invoke (when it runs on the TPU) and its fallback operators.
+inline double HostCpuSeconds(const DeviceProfile& p, bool invokes_tpu, double cpu_s) {
+  return (invokes_tpu ? p.host_invoke_s : 0) + cpu_s;
 }
 
 class CostModel {
@@ -88,8 +136,10 @@ class CostModel {
   // Cost of a pipeline: stage_of[op] in [0, num_stages). The assignment must be valid (data
   // flows forward), which the schedule validator checks; stages may be empty. exec_order, when
   // given, is the topological order each segment runs its operators in (else exec_order()).
+  // replicas, when given, holds each stage's replica count (>= 1; see PipelineCost).
   PipelineCost Evaluate(const std::vector<int>& stage_of, int num_stages,
-                        const std::vector<int>* exec_order = nullptr) const;
+                        const std::vector<int>* exec_order = nullptr,
+                        const std::vector<int>* replicas = nullptr) const;
   // One TPU running the whole graph.
   PipelineCost EvaluateSingle() const;
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "core/file_io.h"
 
@@ -62,6 +63,16 @@ const std::vector<NumberField>& NumberFields() {
   return fields;
 }
 
+// The host's optional constants (DeviceProfile: defaults from the link and the invoke).
+const std::vector<NumberField>& HostNumberFields() {
+  static const std::vector<NumberField> fields = {
+      {"host_invoke_s", &DeviceProfile::host_invoke_s, 0, 10},
+      {"controller_in_bytes_per_s", &DeviceProfile::controller_in_bytes_per_s, 0, 1e13},
+      {"controller_out_bytes_per_s", &DeviceProfile::controller_out_bytes_per_s, 0, 1e13},
+  };
+  return fields;
+}
+
 // A constant is written either as a bare number or as {"value": x, "source": "..."}.
 Result<double> ReadNumber(const nlohmann::json& j, const std::string& key, DeviceProfile& p) {
   const nlohmann::json* v = &j.at(key);
@@ -112,6 +123,28 @@ Result<DeviceProfile> DeviceProfileFromJson(const nlohmann::json& j, const std::
         set.insert(s.get<std::string>());
       }
     }
+    // The host: optional, defaulting to one host whose controller moves what one link does.
+    p.host_invoke_s = p.invoke_overhead_s;
+    p.controller_in_bytes_per_s = p.link_in_bytes_per_s;
+    p.controller_out_bytes_per_s = p.link_out_bytes_per_s;
+    for (const auto& f : HostNumberFields()) {
+      if (!j.contains(f.key)) continue;
+      auto v = ReadNumber(j, f.key, p);
+      if (!v) return fail(v.error().message);
+      if (!(*v >= f.min && *v <= f.max))
+        return fail(fmt::format("'{}' = {} is outside [{}, {}]", f.key, *v, f.min, f.max));
+      p.*(f.field) = *v;
+    }
+    for (const auto& [key, field, min] :
+         {std::tuple{"host_cores", &DeviceProfile::host_cores, 1},
+          std::tuple{"tpus_per_controller", &DeviceProfile::tpus_per_controller, 0}}) {
+      if (!j.contains(key)) continue;
+      auto v = ReadNumber(j, key, p);
+      if (!v) return fail(v.error().message);
+      if (!(*v >= min && *v <= 4096 && std::floor(*v) == *v))
+        return fail(fmt::format("'{}' must be a whole number in [{}, 4096]", key, min));
+      p.*field = static_cast<int>(*v);
+    }
     if (j.contains("sources") && j["sources"].is_object())
       for (auto& [k, v] : j["sources"].items())
         if (v.is_string()) p.sources[k] = v;
@@ -135,6 +168,9 @@ nlohmann::json DeviceProfileToJson(const DeviceProfile& p) {
   put("mac_array", static_cast<double>(p.mac_array));
   for (const auto& f : NumberFields()) put(f.key, p.*(f.field));
   put("param_cache_bytes", static_cast<double>(p.param_cache_bytes));
+  put("host_cores", p.host_cores);
+  for (const auto& f : HostNumberFields()) put(f.key, p.*(f.field));
+  put("tpus_per_controller", p.tpus_per_controller);
   j["cpu_op_types"] = p.cpu_op_types;
   j["free_op_types"] = p.free_op_types;
   return j;

@@ -4,6 +4,7 @@
 // shipped files carries a note saying where it comes from (datasheet, driver source, fit).
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -40,6 +41,24 @@ struct DeviceProfile {
   double cpu_op_overhead_s = 0;
   std::set<std::string> cpu_op_types;   // operator types that fall back to the CPU
   std::set<std::string> free_op_types;  // pure metadata ops (reshape...): no cost at all
+
+  // The host that drives every TPU, shared by all stages and replicas (PROBLEM.md section 7):
+  // it caps the throughput of a pipeline however many TPUs it has. Optional in a profile's
+  // JSON; the defaults are those of DeviceProfileFromJson.
+  int host_cores = 4;        // CPU cores that run invokes and fallback operators
+  double host_invoke_s = 0;  // host CPU seconds one invoke of a segment costs (a profile's
+                             // JSON defaults it to invoke_overhead_s)
+  // One host controller's bandwidth, shared by the TPUs behind it: every byte any TPU moves
+  // over its link also crosses its controller. 0: unlimited (a profile's JSON defaults them to
+  // the link's rates).
+  double controller_in_bytes_per_s = 0, controller_out_bytes_per_s = 0;
+  int tpus_per_controller = 0;  // TPUs behind one controller (0: every TPU behind one)
+  // Controllers `tpus` TPUs need (each a full one of tpus_per_controller).
+  int Controllers(int tpus) const {
+    return tpus_per_controller <= 0
+               ? 1
+               : std::max(1, (tpus + tpus_per_controller - 1) / tpus_per_controller);
+  }
 
   // Where each constant comes from, by field name (kept when a profile is rewritten).
   std::map<std::string, std::string> sources;

@@ -179,6 +179,7 @@ Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph&
                          {"inputs", ins},
                          {"outputs", outs},
                          {"passed_through", through},
+                         {"replicas", s.Replicas(i)},
                          {"bytes", contents[i].size()}};
     if (stage_costs.is_array() && i < static_cast<int>(stage_costs.size()))
       sj["predicted"] = stage_costs[i];
@@ -191,12 +192,15 @@ Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph&
       {"model", model_path},
       {"format", ext},
       {"stages", k},
+      {"tpus", s.Tpus()},
       {"inputs", model_in},
       {"outputs", model_out},
       {"signature", ext == "tflite" ? TfliteSignatureJson(*bytes) : nlohmann::json(nullptr)},
       {"segments", segs},
       {"rules",
-       "segments run in order, one device each; tensors pass by name; every output of a "
+       "segments run in order; segment i runs on `replicas` devices, each loading its file, "
+       "which take inferences round-robin (inference n on replica n mod replicas) and hand "
+       "results on in order; tensors pass by name; every output of a "
        "non-final segment is an input of a later one; segment 0's inputs are the model's "
        "inputs in order; the last segment's outputs are the model's outputs in order"}};
 

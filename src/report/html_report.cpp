@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "report/markup.h"
+#include "report/pipeline_report.h"
 #include "report/stage_picture.h"
 #include "report/units.h"
 
@@ -18,10 +19,23 @@ std::string InlineSvg(const std::string& svg) {
   return at == std::string::npos ? std::string() : svg.substr(at);
 }
 
+std::string ReplicasText(const PipelineCost& c) {
+  std::string r;
+  for (size_t k = 0; k < c.replicas.size(); ++k)
+    r += (k ? ", " : "") + std::to_string(c.replicas[k]);
+  return r;
+}
+
 }  // namespace
 
 std::string BottleneckVerdict(const PipelineCost& cost, const DeviceProfile& p) {
   if (cost.stages.empty()) return "no stages";
+  if (cost.limit != PipelineLimit::kStage)
+    return fmt::format(
+        "The host limits the pipeline ({:.3f} ms, the period), not a stage: {}. The slowest "
+        "stage per replica needs {:.3f} ms; more TPUs will not help unless the host gets "
+        "faster.",
+        cost.period_s * 1e3, PipelineLimitText(cost, p), cost.stage_period_s * 1e3);
   const int k = cost.bottleneck;
   const StageCost& st = cost.stages[k];
   const StageTimeParts t = SplitStageTime(st, p);
@@ -40,9 +54,12 @@ std::string BottleneckVerdict(const PipelineCost& cost, const DeviceProfile& p) 
       {t.cpu, fmt::format("{} operators on the host CPU", st.cpu_ops)}};
   const Part& top = *std::max_element(parts.begin(), parts.end(),
                                       [](const Part& a, const Part& b) { return a.s < b.s; });
+  const int r = k < static_cast<int>(cost.replicas.size()) ? cost.replicas[k] : 1;
   return fmt::format(
-      "Stage {} limits the pipeline ({:.3f} ms, the period): {:.0f}% of its time is {}.", k,
-      st.latency_s * 1e3, st.latency_s > 0 ? 100 * top.s / st.latency_s : 0.0, top.why);
+      "Stage {} limits the pipeline ({:.3f} ms{}, the period): {:.0f}% of its time is {}.", k,
+      st.latency_s * 1e3,
+      r > 1 ? fmt::format(" on {} replicas: {:.3f} ms per replica", r, st.latency_s * 1e3 / r) : "",
+      st.latency_s > 0 ? 100 * top.s / st.latency_s : 0.0, top.why);
 }
 
 std::string HtmlReport(const HtmlReportInput& in) {
@@ -69,8 +86,9 @@ std::string HtmlReport(const HtmlReportInput& in) {
        "1px solid #ddd;max-height:900px}\n@media "
        "print{.picture{max-height:none;overflow:visible}}\n</style>\n"
        "</head>\n<body>\n";
-  h += fmt::format("<h1>{}: a {}-stage pipeline on {}</h1>\n", XmlEscape(g.name),
-                   in.cost.stages.size(), XmlEscape(p.name));
+  h += fmt::format("<h1>{}: a {}-stage pipeline on {} {} TPU{}</h1>\n", XmlEscape(g.name),
+                   in.cost.stages.size(), in.cost.tpus, XmlEscape(p.name),
+                   in.cost.tpus == 1 ? "" : "s");
   h += fmt::format("<p>Produced by <code>{}</code></p>\n", XmlEscape(in.command));
   h += fmt::format("<p class=\"verdict\" id=\"verdict\">{}</p>\n",
                    XmlEscape(BottleneckVerdict(in.cost, p)));
@@ -86,6 +104,15 @@ std::string HtmlReport(const HtmlReportInput& in) {
   row("period", fmt::format("{:.3f} ms ({:.1f} inferences/s)", in.cost.period_s * 1e3,
                             in.cost.throughput_ips));
   row("latency", fmt::format("{:.3f} ms", in.cost.latency_s * 1e3));
+  row("TPUs", fmt::format("{} ({} stages; replicas {})", in.cost.tpus, in.cost.stages.size(),
+                          ReplicasText(in.cost)));
+  row("host",
+      fmt::format("{:.3f} ms CPU per inference on {} cores, {:.3f} ms on {} "
+                  "controller{}; limits the period at {:.3f} ms{}",
+                  in.cost.host_cpu_s * 1e3, p.host_cores, in.cost.controller_s * 1e3,
+                  p.Controllers(in.cost.tpus), p.Controllers(in.cost.tpus) > 1 ? "s" : "",
+                  in.cost.host_period_s * 1e3,
+                  in.cost.limit == PipelineLimit::kStage ? " (not binding)" : " (binding)"));
   if (in.baseline)
     row("against " + in.baseline_label,
         fmt::format("{:.2f}x faster ({} period {:.3f} ms)",
@@ -111,20 +138,26 @@ std::string HtmlReport(const HtmlReportInput& in) {
   h += "</table>\n";
   // Stage table.
   h += "<h2>Stages</h2>\n<table class=\"stages\" "
-       "id=\"stages\">\n<tr><th>stage</th><th>operators</th><th>time ms</th>"
+       "id=\"stages\">\n<tr><th>stage</th><th>replicas</th><th>operators</th><th>time ms</th>"
+       "<th>per replica ms</th>"
        "<th>compute ms</th><th>transfer ms</th><th>host ms</th><th>cached MiB</th><th>streamed "
        "MiB</th><th>in</th>"
        "<th>out</th></tr>\n";
   for (size_t k = 0; k < in.cost.stages.size(); ++k) {
     const StageCost& st = in.cost.stages[k];
+    const int r = k < in.cost.replicas.size() ? in.cost.replicas[k] : 1;
     h += fmt::format(
-        "<tr{}><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</"
+        "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td><td>"
+        "{:.3f}</td><td>{:.3f}</"
         "td><td>{:.2f}"
         "</td><td>{:.2f}</td><td>{}</td><td>{}</td></tr>\n",
-        static_cast<int>(k) == in.cost.bottleneck ? " class=\"bottleneck\"" : "", k, st.ops,
-        st.latency_s * 1e3, (st.overhead_s + st.compute_s) * 1e3, st.transfer_s * 1e3,
-        st.cpu_s * 1e3, st.cached_bytes / 1048576.0, st.streamed_bytes / 1048576.0,
-        HumanBytes(st.in_bytes, 1, 0), HumanBytes(st.out_bytes, 1, 0));
+        static_cast<int>(k) == in.cost.bottleneck && in.cost.limit == PipelineLimit::kStage
+            ? " class=\"bottleneck\""
+            : "",
+        k, r, st.ops, st.latency_s * 1e3, st.latency_s * 1e3 / r,
+        (st.overhead_s + st.compute_s) * 1e3, st.transfer_s * 1e3, st.cpu_s * 1e3,
+        st.cached_bytes / 1048576.0, st.streamed_bytes / 1048576.0, HumanBytes(st.in_bytes, 1, 0),
+        HumanBytes(st.out_bytes, 1, 0));
   }
   h += "</table>\n";
   // Pictures.

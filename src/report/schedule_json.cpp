@@ -1,5 +1,7 @@
 #include "report/schedule_json.h"
 
+#include <algorithm>
+
 #include "report/pipeline_report.h"
 #include "schedulers/objective.h"
 
@@ -12,7 +14,9 @@ Result<ScheduleOutcome> ScheduleWithBaseline(const std::string& method, const Co
   ScheduleOutcome out;
   out.cost = EvaluateSchedule(m, res->schedule);
   out.result = std::move(*res);
-  if (auto base = RunScheduler("compiler", m, {r.stages, Objective::kThroughput}); base)
+  // The baseline: Coral's compiler with one segment per TPU (hybrid: T segments).
+  const int segments = r.tpus > 0 ? std::min(r.tpus, m.graph().num_ops()) : r.stages;
+  if (auto base = RunScheduler("compiler", m, {segments, Objective::kThroughput}); base)
     out.compiler = EvaluateSchedule(m, base->schedule);
   return out;
 }
@@ -31,7 +35,9 @@ nlohmann::json ScheduleOutcomeJson(const Graph& g, const DeviceProfile& device, 
   j["order"] = OrderToJson(g, res.schedule);
   const nlohmann::json pc = PipelineCostJson(s.cost);
   j["stage_costs"] = pc["stages"];
-  for (const char* k : {"period_ms", "latency_ms", "throughput_ips", "bottleneck_stage"})
+  j["replicas"] = ReplicasToJson(res.schedule);
+  for (const char* k : {"period_ms", "latency_ms", "throughput_ips", "bottleneck_stage", "tpus",
+                        "limit", "host_period_ms"})
     j[k] = pc[k];
   j["objective_value"] = res.objective_value;
   j["lower_bound"] = res.lower_bound;
@@ -57,6 +63,48 @@ nlohmann::json ScheduleOutcomeJson(const Graph& g, const DeviceProfile& device, 
     j["phases"] = phases;
   }
   return j;
+}
+
+namespace {
+
+nlohmann::json PlanCostJson(const PipelineCost& c) {
+  return {{"period_ms", c.period_s * 1e3},
+          {"throughput_ips", c.throughput_ips},
+          {"latency_ms", c.latency_s * 1e3},
+          {"tpus", c.tpus},
+          {"limit", PipelineLimitName(c.limit)}};
+}
+
+}  // namespace
+
+nlohmann::json CapacityPlanJson(const Graph& g, const DeviceProfile& device,
+                                const CapacityPlan& plan, double fps, int max_tpus) {
+  nlohmann::json points = nlohmann::json::array();
+  for (const PlanPoint& p : plan.points) {
+    nlohmann::json h = PlanCostJson(p.hybrid_cost);
+    h["stages"] = p.hybrid.schedule.num_stages;
+    h["replicas"] = ReplicasToJson(p.hybrid.schedule);
+    h["assignment"] = AssignmentToJson(g, p.hybrid.schedule);
+    h["proven_optimal"] = p.hybrid.proven_optimal;
+    h["solve_seconds"] = p.hybrid.solve_seconds;
+    nlohmann::json pt = {{"tpus", p.tpus}, {"hybrid", h}};
+    if (p.pure_cost) {
+      pt["pure"] = PlanCostJson(*p.pure_cost);
+      pt["pure"]["proven_optimal"] = p.pure->proven_optimal;
+    }
+    if (p.compiler_cost) pt["compiler"] = PlanCostJson(*p.compiler_cost);
+    points.push_back(pt);
+  }
+  return {{"model", g.name},
+          {"device", device.name},
+          {"fps", fps > 0 ? nlohmann::json(fps) : nlohmann::json(nullptr)},
+          {"max_tpus", max_tpus},
+          {"host_floor_ms", plan.host_floor_s * 1e3},
+          {"floor_limit", PipelineLimitName(plan.floor_limit)},
+          {"answer_tpus", plan.answer >= 0 ? nlohmann::json(plan.points[plan.answer].tpus)
+                                           : nlohmann::json(nullptr)},
+          {"verdict", plan.verdict},
+          {"points", points}};
 }
 
 }  // namespace respect

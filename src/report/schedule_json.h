@@ -11,25 +11,35 @@
 #include "core/status.h"
 #include "cost/cost_model.h"
 #include "schedulers/scheduler.h"
+#include "schedulers/tpu_plan.h"
 
 namespace respect {
 
 struct ScheduleOutcome {
   ScheduleResult result;
   PipelineCost cost;  // the evaluator's figures for result.schedule
-  std::optional<PipelineCost>
-      compiler;  // Coral's compiler partition into the same K (the baseline)
+  // Coral's compiler partition into the same K, or T segments with --tpus (the baseline).
+  std::optional<PipelineCost> compiler;
 };
 
 // Runs `method` (RunScheduler), evaluates its schedule and the compiler baseline.
 Result<ScheduleOutcome> ScheduleWithBaseline(const std::string& method, const CostModel& m,
                                              const ScheduleRequest& r);
 
-// {model, device, method, objective, stages, assignment, order, stage_costs[], period_ms,
-// latency_ms, throughput_ips, bottleneck_stage, objective_value, lower_bound, proven_optimal,
+// {model, device, method, objective, stages, assignment, order, replicas[], stage_costs[],
+// period_ms, latency_ms, throughput_ips, bottleneck_stage, tpus, limit, host_period_ms,
+// objective_value, lower_bound, proven_optimal,
 // gap, solve_seconds, compiler_period_ms, speedup_vs_compiler, empty_stages, engine, handed_over,
 // cut_short, note, phases[]}.
 nlohmann::json ScheduleOutcomeJson(const Graph& g, const DeviceProfile& device, Objective objective,
                                    const ScheduleOutcome& s);
+
+// What `respect plan --json` prints and the Python module's plan() returns: {model, device,
+// fps (null: none), max_tpus, host_floor_ms, floor_limit, answer_tpus (null: none), verdict,
+// points[] {tpus, hybrid {period_ms, throughput_ips, latency_ms, tpus, limit, stages,
+// replicas[], assignment, proven_optimal, solve_seconds}, pure {... proven_optimal},
+// compiler {...}}}.
+nlohmann::json CapacityPlanJson(const Graph& g, const DeviceProfile& device,
+                                const CapacityPlan& plan, double fps, int max_tpus);
 
 }  // namespace respect

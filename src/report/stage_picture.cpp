@@ -59,27 +59,81 @@ std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCos
     box[v] = static_cast<int>(members.size());
     members.push_back({v});
   }
+  // Stages side by side, left to right in pipeline order; inside a stage, data flows down.
+  // A box's row is its depth among the boxes of its stage (longest path from the stage's
+  // entry); a deep stage wraps into several columns of `rows` rows, chosen so that the whole
+  // picture comes out about as wide as it is tall. Edges between columns do not constrain the
+  // layout, and an invisible anchor at the top of each column, chained left to right, keeps the
+  // columns in order.
+  const int B = static_cast<int>(members.size());
+  std::vector<int> depth(B, 0);
+  for (int v : topo)
+    for (int w : g.succs(v))
+      if (box[w] != box[v] && s.stage_of[w] == s.stage_of[v])
+        depth[box[w]] = std::max(depth[box[w]], depth[box[v]] + 1);
+  std::vector<int> stage_depth(K, 0);
+  for (int b = 0; b < B; ++b)
+    stage_depth[s.stage_of[members[b].front()]] =
+        std::max(stage_depth[s.stage_of[members[b].front()]], depth[b] + 1);
+  // Width and height in points for `rows` rows: boxes are about 140 x 40 points; a column is as
+  // wide as its widest row.
+  auto aspect = [&](int rows) {
+    std::vector<std::vector<int>> count(K);
+    for (int k = 0; k < K; ++k) count[k].assign(stage_depth[k], 0);
+    for (int b = 0; b < B; ++b) ++count[s.stage_of[members[b].front()]][depth[b]];
+    double width = 0;
+    int tallest = 0;
+    for (int k = 0; k < K; ++k) {
+      for (int c = 0; c * rows < std::max(stage_depth[k], 1); ++c) {
+        int widest = 1;
+        for (int d = c * rows; d < std::min(stage_depth[k], (c + 1) * rows); ++d)
+          widest = std::max(widest, count[k][d]);
+        width += 150.0 * widest + 20;
+      }
+      tallest = std::max(tallest, std::min(rows, stage_depth[k]));
+    }
+    return width / (45.0 * std::max(tallest, 1) + 40);
+  };
+  int max_depth = 1;
+  for (int d : stage_depth) max_depth = std::max(max_depth, d);
+  int rows = max_depth;
+  double best = std::abs(std::log(aspect(rows) / 1.4));
+  for (int r = std::min(max_depth, 6); r < max_depth; ++r) {
+    const double e = std::abs(std::log(aspect(r) / 1.4));
+    if (e < best - 1e-9) {
+      best = e;
+      rows = r;
+    }
+  }
+  auto column = [&](int b) { return depth[b] / rows; };
   std::string dot = fmt::format(
       "digraph \"{}\" {{\n  rankdir=TB; newrank=true; compound=true; nodesep=0.15; ranksep=0.25;\n"
       "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=9, "
       "margin=\"0.05,0.02\"];\n"
       "  edge [color=\"#999999\", arrowsize=0.5];\n",
       DotEscape(g.name));
+  std::vector<std::string> anchors;
   for (int k = 0; k < K; ++k) {
     const StageCost& st = cost.stages[k];
     const StageTimeParts parts = SplitStageTime(st, p);
-    const bool bottleneck = k == cost.bottleneck;
+    const bool bottleneck = k == cost.bottleneck && cost.limit == PipelineLimit::kStage;
+    const int r = k < static_cast<int>(cost.replicas.size()) ? cost.replicas[k] : 1;
+    const std::string copies =
+        r > 1 ? fmt::format(" x {} replicas ({:.3f} ms per replica)", r, st.latency_s * 1e3 / r)
+              : "";
     dot += fmt::format(
-        "  subgraph cluster_s{} {{\n    label=\"stage {}{}: {:.3f} ms  (compute {:.3f}, link "
+        "  subgraph cluster_s{} {{\n    label=\"stage {}{}: {:.3f} ms{}\\n(compute {:.3f}, link "
         "{:.3f}, streamed {:.3f}, "
         "cpu {:.3f})\\ncached {:.2f} MiB  streamed {:.2f} MiB  {} operators\";\n    "
         "fontname=\"Helvetica\"; "
         "fontsize=11; style=\"filled,rounded\"; fillcolor=\"{}40\"; color=\"{}\"; penwidth={};\n",
-        k, k, bottleneck ? " (BOTTLENECK)" : "", st.latency_s * 1e3, parts.compute * 1e3,
+        k, k, bottleneck ? " (BOTTLENECK)" : "", st.latency_s * 1e3, copies, parts.compute * 1e3,
         parts.link * 1e3, parts.streamed * 1e3, parts.cpu * 1e3, Mib(st.cached_bytes),
         Mib(st.streamed_bytes), st.ops, kStageColours[k % 10], bottleneck ? "#d00000" : "#666666",
-        bottleneck ? 3 : 1);
-    for (size_t b = 0; b < members.size(); ++b) {
+        bottleneck ? 3 : (r > 1 ? 2 : 1));
+    for (int c = 0; c * rows < std::max(stage_depth[k], 1); ++c)
+      anchors.push_back(fmt::format("a{}_{}", k, c));
+    for (int b = 0; b < B; ++b) {
       const std::vector<int>& m = members[b];
       if (s.stage_of[m.front()] != k) continue;
       std::string label;
@@ -96,12 +150,31 @@ std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCos
     }
     dot += "  }\n";
   }
-  // Edges between boxes: inside a stage plain; across stages the tensor's size, bold.
+  // The anchors: a row of invisible points above the columns, chained left to right, each
+  // pulling the top boxes of its column under it.
+  dot += "  { rank=min; ";
+  for (const std::string& a : anchors)
+    dot += a + " [shape=point, style=invis, width=0, height=0]; ";
+  dot += "}\n";
+  if (anchors.size() > 1) {
+    dot += "  ";
+    for (size_t i = 0; i < anchors.size(); ++i) dot += (i ? " -> " : "") + anchors[i];
+    dot += " [style=invis, weight=100];\n";
+  }
+  for (int b = 0; b < B; ++b)
+    if (depth[b] % rows == 0)
+      dot += fmt::format("  a{}_{} -> b{} [style=invis, weight=10];\n",
+                         s.stage_of[members[b].front()], column(b), b);
+  // Edges between boxes: inside a column plain; across stages the tensor's size, bold; neither
+  // kind across columns constrains the layout.
   for (int v = 0; v < n; ++v)
     for (int w : g.succs(v)) {
       if (box[v] == box[w]) continue;
-      if (s.stage_of[v] == s.stage_of[w]) {
-        dot += fmt::format("  b{} -> b{};\n", box[v], box[w]);
+      const bool same_stage = s.stage_of[v] == s.stage_of[w];
+      const bool same_column = same_stage && column(box[v]) == column(box[w]);
+      if (same_stage) {
+        dot += fmt::format("  b{} -> b{}{};\n", box[v], box[w],
+                           same_column ? "" : " [constraint=false, style=dashed]");
         continue;
       }
       int64_t bytes = 0;
@@ -110,7 +183,7 @@ std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCos
           if (c == w) bytes += g.tensors[t].bytes;
       dot += fmt::format(
           "  b{} -> b{} [color=\"#d00000\", penwidth=2, fontcolor=\"#d00000\", fontsize=9, "
-          "label=\"{}\"];\n",
+          "constraint=false, label=\"{}\"];\n",
           box[v], box[w], HumanBytes(bytes, 1, 0));
     }
   dot += "}\n";

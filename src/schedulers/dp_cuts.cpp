@@ -9,6 +9,7 @@
 
 #include "core/analysis.h"
 #include "cost/segment_scan.h"
+#include "schedulers/objective.h"
 
 namespace respect {
 
@@ -172,6 +173,91 @@ double EqualCutValue(const CostModel& m, const std::vector<int>& order, int K, O
 
 }  // namespace
 
+namespace {
+
+// Throughput cuts of an order with the shared host (cost_model.h: the period is also at least
+// the host's CPU and controller time per inference over their capacity, sums over the stages):
+// labels (slowest stage A, host CPU sum H, controller sum C) per (segments k, position j), kept
+// as Pareto fronts, which is exact where a single value is not. Only cuts with a period below
+// `upper` are searched for; returns value +inf when there is none.
+CutResult HostCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, double upper,
+                          Deadline deadline) {
+  const int n = static_cast<int>(order.size());
+  const double inf = std::numeric_limits<double>::infinity();
+  const DeviceProfile& p = m.profile();
+  const double cores = p.host_cores, ctrl = p.Controllers(K);
+  const double U = upper * (1 - 1e-12);
+  struct Label {
+    double A, H, C;
+    int from, parent;
+  };
+  std::vector<Label> labels = {{0, 0, 0, -1, -1}};
+  std::vector<std::vector<int>> front(static_cast<size_t>(K + 1) * (n + 1));
+  auto at = [n](int k, int j) { return static_cast<size_t>(k) * (n + 1) + j; };
+  front[at(0, 0)] = {0};
+  CutResult r;
+  r.value = inf;
+  SegmentScanner scan(m, order);
+  const double link_out = p.link_out_bytes_per_s;
+  for (int i = 0; i < n; ++i) {
+    if (deadline != Deadline{} && (i & 15) == 0 && std::chrono::steady_clock::now() > deadline) {
+      r.timed_out = true;
+      return r;
+    }
+    bool any = false;
+    for (int k = 1; k <= K && !any; ++k) any = !front[at(k - 1, i)].empty();
+    if (!any) continue;
+    scan.Start(i);
+    for (int j = i + 1; j <= n; ++j) {
+      const StageCost& st = scan.Extend();
+      if (st.latency_s - static_cast<double>(st.out_bytes) / link_out >= U) break;
+      for (int k = std::max(1, K - (n - j)); k <= K; ++k)
+        for (int id : front[at(k - 1, i)]) {
+          const Label l = labels[id];
+          const Label x = {std::max(l.A, st.latency_s), l.H + st.host_cpu_s, l.C + st.controller_s,
+                           i, id};
+          if (std::max({x.A, x.H / cores, x.C / ctrl}) >= U) continue;
+          std::vector<int>& f = front[at(k, j)];
+          bool dominated = false;
+          for (int o : f) {
+            const Label& y = labels[o];
+            dominated = dominated || (y.A <= x.A && y.H <= x.H && y.C <= x.C);
+          }
+          if (dominated) continue;
+          f.erase(std::remove_if(f.begin(), f.end(),
+                                 [&](int o) {
+                                   const Label& y = labels[o];
+                                   return x.A <= y.A && x.H <= y.H && x.C <= y.C;
+                                 }),
+                  f.end());
+          f.push_back(static_cast<int>(labels.size()));
+          labels.push_back(x);
+        }
+    }
+  }
+  int best = -1;
+  for (int id : front[at(K, n)]) {
+    const Label& l = labels[id];
+    const double v = std::max({l.A, l.H / cores, l.C / ctrl});
+    if (v < r.value) {
+      r.value = v;
+      best = id;
+    }
+  }
+  r.schedule.num_stages = K;
+  r.schedule.stage_of.assign(m.graph().num_ops(), 0);
+  r.schedule.order = order;
+  for (int k = K, j = n, id = best; best >= 0 && k >= 1; --k) {
+    const int i = labels[id].from;
+    for (int q = i; q < j; ++q) r.schedule.stage_of[order[q]] = k - 1;
+    j = i;
+    id = labels[id].parent;
+  }
+  return r;
+}
+
+}  // namespace
+
 // best[k][j] = min over i of combine(best[k-1][i], T(order[i..j))), with every segment start i
 // scanned once for all k. A segment's cost without its outputs, LB(i..j) = T - out / link_out
 // (overhead, compute, host time, inputs and streamed parameters), only grows with j, so the scan
@@ -241,6 +327,15 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
     for (int p = i; p < j; ++p) r.schedule.stage_of[order[p]] = k - 1;
     j = i;
   }
+  if (sum) return r;
+  // The DP minimised the slowest segment; where the shared host sets a longer period, the
+  // host-aware DP finds the best cut below both this one's period and `upper`.
+  const double period = EvaluateSchedule(m, r.schedule).period_s;
+  if (period <= r.value * (1 + 1e-12)) return r;
+  CutResult h = HostCutsOfOrder(m, order, K, std::min(period, U), deadline);
+  if (h.value < inf) return h;
+  r.value = period <= U ? period : inf;
+  r.timed_out = h.timed_out;
   return r;
 }
 

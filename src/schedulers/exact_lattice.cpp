@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
+
+#include "schedulers/hybrid.h"
 
 namespace respect {
 
@@ -144,14 +147,19 @@ struct LatticeStageCost::Impl {
   }
 
   // The evaluator itself on the 3-stage schedule (D', D \ D', the rest).
-  double Slow(int y, int d) const {
+  StageCost SlowStage(int y, int d) const {
     std::vector<int> stage_of(n, 2);
     for (int v = 0; v < n; ++v)
       if (L.Contains(y, v))
         stage_of[v] = 0;
       else if (L.Contains(d, v))
         stage_of[v] = 1;
-    return m.Evaluate(stage_of, 3).stages[1].latency_s;
+    return m.Evaluate(stage_of, 3).stages[1];
+  }
+  double Slow(int y, int d) const { return SlowStage(y, d).latency_s; }
+  LatticeStageTerms SlowTerms(int y, int d) const {
+    const StageCost st = SlowStage(y, d);
+    return {st.latency_s, st.host_cpu_s, st.controller_s};
   }
 
   // Every term but caching is a function of the set; caching depends on the order inside the
@@ -166,6 +174,13 @@ struct LatticeStageCost::Impl {
     const auto [in, out] = Transfers(y, d);
     const double streamed = static_cast<double>(Pown[d] - Pown[y] - cached);
     return ovh + (C[d] - C[y]) + LinkSeconds(p, in, streamed, out);
+  }
+  LatticeStageTerms TermsCaching(int y, int d, int64_t cached) const {
+    const DeviceProfile& p = m.profile();
+    const auto [in, out] = Transfers(y, d);
+    const double streamed = static_cast<double>(Pown[d] - Pown[y] - cached);
+    return {ovh + (C[d] - C[y]) + LinkSeconds(p, in, streamed, out), HostCpuSeconds(p, true, 0),
+            ControllerSeconds(p, in, streamed, out)};
   }
 
   std::pair<double, double> Transfers(int y, int d) const {
@@ -186,6 +201,18 @@ struct LatticeStageCost::Impl {
 
   double Seconds(int y, int d) const {
     if (F[d] != F[y]) return Slow(y, d);
+    const auto t = FastTerms(y, d);
+    return t ? t->seconds : Slow(y, d);
+  }
+  LatticeStageTerms Terms(int y, int d) const {
+    if (F[d] != F[y]) return SlowTerms(y, d);
+    const auto t = FastTerms(y, d);
+    return t ? *t : SlowTerms(y, d);
+  }
+
+  // The stage in execution order from the per-downset sums (no fallback in it); nullopt where
+  // only the evaluator can tell (shared constants of a stage that streams).
+  std::optional<LatticeStageTerms> FastTerms(int y, int d) const {
     const DeviceProfile& p = m.profile();
     const auto [in, out] = Transfers(y, d);
     int64_t params = Pown[d] - Pown[y];
@@ -197,7 +224,7 @@ struct LatticeStageCost::Impl {
         }
     double streamed = 0;
     if (params > p.param_cache_bytes) {
-      if (!shared.empty()) return Slow(y, d);
+      if (!shared.empty()) return std::nullopt;
       // First execution position where the stage's cumulative bytes exceed the cache.
       int lo = band_a[y], hi = band_b[d] - 1;  // cum_S(hi) = params > cache
       while (lo < hi) {
@@ -210,7 +237,8 @@ struct LatticeStageCost::Impl {
       const int64_t cached = lo > 0 ? Cum(d, lo - 1) - Cum(y, lo - 1) : 0;
       streamed = static_cast<double>(params - cached);
     }
-    return ovh + (C[d] - C[y]) + LinkSeconds(p, in, streamed, out);
+    return LatticeStageTerms{ovh + (C[d] - C[y]) + LinkSeconds(p, in, streamed, out),
+                             HostCpuSeconds(p, true, 0), ControllerSeconds(p, in, streamed, out)};
   }
 };
 
@@ -219,6 +247,16 @@ LatticeStageCost::LatticeStageCost(const CostModel& m, const DownsetLattice& lat
 LatticeStageCost::~LatticeStageCost() = default;
 double LatticeStageCost::Seconds(int d_inner, int d_outer) const {
   return impl_->Seconds(d_inner, d_outer);
+}
+LatticeStageTerms LatticeStageCost::Terms(int d_inner, int d_outer) const {
+  return impl_->Terms(d_inner, d_outer);
+}
+LatticeStageTerms LatticeStageCost::TermsCaching(int d_inner, int d_outer, int64_t cached) const {
+  return impl_->TermsCaching(d_inner, d_outer, cached);
+}
+bool LatticeStageCost::OrderFree() const { return impl_->OrderFree(); }
+int64_t LatticeStageCost::StageParams(int d_inner, int d_outer) const {
+  return impl_->StageParams(d_inner, d_outer);
 }
 double LatticeStageCost::MinOpSeconds(int d) const { return impl_->Clb[d]; }
 double LatticeStageCost::MinSecondsBase() const { return impl_->min_base; }
@@ -229,7 +267,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Downsets whose boundary splits no node's children (--align-children).
-std::vector<char> AlignedDownsets(const Graph& g, const DownsetLattice& L, bool align) {
+std::vector<char> Aligned(const Graph& g, const DownsetLattice& L, bool align) {
   std::vector<char> ok(L.size(), 1);
   if (!align) return ok;
   for (int d = 0; d < L.size(); ++d)
@@ -566,9 +604,54 @@ Result<ExactResult> SolveExact(const CostModel& m, const DownsetLattice& lattice
     return Error{"the downset lattice is of another graph"};
   if (o.stages < 1 || o.stages > m.graph().num_ops())
     return Error{fmt::format("{} stages for {} operators", o.stages, m.graph().num_ops())};
-  const std::vector<char> aligned = AlignedDownsets(m.graph(), lattice, o.align_children);
+  const std::vector<char> aligned = Aligned(m.graph(), lattice, o.align_children);
   if (o.objective == Objective::kPaper) return SolvePaper(m, lattice, o, aligned, deadline);
-  return SolveTime(m, lattice, o, aligned, deadline);
+  auto r = SolveTime(m, lattice, o, aligned, deadline);
+  if (!r || o.objective != Objective::kThroughput || !r->found) return r;
+  // The DP minimised the slowest stage. The shared host can set a longer period (PipelineCost);
+  // where it does, the hybrid DP with one TPU per stage, which carries the host's sums, finds
+  // the optimum below both the incumbent and this schedule's period. (Nothing has a period
+  // below the DP's value, so when the host does not bind the DP's schedule is optimal.)
+  const double period = EvaluateSchedule(m, r->schedule).period_s;
+  if (period <= r->value * (1 + 1e-12)) return r;
+  HybridOptions h;
+  h.tpus = h.max_stages = o.stages;
+  h.exact_stages = true;
+  h.replicate = false;
+  h.align_children = o.align_children;
+  h.execution_order_only = o.execution_order_only;
+  h.incumbent = std::min(o.incumbent, period);
+  h.time_limit_s = std::max(0.0, std::chrono::duration<double>(deadline - Clock::now()).count());
+  auto hy = SolveHybrid(m, lattice, h);
+  if (!hy) return hy.error();
+  hy->pairs += r->pairs;
+  if (hy->found) return hy;
+  const bool beats_incumbent = std::isinf(o.incumbent) || period < o.incumbent * (1 - 1e-12);
+  r->value = period;
+  r->found = beats_incumbent;
+  if (!hy->complete) {
+    r->complete = false;
+    r->reason = hy->reason;
+  }
+  if (!r->found) r->schedule = Schedule{};
+  return r;
+}
+
+std::vector<char> AlignedDownsets(const Graph& g, const DownsetLattice& L, bool align) {
+  return Aligned(g, L, align);
+}
+
+Schedule ScheduleOfChain(const CostModel& m, const DownsetLattice& L, const LatticeStageCost& c,
+                         const std::vector<int>& chain, bool best_caching_order) {
+  const int K = static_cast<int>(chain.size()) - 1;
+  Schedule s = FromChain(L, chain, K);
+  if (best_caching_order) {
+    std::vector<int> order;
+    for (int k = 1; k <= K; ++k)
+      AppendBestCachingOrder(m, L, *c.impl_, chain[k - 1], chain[k], order);
+    if (order != m.exec_order()) s.order = std::move(order);
+  }
+  return s;
 }
 
 }  // namespace respect

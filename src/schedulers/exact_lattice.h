@@ -39,6 +39,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/downset_lattice.h"
 #include "cost/cost_model.h"
@@ -75,17 +76,33 @@ struct ExactResult {
   std::string reason;  // why the DP stopped early
 };
 
-// Preconditions: `lattice` is complete and enumerated from m.graph().
+// Preconditions: `lattice` is complete and enumerated from m.graph(). Throughput: where the
+// shared host (PipelineCost) sets the DP's optimum's period, the hybrid DP with one TPU per
+// stage (schedulers/hybrid.h) finishes the search, so the answer is exact with host costs too.
 Result<ExactResult> SolveExact(const CostModel& m, const DownsetLattice& lattice,
                                const ExactOptions& o);
 
+// What a stage costs: its latency, and its share of the host (StageCost's host_cpu_s and
+// controller_s), which the hybrid DP (schedulers/hybrid.h) sums over the stages.
+struct LatticeStageTerms {
+  double seconds = 0, host_cpu_s = 0, controller_s = 0;
+};
+
 // The cost model's T(D \ D') for downsets d_outer ⊃ d_inner, the fast path SolveExact uses
-// (exposed for the test against the evaluator).
+// (exposed for the test against the evaluator, and for the hybrid DP).
 class LatticeStageCost {
  public:
   LatticeStageCost(const CostModel& m, const DownsetLattice& lattice);
   ~LatticeStageCost();
   double Seconds(int d_inner, int d_outer) const;
+  // The stage run in the model's execution order.
+  LatticeStageTerms Terms(int d_inner, int d_outer) const;
+  // With OrderFree(): the stage run in an order that caches `cached` parameter bytes
+  // (<= StageParams), as the best caching order does.
+  LatticeStageTerms TermsCaching(int d_inner, int d_outer, int64_t cached) const;
+  // Only caching depends on the order inside a stage (no host fallback, no shared constants).
+  bool OrderFree() const;
+  int64_t StageParams(int d_inner, int d_outer) const;
   // A lower bound on Seconds(d_inner, d_outer) that only grows as d_inner shrinks:
   // MinSecondsBase() + MinOpSeconds(d_outer) - MinOpSeconds(d_inner).
   double MinOpSeconds(int d) const;
@@ -94,5 +111,12 @@ class LatticeStageCost {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Downsets whose boundary splits no node's children (all when !align).
+std::vector<char> AlignedDownsets(const Graph& g, const DownsetLattice& L, bool align);
+// The K-stage schedule of a chain of downsets chain[0] = {} ⊂ ... ⊂ chain[K] = V; with
+// best_caching_order (OrderFree() cost models), each stage in its best caching order.
+Schedule ScheduleOfChain(const CostModel& m, const DownsetLattice& L, const LatticeStageCost& c,
+                         const std::vector<int>& chain, bool best_caching_order);
 
 }  // namespace respect

@@ -156,7 +156,12 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
     for (int v = 0; v < n; ++v) layer[v] = LayerBytes(g, v, shared);
     result.model_exact = !any_fallback && !shared;
     const double in_ms = kMs / p.link_in_bytes_per_s, out_ms = kMs / p.link_out_bytes_per_s;
+    // The shared host's controller sees every byte any stage's link moves (cost_model.h).
+    const double cin_ms = p.controller_in_bytes_per_s > 0 ? kMs / p.controller_in_bytes_per_s : 0,
+                 cout_ms =
+                     p.controller_out_bytes_per_s > 0 ? kMs / p.controller_out_bytes_per_s : 0;
     std::vector<Expr> stage(K);
+    Expr controller;
     for (int k = 0; k < K; ++k) {
       stage[k].constant = p.invoke_overhead_s * kMs;
       for (int v = 0; v < n; ++v) {
@@ -184,11 +189,13 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
           b.AddRow(e, -inf, 0);
         }
         stage[k].Add(in, bytes * in_ms);
+        controller.Add(in, bytes * cin_ms);
       }
       if (prod < 0) continue;
       for (int k = 0; k < K; ++k) {
         if (is_output[t]) {
           stage[k].Add(X(prod, k), bytes * out_ms);
+          controller.Add(X(prod, k), bytes * cout_ms);
         } else if (!consumers.empty()) {
           const int out = b.AddCol(fmt::format("out_{}_{}", t, k), 0, 1, 0, false);
           for (int c : consumers) {
@@ -198,6 +205,7 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
             b.AddRow(e, -inf, 0);
           }
           stage[k].Add(out, bytes * out_ms);
+          controller.Add(out, bytes * cout_ms);
         }
       }
     }
@@ -224,6 +232,7 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
         only_if_here.Add(st, -1);
         b.AddRow(only_if_here, 0, inf);
         stage[k].Add(st, static_cast<double>(layer[v]) * in_ms);
+        controller.Add(st, static_cast<double>(layer[v]) * cin_ms);
       }
     }
     for (int k = 0; k < K; ++k) {  // aggregate: streamed bytes >= stage params - cache
@@ -240,12 +249,18 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
       if (any) b.AddRow(e, -cache / kMiB, inf);
     }
     if (o.objective == Objective::kThroughput) {
-      const int T = b.AddCol("period", 0, inf, 1, false);
+      // The host: every (non-empty) stage's invoke on its CPU cores; its controllers.
+      const double host_cpu_ms = K * p.host_invoke_s * kMs / p.host_cores;
+      const int T = b.AddCol("period", result.model_exact ? host_cpu_ms : 0, inf, 1, false);
       for (int k = 0; k < K; ++k) {
         Expr e = stage[k];
         e.Add(T, -1);
         b.AddRow(e, -inf, 0);
       }
+      Expr e;
+      e.Add(controller, 1.0 / p.Controllers(K));
+      e.Add(T, -1);
+      b.AddRow(e, -inf, 0);
     } else {  // latency: the sum of the stage expressions
       for (int k = 0; k < K; ++k) {
         for (const Term& t : stage[k].terms) b.objective[t.col] += t.coef;

@@ -15,8 +15,10 @@
 // stage k up to v, v streams iff prefix_k(v) > cache, enforced by the big-M row
 //   prefix_k(v) - cache <= M_v (1 - x[v][k]) + M_v st[v][k],
 // plus the valid aggregate sum_v L_v st[v][k] >= P_k - cache that tightens the relaxation.
-// Objectives: throughput min T >= T_k; latency min sum_k T_k; paper min lambda x max_k P_k
-// (MiB) + sum over edges of stage(v) - stage(u). Every stage is non-empty.
+// Objectives: throughput min T >= T_k, T >= the host's CPU time (K invokes) over its cores and
+// T >= the controller time of every stage's link bytes over its controllers; latency min sum_k T_k;
+// paper min lambda x max_k P_k (MiB) + sum over edges of stage(v) - stage(u). Every stage is
+// non-empty.
 //
 // Where the model is not the evaluator (operators that fall back to the host CPU: the CPU
 // rule depends on the order inside a stage; constants shared by several operators), it is a

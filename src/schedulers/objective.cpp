@@ -26,7 +26,7 @@ const char* ObjectiveName(Objective o) {
 }
 
 PipelineCost EvaluateSchedule(const CostModel& m, const Schedule& s) {
-  return m.Evaluate(s.stage_of, s.num_stages, &s.order);
+  return m.Evaluate(s.stage_of, s.num_stages, &s.order, &s.replicas);
 }
 
 int64_t BoundaryCrossings(const Graph& g, const Schedule& s) {

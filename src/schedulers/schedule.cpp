@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/analysis.h"
 #include "core/file_io.h"
 
@@ -23,6 +25,14 @@ Status ValidateSchedule(const Graph& g, const Schedule& s, const ValidateOptions
         return Error{
             fmt::format("edge '{}' (stage {}) -> '{}' (stage {}) points to an earlier stage",
                         g.ops[u].name, s.stage_of[u], g.ops[v].name, s.stage_of[v])};
+  if (!s.replicas.empty()) {
+    if (static_cast<int>(s.replicas.size()) != s.num_stages)
+      return Error{fmt::format("schedule has {} replica counts for {} stages", s.replicas.size(),
+                               s.num_stages)};
+    for (int k = 0; k < s.num_stages; ++k)
+      if (s.replicas[k] < 1 || s.replicas[k] > 4096)
+        return Error{fmt::format("stage {} has {} replicas; need 1 to 4096", k, s.replicas[k])};
+  }
   if (!s.order.empty() && !IsTopologicalOrder(g, s.order))
     return Error{"the schedule's execution order is not a topological order of the graph"};
   if (o.align_children)
@@ -89,6 +99,18 @@ Result<Schedule> ScheduleFromJson(const Graph& g, const nlohmann::json& j,
       s.order.push_back(v);
     }
   }
+  if (j.contains("replicas")) {
+    const auto& r = j["replicas"];
+    if (!r.is_array()) return fail("\"replicas\" must be an array of counts, one per stage");
+    for (const auto& x : r) {
+      if (!x.is_number_integer() || x.get<int64_t>() < 1 || x.get<int64_t>() > 4096)
+        return fail(fmt::format("\"replicas\" holds {}; each count must be 1 to 4096", x.dump()));
+      s.replicas.push_back(static_cast<int>(x.get<int64_t>()));
+    }
+    if (std::all_of(s.replicas.begin(), s.replicas.end(), [](int x) { return x == 1; }) &&
+        static_cast<int>(s.replicas.size()) == s.num_stages)
+      s.replicas.clear();
+  }
   if (auto st = ValidateSchedule(g, s); !st) return fail(st.error().message);
   return s;
 }
@@ -99,6 +121,12 @@ Result<Schedule> ReadScheduleFile(const Graph& g, const std::string& path) {
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Error{fmt::format("{}: not valid JSON", path)};
   return ScheduleFromJson(g, j, path);
+}
+
+nlohmann::json ReplicasToJson(const Schedule& s) {
+  nlohmann::json a = nlohmann::json::array();
+  for (int k = 0; k < s.num_stages; ++k) a.push_back(s.Replicas(k));
+  return a;
 }
 
 nlohmann::json OrderToJson(const Graph& g, const Schedule& s) {

@@ -11,6 +11,7 @@
 #include "schedulers/compiler_partitioner.h"
 #include "schedulers/dp_cuts.h"
 #include "schedulers/exact_lattice.h"
+#include "schedulers/hybrid.h"
 #include "schedulers/ilp.h"
 #include "schedulers/order_to_stages.h"
 #include "schedulers/profiling_partitioner.h"
@@ -176,11 +177,90 @@ Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r,
   return out;
 }
 
+// `exact` / `auto` with --tpus: the hybrid DP over the lattice (schedulers/hybrid.h), from the
+// best of Coral's partition at every stage count with spare TPUs given greedily (data
+// parallelism among them). Where the lattice exceeds the cap: the best heuristic at every
+// stage count, given replicas greedily, unproven.
+Result<ScheduleResult> RunHybridExact(const CostModel& m, const ScheduleRequest& r) {
+  const Graph& g = m.graph();
+  const int T = r.tpus, kmax = std::min({r.stages, T, std::max(g.num_ops(), 1)});
+  std::optional<ScheduleResult> best;
+  auto consider = [&](Schedule s, const std::string& what) {
+    if (!ValidateSchedule(g, s, {r.align_children})) return;
+    const double v = EvaluateSchedule(m, s).period_s;
+    if (best && v >= best->objective_value) return;
+    best = ScheduleResult{};
+    best->schedule = std::move(s);
+    best->objective_value = v;
+    best->method = what;
+  };
+  for (int k = 1; k <= kmax; ++k)
+    if (auto c = CompilerPartition(g, k); c) consider(GreedyReplicas(m, *c, T), "compiler");
+  DownsetLattice lattice = EnumerateFor(m, r);
+  ScheduleResult out;
+  if (!lattice.complete()) {
+    for (int k = 1; k <= kmax && !PastDeadline(r); ++k) {
+      ScheduleRequest rk = r;
+      rk.tpus = 0;
+      rk.stages = k;
+      if (auto h = BestHeuristic(m, rk)) consider(GreedyReplicas(m, h->schedule, T), h->method);
+    }
+    if (!best) return Error{"no valid schedule found"};
+    out.schedule = std::move(best->schedule);
+    out.engine = "heuristic";
+    out.cut_short = PastDeadline(r);
+    out.note = fmt::format(
+        "the lattice has {} (raise --lattice-cap to try it); the best heuristic cut ({}) at 1 to "
+        "{} stages with spare TPUs given greedily, not proven optimal",
+        lattice.incomplete_reason(), best->method, kmax);
+    return out;
+  }
+  HybridOptions h;
+  h.tpus = T;
+  h.max_stages = kmax;
+  h.align_children = r.align_children;
+  h.time_limit_s = SecondsLeft(r);
+  if (best) h.incumbent = best->objective_value;
+  auto hy = SolveHybrid(m, lattice, h);
+  if (!hy) return hy.error();
+  out.engine = "lattice";
+  out.cut_short = !hy->complete && PastDeadline(r);
+  const std::string what = fmt::format(
+      "hybrid DP over {} downsets (width {}), {} stage costs, up to {} stages on {} TPUs",
+      lattice.size(), lattice.max_ready(), hy->pairs, kmax, T);
+  if (hy->found) {
+    out.schedule = std::move(hy->schedule);
+    out.note = what;
+  } else if (best) {
+    out.schedule = std::move(best->schedule);
+    out.note = what + fmt::format("; {} the incumbent ({} cuts, replicas given greedily)",
+                                  hy->complete ? "nothing beats" : "kept", best->method);
+  } else if (hy->complete) {
+    return Error{r.align_children ? "no valid hybrid schedule keeps every node's children together"
+                                  : "no valid hybrid schedule"};
+  } else {
+    return Error{"no schedule found: " + hy->reason};
+  }
+  if (hy->complete) {
+    out.lower_bound = EvaluateSchedule(m, out.schedule).period_s;
+    out.proven_optimal = true;
+    out.note += hy->order_free
+                    ? "; optimal over every (cuts, replicas) choice, any order inside each stage"
+                    : "; optimal over every (cuts, replicas) choice whose stages run in execution "
+                      "order (host fallback or shared constants make the order inside a stage "
+                      "matter)";
+  } else {
+    out.note += "; not proven: " + hy->reason;
+  }
+  return out;
+}
+
 // `exact`: the lattice DP from the best heuristic when the graph's downsets fit the cap (it
 // proves the optimum over every valid schedule); on wider graphs the ilp, with what is left of
 // the time limit, which keeps the heuristic when it finds nothing better and claims only the
 // bound it proves. The note says which ran and why.
 Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
+  if (r.tpus > 0) return RunHybridExact(m, r);
   DownsetLattice lattice = EnumerateFor(m, r);
   auto best = BestHeuristic(m, r);
   if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best));
@@ -233,15 +313,16 @@ std::vector<SchedulerInfo>& Table() {
        RunIlp},
       {"exact",
        "dynamic programming over the lattice of downsets, proven optimal over every valid "
-       "schedule; the ilp where the lattice exceeds --lattice-cap",
-       RunExact},
+       "schedule; the ilp where the lattice exceeds --lattice-cap; with --tpus, cuts and replicas "
+       "together (hybrid DP)",
+       RunExact, false, true},
       {"rl-ilp",
        "the learned schedule narrows and warm-starts the ilp (--window), which then certifies it "
        "for the full problem",
        RunRlIlp},
       {"auto",
        "the best method for the graph: today exact (lattice DP or ilp), from the best heuristic",
-       RunAuto},
+       RunAuto, false, true},
   };
   return table;
 }
@@ -352,21 +433,29 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
     work += c;
     largest = std::max(largest, c);
   }
-  double invoke = 0;
+  // The host (PipelineCost): at least one stage invokes a TPU (without fallback), and the
+  // graph's inputs, outputs and uncached parameters cross the controllers.
+  const DeviceProfile& p = m.profile();
+  const int tpus = r.tpus > 0 ? r.tpus : std::max(r.stages, 1);
+  double invoke = 0, host = 0;
   if (!any_fallback) {
-    const DeviceProfile& p = m.profile();
     const Graph& g = m.graph();
     const double uncached =
         std::max<double>(0, static_cast<double>(g.TotalParamBytes()) -
-                                static_cast<double>(r.stages) * p.param_cache_bytes);
+                                static_cast<double>(tpus) * p.param_cache_bytes);
     int64_t io_in = 0, io_out = 0;
     for (int t : g.inputs) io_in += g.tensors[t].bytes;
     for (int t : g.outputs) io_out += g.tensors[t].bytes;
     work += LinkSeconds(p, io_in, uncached, io_out);
     invoke = p.invoke_overhead_s;
+    host = HostPeriodSeconds(p, HostCpuSeconds(p, true, 0),
+                             ControllerSeconds(p, io_in, uncached, io_out), tpus);
   }
   if (r.objective == Objective::kLatency) return work + invoke;
-  return std::max(largest, work / std::max(r.stages, 1)) + invoke;
+  // With replicas, sum_k T_k <= period x sum_k r_k: the work spreads over the T TPUs, and a
+  // single operator's too.
+  if (r.tpus > 0) return std::max((work + invoke) / tpus, host);
+  return std::max(std::max(largest, work / std::max(r.stages, 1)) + invoke, host);
 }
 
 Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m,
@@ -393,8 +482,20 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
     return Error{
         fmt::format("{} stages for {} operators: at most one stage per operator", r.stages, n)};
   if (auto portfolio = PortfolioOf(r); !portfolio) return portfolio.error();
+  if (r.tpus < 0 || r.tpus > 4096)
+    return Error{fmt::format("--tpus must be 1 to 4096, got {}", r.tpus)};
+  if (r.tpus > 0 && r.objective != Objective::kThroughput)
+    return Error{fmt::format(
+        "--tpus chooses replicas for throughput; replicas do not change the {} objective",
+        ObjectiveName(r.objective))};
+  if (r.tpus > 0 && r.stages > r.tpus)
+    return Error{
+        fmt::format("{} stages need at least {} TPUs; --tpus is {}", r.stages, r.stages, r.tpus)};
+  // Methods that do not choose replicas cut plain stages; the spare TPUs are given after.
+  const bool greedy_replicas = r.tpus > 0 && !info->hybrid;
   const auto t0 = std::chrono::steady_clock::now();
   ScheduleRequest req = r;
+  if (greedy_replicas) req.tpus = 0;
   if (req.deadline == Deadline{})
     req.deadline = t0 + std::chrono::duration_cast<Deadline::duration>(
                             std::chrono::duration<double>(std::min(r.time_limit_s, 1e7)));
@@ -403,6 +504,13 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
   res->solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res->method = method;
   if (res->engine.empty()) res->engine = method;
+  if (greedy_replicas) {
+    res->schedule = GreedyReplicas(m, res->schedule, r.tpus);
+    res->proven_optimal = false;  // its claim was over plain pipelines
+    res->lower_bound = 0;
+    res->note +=
+        fmt::format("; spare TPUs (of {}) given greedily to the slowest stage per replica", r.tpus);
+  }
   if (auto st = ValidateSchedule(m.graph(), res->schedule, {r.align_children}); !st)
     return Error{fmt::format("{} produced an invalid schedule: {}", method, st.error().message)};
   res->objective_value = ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda);

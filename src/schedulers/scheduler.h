@@ -33,7 +33,13 @@ struct RlOptions {
 
 struct ScheduleRequest {
   ScheduleRequest(int k = 4, Objective o = Objective::kThroughput) : stages(k), objective(o) {}
+  // The number of stages; with tpus, the most stages.
   int stages;
+  // Hybrid pipelines (schedulers/hybrid.h): 0 = one TPU per stage (a plain pipeline); T >= 1 =
+  // choose cuts and replica counts together for at most T TPUs (throughput only). exact and
+  // auto solve it over the lattice; every other method cuts `stages` stages and gives the
+  // spare TPUs greedily.
+  int tpus = 0;
   Objective objective;
   double time_limit_s = 30;
   double paper_lambda = 1.0;  // paper objective: weight of one MiB of the largest stage
@@ -98,7 +104,8 @@ struct SchedulerInfo {
   std::string name, description;
   std::function<Result<ScheduleResult>(const CostModel&, const ScheduleRequest&)> run;
   bool heuristic =
-      false;  // a member of the default incumbent portfolio (ScheduleRequest::portfolio)
+      false;            // a member of the default incumbent portfolio (ScheduleRequest::portfolio)
+  bool hybrid = false;  // chooses replicas itself with --tpus (else given greedily after)
 };
 
 // The table of methods. Built once: this library's methods, then those a program registers
@@ -131,7 +138,8 @@ std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double sec
 // cover schedule s? Always for the paper objective, which ignores the order.
 bool IlpBoundCovers(const CostModel& m, const ScheduleRequest& r, const Schedule& s);
 
-// A bound valid for every K-stage schedule (non-empty stages). Paper: lambda x the larger of an
+// A bound valid for every K-stage schedule (non-empty stages), or with tpus every hybrid
+// schedule on at most that many TPUs. Paper: lambda x the larger of an
 // equal share of the bytes and the largest operator, plus K - 1 crossings in a connected graph.
 // Throughput or latency: no operator can cost
 // less than its cheaper placement (TPU or host), so the period is at least the total over K
