@@ -442,6 +442,51 @@ py::dict Plan(const PyGraph& graph, double fps, int max_tpus, const py::object& 
   return ToPython(*plan);
 }
 
+py::dict Deploy(const std::vector<PyGraph>& graphs, const std::vector<double>& fps,
+                const std::vector<double>& weights, int tpus, int max_tpus,
+                const py::object& device, bool share, double time_limit) {
+  if (graphs.empty()) throw py::value_error("graphs: give at least one model");
+  if (!fps.empty() == !weights.empty()) throw py::value_error("give fps or weights (one of them)");
+  const std::vector<double>& rates = fps.empty() ? weights : fps;
+  if (rates.size() != graphs.size())
+    throw py::value_error(
+        fmt::format("{} models need {} rates, got {}", graphs.size(), graphs.size(), rates.size()));
+  if (!weights.empty() && tpus <= 0) throw py::value_error("weights need tpus");
+  if (!(time_limit > 0)) throw py::value_error("time_limit must be positive (seconds)");
+  const DeviceProfile d = DeviceOf(device);
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  auto result = Interruptible<Result<json>>(
+      [graphs, rates, d, tpus, max_tpus, share, time_limit, cancel,
+       targets = weights.empty()]() -> Result<json> {
+        std::vector<std::unique_ptr<CostModel>> costs;
+        std::vector<DeploymentModelSpec> specs;
+        std::vector<const Graph*> gs;
+        for (size_t m = 0; m < graphs.size(); ++m) {
+          costs.push_back(std::make_unique<CostModel>(*graphs[m].g, d));
+          specs.push_back({graphs[m].g->name, costs.back().get(), rates[m]});
+          gs.push_back(graphs[m].g.get());
+        }
+        DeploymentOptions o;
+        o.share = share;
+        o.request.time_limit_s = time_limit;
+        o.request.cancel = cancel;
+        Result<Deployment> plan = Error{""};
+        if (tpus > 0) {
+          o.tpus = tpus;
+          plan = PlanDeployment(specs, o);
+        } else {
+          plan = FewestTpusDeployment(specs, o, max_tpus > 0 ? max_tpus : 16);
+        }
+        if (!plan) return plan.error();
+        json j = DeploymentJson(gs, d, *plan);
+        j["targets_met"] = targets ? json(plan->ratio >= 1 - 1e-12) : json(nullptr);
+        return j;
+      },
+      cancel);
+  if (!result) throw py::value_error(result.error().message);
+  return ToPython(*result);
+}
+
 }  // namespace
 }  // namespace respect
 
@@ -678,6 +723,21 @@ schedule is invalid (a stage out of range, an edge going backwards).)");
         R"(Run a schedule (default: the whole model on one TPU) in the discrete-event pipeline
 simulator; returns what `respect simulate --json` prints (stage costs and "simulation").
 replicas: each stage's replica count (default: the schedule's own, else one each).)");
+  m.def("deploy", &Deploy, py::arg("graphs"), py::kw_only(), py::arg("fps") = std::vector<double>{},
+        py::arg("weights") = std::vector<double>{}, py::arg("tpus") = 0, py::arg("max_tpus") = 0,
+        py::arg("device") = "usb", py::arg("share") = true, py::arg("time_limit") = 10.0,
+        R"(Several models on one set of TPUs: what `respect plan M1 M2 ... --json` prints.
+
+fps: each model's required rate (with tpus=0: the fewest TPUs, up to max_tpus (default 16), that
+meet them all; "targets_met" says whether they are); weights: relative rates, with tpus. Each model
+gets TPUs of its own (its best hybrid schedule) or a TPU co-compiled with other whole models
+(share=False forbids it); the plan maximises the common ratio of achieved to required rate,
+exactly over those choices. Returns models[] (rate_ips, stages, replicas, tpus, shared),
+tpu_list[] (segments in co-compile order, busy, cached_bytes, streamed_bytes), ratio, limit,
+proven, host loads.
+
+>>> d = respect.deploy([respect.load("zoo:mobilenet_v2"), respect.load("zoo:resnet50")], fps=[60, 20])
+>>> d["tpus"], d["ratio"])");
   m.def("plan", &Plan, py::arg("graph"), py::kw_only(), py::arg("fps") = 0.0,
         py::arg("max_tpus") = 0, py::arg("device") = "usb", py::arg("time_limit") = 10.0,
         py::arg("baselines") = true,

@@ -597,5 +597,47 @@ TEST(Cli, SimulateRunsHybridPipelines) {
   EXPECT_EQ(std::count(wrong.err.begin(), wrong.err.end(), '\n'), 1) << wrong.err;
 }
 
+// Several models on one set of TPUs: the plan, its JSON (with the simulator's figures), the
+// lanes picture, and the exported deployment (segments and the co-compile manifest).
+TEST(Cli, PlanSeveralModelsDeploysThemTogether) {
+  const std::string mnv2 = testing::SharedPath("models/tflite/mobilenet_v2_1.0_224_quant.tflite");
+  const std::string rn8 = testing::SharedPath("models/tflite/pretrainedResnet_quant.tflite");
+  const std::string svg = TempPath("lanes.svg"), dir = TempPath("deployment");
+  CliRun r = Respect(
+      fmt::format("plan {} {} --fps 100,300 -q --json --svg {} --export {}", mnv2, rn8, svg, dir));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["targets_met"].get<bool>());
+  EXPECT_TRUE(j["proven"].get<bool>());
+  EXPECT_GE(j["ratio"].get<double>(), 1.0);
+  ASSERT_EQ(j["models"].size(), 2u);
+  for (size_t m = 0; m < 2; ++m)
+    EXPECT_NEAR(j["simulation"]["model_ips"][m].get<double>(),
+                j["models"][m]["rate_ips"].get<double>(),
+                0.01 * j["models"][m]["rate_ips"].get<double>());
+  for (const auto& t : j["tpu_list"]) EXPECT_LE(t["busy"].get<double>(), 1 + 1e-9);
+  EXPECT_NE(Slurp(svg).find("TPU 0"), std::string::npos);
+  const auto manifest = nlohmann::json::parse(Slurp(dir + "/deployment.json"));
+  ASSERT_EQ(manifest["tpus"].size(), j["tpu_list"].size());
+  for (const auto& t : manifest["tpus"])
+    for (const auto& f : t["compile"])
+      EXPECT_TRUE(std::filesystem::exists(dir + "/" + f["file"].get<std::string>())) << f;
+  // Weights on a fixed number of TPUs; a target the host cannot meet exits 1.
+  CliRun w = Respect("plan zoo:mobilenet_v2 zoo:squeezenet --weights 2,1 --tpus 3 -q --json");
+  ASSERT_EQ(w.code, 0) << w.err;
+  const auto wj = nlohmann::json::parse(w.out);
+  EXPECT_NEAR(wj["models"][0]["rate_ips"].get<double>(),
+              2 * wj["models"][1]["rate_ips"].get<double>(), 1e-6);
+  CliRun never = Respect("plan zoo:mobilenet_v2 zoo:squeezenet --fps 5000,5000 --max-tpus 4 -q");
+  EXPECT_EQ(never.code, 1);
+  for (const char* bad : {"plan zoo:mobilenet_v2 zoo:squeezenet --fps 30",
+                          "plan zoo:mobilenet_v2 zoo:squeezenet --weights 1,1",
+                          "plan zoo:mobilenet_v2 zoo:squeezenet --fps 1,1 --export /tmp/x"}) {
+    CliRun e = Respect(bad);
+    EXPECT_EQ(e.code, 2) << bad;
+    EXPECT_EQ(std::count(e.err.begin(), e.err.end(), '\n'), 1) << e.err;
+  }
+}
+
 }  // namespace
 }  // namespace respect

@@ -14,11 +14,11 @@ devices, device, methods, load_policy, eval_policy. Errors raise ValueError with
 line's one-line message. Long solves release the GIL; Ctrl-C raises KeyboardInterrupt.
 """
 from ._core import (Device, Graph, Operator, Policy, Schedule, device, devices, eval_policy, evaluate,
-                    export, graph, inspect, load, load_policy, methods, order, plan, schedule, simulate)
+                    export, graph, inspect, load, load_policy, methods, order, plan, schedule, simulate, deploy)
 
 __all__ = ["Device", "Graph", "Operator", "Policy", "Schedule", "device", "devices", "eval_policy",
            "evaluate", "export", "from_networkx", "graph", "inspect", "load", "load_policy", "methods",
-           "order", "plan", "schedule", "simulate"]
+           "order", "plan", "schedule", "simulate", "deploy"]
 
 
 def from_networkx(g, name="graph"):

@@ -252,3 +252,15 @@ def test_hybrid_schedule_plan_and_simulate_match_the_cli():
     assert reach["answer_tpus"] == 3
     with pytest.raises(ValueError):
         respect.schedule(g, stages=8, tpus=6)
+
+
+def test_deploy_several_models_matches_the_cli():
+    graphs = [respect.load("zoo:mobilenet_v2"), respect.load("zoo:squeezenet"), respect.load("zoo:resnet50")]
+    d = respect.deploy(graphs, fps=[300, 100, 150])
+    theirs = cli_json("plan", "zoo:mobilenet_v2", "zoo:squeezenet", "zoo:resnet50", "--fps", "300,100,150", "-q")
+    assert without(d, "simulation") == without(theirs, "simulation")
+    assert d["targets_met"] and d["ratio"] >= 1 and d["proven"]
+    w = respect.deploy(graphs[:2], weights=[1, 1], tpus=1)
+    assert len(w["tpu_list"]) == 1 and all(m["shared"] for m in w["models"])
+    with pytest.raises(ValueError):
+        respect.deploy(graphs, fps=[1, 2])

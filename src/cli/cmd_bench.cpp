@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "bench/bench_report.h"
+#include "bench/deploy_suite.h"
 #include "bench/export_suite.h"
 #include "bench/hybrid_suite.h"
 #include "bench/memory_report.h"
@@ -283,6 +284,37 @@ int RunHybrid(const Options& o) {
   return 0;
 }
 
+template <typename Options>
+int RunDeploy(const Options& o) {
+  DeploySuiteOptions so;
+  so.device = o.device;
+  if (o.time_given) so.time_limit_s = o.time_limit;
+  if (o.stages_given) so.tpus = o.stages;
+  if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
+  auto r = RunDeploySuite(so);
+  if (!r) return Fail(r.error().message);
+  std::string command = "respect bench --suite deploy";
+  if (o.device != "usb") command += " --device " + o.device;
+  if (o.stages_given) command += fmt::format(" --stages {}", fmt::join(so.tpus, " "));
+  if (o.time_given) command += fmt::format(" --time-limit {}", so.time_limit_s);
+  const nlohmann::json j = DeploySuiteJson(*r);
+  const std::string md = DeploySuiteMarkdown(*r, command);
+  if (!o.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
+    if (auto st = WriteFileAtomic(o.out + "/bench-deploy.json", j.dump(2) + "\n"); !st)
+      return Fail(st.error().message);
+    if (auto st = WriteFileAtomic(o.out + "/bench-deploy.md", md); !st)
+      return Fail(st.error().message);
+  }
+  if (o.json)
+    std::printf("%s\n", j.dump(2).c_str());
+  else
+    std::printf("%s", md.c_str());
+  return 0;
+}
+
 }  // namespace
 
 Runner AddBench(CLI::App& app) {
@@ -314,10 +346,12 @@ Runner AddBench(CLI::App& app) {
                  "exported .tflite pipeline run in TensorFlow Lite against the whole model, "
                  "bit for bit; needs Node.js and tools/litert installed); hybrid (T = 2..8 "
                  "TPUs: the compiler, the best plain pipeline and the best hybrid of cuts and "
-                 "replicas, with the host's costs)")
+                 "replicas, with the host's costs); deploy (several models on T TPUs: each on "
+                 "its own compiler-cut TPUs, the best dedicated plan, the best plan with "
+                 "co-compiled shared TPUs)")
       ->required()
-      ->check(
-          CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp", "memory", "export", "hybrid"}));
+      ->check(CLI::IsMember(
+          {"paper", "rl-speed", "scale", "rl-ilp", "memory", "export", "hybrid", "deploy"}));
   app.add_option("--policy", o->policy, "rl-speed: policy file (default: the shipped one)");
   app.add_option("--out", o->out,
                  "directory for bench-paper.md, bench-paper.json and one "
@@ -363,6 +397,7 @@ Runner AddBench(CLI::App& app) {
       "  respect bench --suite memory --out docs/bench   (seconds)\n"
       "  respect bench --suite hybrid --out docs/bench   (the paper's ten models at T = 2..8 "
       "TPUs; --stages sets the Ts; about a minute)\n"
+      "  respect bench --suite deploy --out docs/bench   (three model mixes on 2..8 TPUs)\n"
       "  respect bench --suite export --out docs/bench   (every shared .tflite model, K = 2..6: "
       "minutes)\n"
       "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten "
@@ -393,6 +428,7 @@ Runner AddBench(CLI::App& app) {
     if (o->suite == "memory") return RunMemory(*o);
     if (o->suite == "export") return RunExportCheck(*o);
     if (o->suite == "hybrid") return RunHybrid(*o);
+    if (o->suite == "deploy") return RunDeploy(*o);
     PaperSuiteOptions po;
     po.device = o->device;
     po.time_limit_s = o->time_limit;

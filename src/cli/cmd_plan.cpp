@@ -1,13 +1,17 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 
 #include "cli/commands.h"
 #include "core/file_io.h"
+#include "exporters/segments.h"
 #include "models/model_source.h"
 #include "report/schedule_json.h"
 #include "report/tpu_chart.h"
+#include "schedulers/deployment.h"
 #include "schedulers/objective.h"
 #include "schedulers/tpu_plan.h"
 
@@ -20,22 +24,151 @@ std::string Shape(const Schedule& s) {
   return fmt::format("{} [{}]", s.num_stages, r);
 }
 
+struct PlanArgs {
+  std::vector<std::string> models;
+  std::string device = "usb", svg, out, export_dir;
+  std::vector<double> fps, weights;
+  double time_limit = 10;
+  int max_tpus = 0, tpus = 0;
+  int64_t lattice_cap = 500'000;
+  bool json = false, quiet = false, no_baselines = false, no_share = false;
+};
+
+// Several models on one set of TPUs (schedulers/deployment.h).
+int PlanSeveral(const PlanArgs& o) {
+  const size_t M = o.models.size();
+  if (!o.weights.empty() && !o.fps.empty()) return Fail("give --fps or --weights, not both");
+  const std::vector<double>& rates = o.weights.empty() ? o.fps : o.weights;
+  if (rates.size() != M)
+    return Fail(fmt::format("{} models need {} rates (--fps or --weights, comma-separated), got {}",
+                            M, M, rates.size()));
+  if (!o.weights.empty() && o.tpus <= 0)
+    return Fail("--weights asks for the best use of a number of TPUs: add --tpus T");
+  if (!o.export_dir.empty())
+    for (const std::string& spec : o.models)
+      if (spec.find(':') != std::string::npos && spec.find('/') == std::string::npos)
+        return Fail(
+            fmt::format("--export cuts model files (.tflite, .onnx); '{}' is built in", spec));
+  std::vector<ModelOnDevice> loaded;
+  for (const std::string& spec : o.models) {
+    auto l = LoadModelOnDevice(spec, o.device);
+    if (!l) return Fail(l.error().message);
+    loaded.push_back(std::move(*l));
+  }
+  std::vector<std::unique_ptr<CostModel>> costs;
+  std::vector<DeploymentModelSpec> specs;
+  std::vector<const Graph*> graphs;
+  for (size_t m = 0; m < M; ++m) {
+    costs.push_back(std::make_unique<CostModel>(loaded[m].graph, loaded[m].device));
+    specs.push_back({loaded[m].graph.name, costs.back().get(), rates[m]});
+    graphs.push_back(&loaded[m].graph);
+  }
+  DeploymentOptions d;
+  d.share = !o.no_share;
+  d.request.time_limit_s = o.time_limit;
+  d.request.lattice_cap = o.lattice_cap;
+  Result<Deployment> plan = Error{""};
+  if (o.tpus > 0) {
+    d.tpus = o.tpus;
+    plan = PlanDeployment(specs, d);
+  } else {
+    plan = FewestTpusDeployment(specs, d, o.max_tpus > 0 ? o.max_tpus : 16);
+  }
+  if (!plan) return Fail(plan.error().message);
+  const DeviceProfile& device = loaded[0].device;
+  nlohmann::json j = DeploymentJson(graphs, device, *plan);
+  // The whole deployment in the discrete-event simulator, at the planned rates.
+  const DeploymentSimulation sim = SimulateDeployment(*plan, 1.0, 400);
+  std::vector<double> latency_ms;
+  for (double x : sim.mean_latency_s) latency_ms.push_back(x * 1e3);
+  j["simulation"] = {
+      {"model_ips", sim.model_ips}, {"tpu_busy", sim.tpu_busy}, {"mean_latency_ms", latency_ms}};
+  if (!o.export_dir.empty()) {
+    auto dir = ExportDeployment(o.models, graphs, *plan, o.export_dir);
+    if (!dir) return Fail(fmt::format("--export: {}", dir.error().message));
+    if (!o.quiet) fmt::print(stderr, "exported the deployment to {}/ (deployment.json)\n", *dir);
+  }
+  const bool targets = o.weights.empty();
+  const bool met = !targets || plan->ratio >= 1 - 1e-12;
+  j["targets_met"] = targets ? nlohmann::json(met) : nlohmann::json(nullptr);
+  if (!o.out.empty())
+    if (auto st = WriteFileAtomic(o.out, j.dump(2) + "\n"); !st) return Fail(st.error().message);
+  if (!o.svg.empty()) {
+    std::string title = fmt::format("{} models on {} {} TPUs", M, plan->tpus.size(), device.name);
+    if (auto st = WriteFileAtomic(o.svg, DeploymentSvg(*plan, title)); !st)
+      return Fail(st.error().message);
+  }
+  if (o.json) {
+    std::printf("%s\n", j.dump(2).c_str());
+    return met ? 0 : 1;
+  }
+  std::printf("%zu models on %zu TPU%s (%s): every model at %.3gx its %s; limited by %s%s\n", M,
+              plan->tpus.size(), plan->tpus.size() == 1 ? "" : "s", device.name.c_str(),
+              plan->ratio, targets ? "rate" : "weight", plan->limit.c_str(),
+              plan->proven ? "; proven optimal" : "");
+  std::printf("%-24s %8s %10s %10s %10s %-18s %s\n", "model", "needs", "planned/s", "capacity/s",
+              "latency ms", "stages [replicas]", "TPUs");
+  for (const DeployedModel& m : plan->models) {
+    std::string reps;
+    for (int k = 0; k < m.schedule.num_stages; ++k)
+      reps += (k ? "," : "") + std::to_string(m.schedule.Replicas(k));
+    std::printf("%-24s %8g %10.1f %10.1f %10.3f %-18s %s%s\n", m.name.c_str(), m.fps, m.rate_ips,
+                m.capacity_ips, m.cost.latency_s * 1e3,
+                fmt::format("{} [{}]", m.schedule.num_stages, reps).c_str(),
+                fmt::format("{}", fmt::join(m.tpus, ",")).c_str(), m.shared ? " (shared)" : "");
+  }
+  std::printf("%4s %6s %10s %12s  %s\n", "TPU", "busy", "cache MiB", "streams MiB",
+              "segments (co-compile order)");
+  for (size_t t = 0; t < plan->tpus.size(); ++t) {
+    const DeployedTpu& tpu = plan->tpus[t];
+    std::string segs;
+    for (const auto& s : tpu.segments)
+      segs += fmt::format("{}{} stage {}", segs.empty() ? "" : ", ", plan->models[s.model].name,
+                          s.stage);
+    std::printf("%4zu %5.0f%% %10.2f %12.2f  %s\n", t, 100 * tpu.busy, tpu.cached_bytes / 1048576.0,
+                tpu.streamed_bytes / 1048576.0, segs.c_str());
+  }
+  std::printf("host: CPU %.0f%% busy, controller %.0f%%. %s\n", 100 * plan->host_cpu_load,
+              100 * plan->controller_load, plan->note.c_str());
+  std::string simulated;
+  for (size_t m = 0; m < M; ++m)
+    simulated +=
+        fmt::format("{}{} {:.1f}/s", m ? ", " : "", plan->models[m].name, sim.model_ips[m]);
+  std::printf("simulated (discrete events, 400 inferences of the slowest model): %s\n",
+              simulated.c_str());
+  if (targets)
+    std::printf("%s\n", met ? fmt::format("every target is met on {} TPU{}", plan->tpus.size(),
+                                          plan->tpus.size() == 1 ? "" : "s")
+                                  .c_str()
+                            : "not every target is met: the verdict is the plan above");
+  return met ? 0 : 1;
+}
 }  // namespace
 
 Runner AddPlan(CLI::App& app) {
-  struct Options {
-    std::string model, device = "usb", svg, out;
-    double fps = 0, time_limit = 10;
-    int max_tpus = 0;
-    int64_t lattice_cap = 500'000;
-    bool json = false, quiet = false, no_baselines = false;
-  };
-  auto o = std::make_shared<Options>();
-  app.add_option("MODEL", o->model, "model file, zoo:NAME[:k=v,...] or synth:...")->required();
+  auto o = std::make_shared<PlanArgs>();
+  app.add_option("MODEL", o->models,
+                 "model file, zoo:NAME[:k=v,...] or synth:...; several: plan a deployment of "
+                 "them all on one set of TPUs")
+      ->required();
   app.add_option("--fps", o->fps,
-                 "inferences per second to reach: the answer is the fewest TPUs (and the hybrid "
-                 "schedule) that reach it, or why no number of TPUs can on this host")
-      ->check(CLI::Range(1e-6, 1e9));
+                 "inferences per second to reach (one per model, comma-separated): the answer is "
+                 "the fewest TPUs (and the schedules) that reach it, or why no number of TPUs can "
+                 "on this host; with several models and --tpus, the plan that runs every model "
+                 "at the largest common multiple of its rate")
+      ->delimiter(',');
+  app.add_option("--weights", o->weights,
+                 "several models: relative rates (comma-separated) instead of required ones; "
+                 "with --tpus, the plan maximises the smallest rate / weight")
+      ->delimiter(',');
+  app.add_option("--tpus", o->tpus,
+                 "several models: the TPUs of the deployment (without it, the fewest that meet "
+                 "every --fps)");
+  app.add_option("--export", o->export_dir,
+                 "several models (files): write each model's segments and deployment.json, "
+                 "which names per TPU the files to co-compile and their order, into DIR");
+  app.add_flag("--no-share", o->no_share,
+               "several models: every model on TPUs of its own (no co-compiled TPUs)");
   app.add_option("--max-tpus", o->max_tpus,
                  "try 1..N TPUs (default 8; 16 with --fps); without --fps, the whole curve")
       ->check(CLI::Range(1, 256));
@@ -71,16 +204,36 @@ Runner AddPlan(CLI::App& app) {
       "  respect plan zoo:resnet50 --fps 400\n"
       "  respect plan zoo:densenet121 --max-tpus 8 --svg tpus.svg\n"
       "  respect plan model.tflite --fps 1000 --device usb-max --json\n"
+      "Several models share the TPUs: each gets TPUs of its own (its best hybrid schedule) or a\n"
+      "TPU co-compiled with other whole models (their parameters share its cache in the compile\n"
+      "order; it time-slices); the host serves them all. The plan maximises the common ratio of\n"
+      "achieved to required rate, exactly over those choices (up to 6 models).\n"
+      "  respect plan zoo:mobilenet_v2 zoo:squeezenet zoo:resnet50 --fps 30,10,2\n"
+      "  respect plan zoo:mobilenet_v2 zoo:inception_v3 --weights 3,1 --tpus 6 --svg lanes.svg\n"
       "Exit status: 0, or 1 when --fps is not reached (the verdict says why), 2 on bad input.");
   return [o] {
-    auto loaded = LoadModelOnDevice(o->model, o->device);
+    for (double f : o->fps)
+      if (!(f > 0) || !std::isfinite(f))
+        return Fail(fmt::format("--fps must be positive, got {}", f));
+    for (double f : o->weights)
+      if (!(f > 0) || !std::isfinite(f))
+        return Fail(fmt::format("--weights must be positive, got {}", f));
+    if (o->models.size() > 1) return PlanSeveral(*o);
+    if (o->fps.size() > 1) return Fail("--fps gives one rate per model; one model was given");
+    if (o->tpus > 0 || !o->weights.empty())
+      return Fail(
+          "--tpus and --weights plan several models; for one model use --max-tpus, or "
+          "`respect schedule MODEL --tpus T`");
+    const double fps = o->fps.empty() ? 0 : o->fps[0];
+    const std::string spec = o->models[0];
+    auto loaded = LoadModelOnDevice(spec, o->device);
     if (!loaded) return Fail(loaded.error().message);
     const Graph& g = loaded->graph;
     const DeviceProfile& device = loaded->device;
     CostModel model(g, device);
     PlanOptions po;
-    po.max_tpus = o->max_tpus > 0 ? o->max_tpus : (o->fps > 0 ? 16 : 8);
-    po.fps = o->fps;
+    po.max_tpus = o->max_tpus > 0 ? o->max_tpus : (fps > 0 ? 16 : 8);
+    po.fps = fps;
     po.baselines = !o->no_baselines;
     po.request.time_limit_s = o->time_limit;
     po.request.lattice_cap = o->lattice_cap;
@@ -90,9 +243,9 @@ Runner AddPlan(CLI::App& app) {
                    p.hybrid_cost.throughput_ips, p.hybrid.solve_seconds);
       };
     auto plan = PlanTpus(model, po);
-    if (!plan) return Fail(fmt::format("{}: {}", o->model, plan.error().message));
+    if (!plan) return Fail(fmt::format("{}: {}", spec, plan.error().message));
 
-    const nlohmann::json j = CapacityPlanJson(g, device, *plan, o->fps, po.max_tpus);
+    const nlohmann::json j = CapacityPlanJson(g, device, *plan, fps, po.max_tpus);
     if (!o->out.empty())
       if (auto st = WriteFileAtomic(o->out, j.dump(2) + "\n"); !st) return Fail(st.error().message);
     if (!o->svg.empty()) {
@@ -108,13 +261,13 @@ Runner AddPlan(CLI::App& app) {
       TpuChartOptions co;
       co.title = fmt::format("{} on {}: throughput against TPUs", g.name, device.name);
       co.ceiling = plan->host_floor_s > 0 ? 1.0 / plan->host_floor_s : 0;
-      co.target = o->fps;
+      co.target = fps;
       if (auto st = WriteFileAtomic(o->svg, TpuChartSvg(series, co)); !st)
         return Fail(st.error().message);
     }
     if (o->json) {
       std::printf("%s\n", j.dump(2).c_str());
-      return plan->answer >= 0 || o->fps == 0 ? 0 : 1;
+      return plan->answer >= 0 || fps == 0 ? 0 : 1;
     }
     std::printf("model %s   device %s   host: %d cores, %s\n", g.name.c_str(), device.name.c_str(),
                 device.host_cores,
@@ -138,7 +291,7 @@ Runner AddPlan(CLI::App& app) {
       }
     }
     std::printf("%s\n", plan->verdict.c_str());
-    return plan->answer >= 0 || o->fps == 0 ? 0 : 1;
+    return plan->answer >= 0 || fps == 0 ? 0 : 1;
   };
 }
 

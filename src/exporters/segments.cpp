@@ -263,4 +263,82 @@ Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph&
   return out;
 }
 
+Result<std::string> ExportDeployment(const std::vector<std::string>& model_paths,
+                                     const std::vector<const Graph*>& graphs, const Deployment& d,
+                                     const std::string& out_dir) {
+  std::error_code ec;
+  const fs::path target = fs::absolute(out_dir, ec);
+  if (ec) return Error{fmt::format("{}: {}", out_dir, ec.message())};
+  if (fs::exists(target, ec)) {
+    if (!fs::is_directory(target, ec))
+      return Error{fmt::format("{}: exists and is not a directory", out_dir)};
+    if (!fs::is_empty(target, ec) && !fs::exists(target / "deployment.json", ec))
+      return Error{fmt::format(
+          "{}: exists and is not a previous deployment export (no deployment.json): not "
+          "replacing it",
+          out_dir)};
+  }
+  if (!target.parent_path().empty() && !fs::is_directory(target.parent_path(), ec))
+    return Error{fmt::format("{}: the parent directory does not exist", out_dir)};
+  TempDir tmp(fmt::format("{}.tmp.{}", target.string(), static_cast<long>(getpid())));
+  fs::remove_all(tmp.path(), ec);
+  if (!fs::create_directory(tmp.path(), ec))
+    return Error{fmt::format("{}: cannot create: {}", tmp.path(), ec.message())};
+  std::vector<std::string> folders;
+  std::vector<std::vector<std::string>> files;
+  nlohmann::json models = nlohmann::json::array();
+  for (size_t m = 0; m < d.models.size(); ++m) {
+    const std::string folder = fmt::format("{}_{}", m, FileStem(model_paths[m]));
+    auto r = ExportPipeline(model_paths[m], *graphs[m], d.models[m].schedule,
+                            (fs::path(tmp.path()) / folder).string(), nullptr);
+    if (!r) return Error{fmt::format("{}: {}", model_paths[m], r.error().message)};
+    folders.push_back(folder);
+    files.push_back(r->files);
+    models.push_back({{"name", d.models[m].name},
+                      {"file", model_paths[m]},
+                      {"dir", folder},
+                      {"rate_ips", d.models[m].rate_ips},
+                      {"replicas", ReplicasToJson(d.models[m].schedule)},
+                      {"tpus", d.models[m].tpus},
+                      {"shared", d.models[m].shared}});
+  }
+  nlohmann::json tpus = nlohmann::json::array();
+  for (size_t t = 0; t < d.tpus.size(); ++t) {
+    nlohmann::json compile = nlohmann::json::array();
+    for (const auto& seg : d.tpus[t].segments)
+      compile.push_back({{"model", d.models[seg.model].name},
+                         {"stage", seg.stage},
+                         {"file", folders[seg.model] + "/" + files[seg.model][seg.stage]}});
+    tpus.push_back({{"index", t}, {"compile", compile}, {"busy", d.tpus[t].busy}});
+  }
+  const nlohmann::json manifest = {
+      {"ratio", d.ratio},
+      {"limit", d.limit},
+      {"models", models},
+      {"tpus", tpus},
+      {"rules",
+       "each TPU runs the segment files listed under it; where it lists several, compile them "
+       "together with edgetpu_compiler in the listed order (co-compilation: the earlier files' "
+       "parameters are cached first) and serve their invokes one at a time; each model's folder "
+       "holds its pipeline.json, whose segment i runs on `replicas` TPUs in turn"}};
+  if (auto st = WriteFileAtomic((fs::path(tmp.path()) / "deployment.json").string(),
+                                manifest.dump(2) + "\n");
+      !st)
+    return st.error();
+  const std::string aside = fmt::format("{}.old.{}", target.string(), static_cast<long>(getpid()));
+  const bool had = fs::exists(target, ec);
+  if (had) {
+    fs::rename(target, aside, ec);
+    if (ec) return Error{fmt::format("{}: cannot replace: {}", out_dir, ec.message())};
+  }
+  fs::rename(tmp.path(), target, ec);
+  if (ec) {
+    if (had) fs::rename(aside, target, ec);
+    return Error{fmt::format("{}: cannot rename into place", out_dir)};
+  }
+  tmp.Release();
+  if (had) fs::remove_all(aside, ec);
+  return target.string();
+}
+
 }  // namespace respect

@@ -16,6 +16,7 @@
 
 #include "core/graph.h"
 #include "core/status.h"
+#include "schedulers/deployment.h"
 #include "schedulers/schedule.h"
 
 namespace respect {
@@ -31,5 +32,15 @@ struct SegmentExport {
 Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph& g,
                                      const Schedule& s, const std::string& out_dir,
                                      const nlohmann::json& stage_costs);
+
+// A deployment of several models (schedulers/deployment.h) into one directory, atomically: each
+// model's segments in a folder of its own (`<i>_<stem>/`, as ExportPipeline writes them) and
+// `deployment.json`, which names per TPU the segment files to co-compile, in their compile
+// order, with the TPU's planned busy fraction, and per model its folder, rate and replicas.
+// model_paths[m] and graphs[m] are model m's file and graph. A DIR that exists is replaced only
+// when it is empty or a previous deployment export (holds deployment.json).
+Result<std::string> ExportDeployment(const std::vector<std::string>& model_paths,
+                                     const std::vector<const Graph*>& graphs, const Deployment& d,
+                                     const std::string& out_dir);
 
 }  // namespace respect

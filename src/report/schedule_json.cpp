@@ -107,4 +107,46 @@ nlohmann::json CapacityPlanJson(const Graph& g, const DeviceProfile& device,
           {"points", points}};
 }
 
+nlohmann::json DeploymentJson(const std::vector<const Graph*>& graphs, const DeviceProfile& device,
+                              const Deployment& d) {
+  nlohmann::json models = nlohmann::json::array(), tpus = nlohmann::json::array();
+  for (size_t m = 0; m < d.models.size(); ++m) {
+    const DeployedModel& dm = d.models[m];
+    models.push_back({{"name", dm.name},
+                      {"fps", dm.fps},
+                      {"rate_ips", dm.rate_ips},
+                      {"capacity_ips", dm.capacity_ips},
+                      {"shared", dm.shared},
+                      {"stages", dm.schedule.num_stages},
+                      {"replicas", ReplicasToJson(dm.schedule)},
+                      {"tpus", dm.tpus},
+                      {"period_ms", dm.cost.period_s * 1e3},
+                      {"latency_ms", dm.cost.latency_s * 1e3},
+                      {"assignment", AssignmentToJson(*graphs[m], dm.schedule)},
+                      {"proven", dm.proven}});
+  }
+  for (size_t t = 0; t < d.tpus.size(); ++t) {
+    const DeployedTpu& tpu = d.tpus[t];
+    nlohmann::json segs = nlohmann::json::array();
+    for (const auto& s : tpu.segments)
+      segs.push_back({{"model", d.models[s.model].name}, {"stage", s.stage}});
+    tpus.push_back({{"index", t},
+                    {"segments", segs},
+                    {"busy", tpu.busy},
+                    {"cached_bytes", tpu.cached_bytes},
+                    {"streamed_bytes", tpu.streamed_bytes}});
+  }
+  return {{"device", device.name},
+          {"tpus", d.tpus.size()},
+          {"ratio", d.ratio},
+          {"limit", d.limit},
+          {"proven", d.proven},
+          {"host_cpu_load", d.host_cpu_load},
+          {"controller_load", d.controller_load},
+          {"partitions", d.partitions},
+          {"note", d.note},
+          {"models", models},
+          {"tpu_list", tpus}};
+}
+
 }  // namespace respect

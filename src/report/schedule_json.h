@@ -10,6 +10,7 @@
 #include "core/graph.h"
 #include "core/status.h"
 #include "cost/cost_model.h"
+#include "schedulers/deployment.h"
 #include "schedulers/scheduler.h"
 #include "schedulers/tpu_plan.h"
 
@@ -41,5 +42,12 @@ nlohmann::json ScheduleOutcomeJson(const Graph& g, const DeviceProfile& device, 
 // compiler {...}}}.
 nlohmann::json CapacityPlanJson(const Graph& g, const DeviceProfile& device,
                                 const CapacityPlan& plan, double fps, int max_tpus);
+
+// What `respect plan M1 M2 ... --json` prints: {device, tpus, ratio, limit, proven, host_cpu_load,
+// controller_load, note, models[] {name, fps, rate_ips, capacity_ips, shared, stages, replicas,
+// tpus[], period_ms, latency_ms, assignment, proven}, tpu_list[] {index, segments[] {model,
+// stage}, busy, cached_bytes, streamed_bytes}}. graphs[m] is model m's graph.
+nlohmann::json DeploymentJson(const std::vector<const Graph*>& graphs, const DeviceProfile& device,
+                              const Deployment& d);
 
 }  // namespace respect

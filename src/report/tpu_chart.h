@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "schedulers/deployment.h"
+
 namespace respect {
 
 struct TpuSeries {
@@ -21,5 +23,10 @@ struct TpuChartOptions {
 };
 
 std::string TpuChartSvg(const std::vector<TpuSeries>& series, const TpuChartOptions& o);
+
+// A deployment of several models, one lane per TPU: a bar per segment it hosts, as long as the
+// fraction of each second it computes that segment at the planned rates, coloured by model, with
+// its cache use; then the host's CPU and controller loads.
+std::string DeploymentSvg(const Deployment& d, const std::string& title);
 
 }  // namespace respect
