@@ -602,9 +602,11 @@ TEST(Cli, SimulateRunsHybridPipelines) {
 TEST(Cli, PlanSeveralModelsDeploysThemTogether) {
   const std::string mnv2 = testing::SharedPath("models/tflite/mobilenet_v2_1.0_224_quant.tflite");
   const std::string rn8 = testing::SharedPath("models/tflite/pretrainedResnet_quant.tflite");
-  const std::string svg = TempPath("lanes.svg"), dir = TempPath("deployment");
-  CliRun r = Respect(
-      fmt::format("plan {} {} --fps 100,300 -q --json --svg {} --export {}", mnv2, rn8, svg, dir));
+  const std::string svg = TempPath("lanes.svg"), dir = TempPath("deployment"),
+                    html = TempPath("deployment.html");
+  CliRun r =
+      Respect(fmt::format("plan {} {} --fps 100,300 -q --json --svg {} --export {} --report {}",
+                          mnv2, rn8, svg, dir, html));
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["targets_met"].get<bool>());
@@ -617,6 +619,11 @@ TEST(Cli, PlanSeveralModelsDeploysThemTogether) {
                 0.01 * j["models"][m]["rate_ips"].get<double>());
   for (const auto& t : j["tpu_list"]) EXPECT_LE(t["busy"].get<double>(), 1 + 1e-9);
   EXPECT_NE(Slurp(svg).find("TPU 0"), std::string::npos);
+  const std::string page = Slurp(html);
+  EXPECT_NE(page.find("id=\"tpus\""), std::string::npos);
+  EXPECT_NE(page.find("TPU 0"), std::string::npos);  // the lanes picture, inline
+  for (const auto& m : j["models"])
+    EXPECT_NE(page.find(m["name"].get<std::string>()), std::string::npos);
   const auto manifest = nlohmann::json::parse(Slurp(dir + "/deployment.json"));
   ASSERT_EQ(manifest["tpus"].size(), j["tpu_list"].size());
   for (const auto& t : manifest["tpus"])

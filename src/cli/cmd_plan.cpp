@@ -9,6 +9,7 @@
 #include "core/file_io.h"
 #include "exporters/segments.h"
 #include "models/model_source.h"
+#include "report/html_report.h"
 #include "report/schedule_json.h"
 #include "report/tpu_chart.h"
 #include "schedulers/deployment.h"
@@ -26,7 +27,7 @@ std::string Shape(const Schedule& s) {
 
 struct PlanArgs {
   std::vector<std::string> models;
-  std::string device = "usb", svg, out, export_dir;
+  std::string device = "usb", svg, out, export_dir, report;
   std::vector<double> fps, weights;
   double time_limit = 10;
   int max_tpus = 0, tpus = 0;
@@ -83,6 +84,11 @@ int PlanSeveral(const PlanArgs& o) {
   for (double x : sim.mean_latency_s) latency_ms.push_back(x * 1e3);
   j["simulation"] = {
       {"model_ips", sim.model_ips}, {"tpu_busy", sim.tpu_busy}, {"mean_latency_ms", latency_ms}};
+  if (!o.report.empty())
+    if (auto st =
+            WriteFileAtomic(o.report, DeploymentHtmlReport(*plan, device.name, CommandLine()));
+        !st)
+      return Fail(st.error().message);
   if (!o.export_dir.empty()) {
     auto dir = ExportDeployment(o.models, graphs, *plan, o.export_dir);
     if (!dir) return Fail(fmt::format("--export: {}", dir.error().message));
@@ -164,6 +170,9 @@ Runner AddPlan(CLI::App& app) {
   app.add_option("--tpus", o->tpus,
                  "several models: the TPUs of the deployment (without it, the fewest that meet "
                  "every --fps)");
+  app.add_option("--report", o->report,
+                 "several models: a self-contained HTML report (verdict, tables per model and per "
+                 "TPU, one lane per TPU) to FILE");
   app.add_option("--export", o->export_dir,
                  "several models (files): write each model's segments and deployment.json, "
                  "which names per TPU the files to co-compile and their order, into DIR");

@@ -7,6 +7,7 @@
 #include "report/markup.h"
 #include "report/pipeline_report.h"
 #include "report/stage_picture.h"
+#include "report/tpu_chart.h"
 #include "report/units.h"
 
 namespace respect {
@@ -24,6 +25,30 @@ std::string ReplicasText(const PipelineCost& c) {
   for (size_t k = 0; k < c.replicas.size(); ++k)
     r += (k ? ", " : "") + std::to_string(c.replicas[k]);
   return r;
+}
+
+std::string HtmlHead(const std::string& title) {
+  std::string h =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta "
+      "name=\"viewport\" "
+      "content=\"width=device-width, initial-scale=1\"/>\n";
+  h += fmt::format("<title>{}</title>\n", XmlEscape(title));
+  h += "<style>\nbody{font-family:Helvetica,Arial,sans-serif;max-width:1200px;margin:1.5em "
+       "auto;padding:0 1em;"
+       "color:#222}\nh1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}\ncode{background:#"
+       "f3f3f3;padding:2px "
+       "4px;border-radius:3px}\ntable{border-collapse:collapse;font-size:0.9em}\nth,td{border:1px "
+       "solid #ccc;"
+       "padding:3px 8px;text-align:right}\nth{background:#f0f0f0}\ntr.bottleneck "
+       "td{background:#ffe5e5;font-weight:"
+       "bold}\n.verdict{font-size:1.1em;background:#fff6e0;border-left:4px solid "
+       "#d95f02;padding:0.6em}\n.proven"
+       "{color:#1b7e3b;font-weight:bold}.unproven{color:#a05000;font-weight:bold}\n.picture{"
+       "overflow:auto;border:"
+       "1px solid #ddd;max-height:900px}\n@media "
+       "print{.picture{max-height:none;overflow:visible}}\n</style>\n"
+       "</head>\n<body>\n";
+  return h;
 }
 
 }  // namespace
@@ -65,27 +90,7 @@ std::string BottleneckVerdict(const PipelineCost& cost, const DeviceProfile& p) 
 std::string HtmlReport(const HtmlReportInput& in) {
   const Graph& g = *in.graph;
   const DeviceProfile& p = *in.device;
-  std::string h =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta "
-      "name=\"viewport\" "
-      "content=\"width=device-width, initial-scale=1\"/>\n";
-  h += fmt::format("<title>respect: {} on {} stages</title>\n", XmlEscape(g.name),
-                   in.cost.stages.size());
-  h += "<style>\nbody{font-family:Helvetica,Arial,sans-serif;max-width:1200px;margin:1.5em "
-       "auto;padding:0 1em;"
-       "color:#222}\nh1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}\ncode{background:#"
-       "f3f3f3;padding:2px "
-       "4px;border-radius:3px}\ntable{border-collapse:collapse;font-size:0.9em}\nth,td{border:1px "
-       "solid #ccc;"
-       "padding:3px 8px;text-align:right}\nth{background:#f0f0f0}\ntr.bottleneck "
-       "td{background:#ffe5e5;font-weight:"
-       "bold}\n.verdict{font-size:1.1em;background:#fff6e0;border-left:4px solid "
-       "#d95f02;padding:0.6em}\n.proven"
-       "{color:#1b7e3b;font-weight:bold}.unproven{color:#a05000;font-weight:bold}\n.picture{"
-       "overflow:auto;border:"
-       "1px solid #ddd;max-height:900px}\n@media "
-       "print{.picture{max-height:none;overflow:visible}}\n</style>\n"
-       "</head>\n<body>\n";
+  std::string h = HtmlHead(fmt::format("respect: {} on {} stages", g.name, in.cost.stages.size()));
   h += fmt::format("<h1>{}: a {}-stage pipeline on {} {} TPU{}</h1>\n", XmlEscape(g.name),
                    in.cost.stages.size(), in.cost.tpus, XmlEscape(p.name),
                    in.cost.tpus == 1 ? "" : "s");
@@ -179,6 +184,56 @@ std::string HtmlReport(const HtmlReportInput& in) {
   h += "<p style=\"color:#777;font-size:0.8em\">Every figure comes from respect's cost model (one "
        "evaluator).</p>\n"
        "</body>\n</html>\n";
+  return h;
+}
+
+std::string DeploymentHtmlReport(const Deployment& d, const std::string& device,
+                                 const std::string& command) {
+  std::string h =
+      HtmlHead(fmt::format("respect: {} models on {} TPUs", d.models.size(), d.tpus.size()));
+  h += fmt::format("<h1>{} models on {} {} TPUs</h1>\n", d.models.size(), d.tpus.size(),
+                   XmlEscape(device));
+  h += fmt::format("<p>Produced by <code>{}</code></p>\n", XmlEscape(command));
+  h += fmt::format(
+      "<p class=\"verdict\" id=\"verdict\">Every model runs at {:.3g} x its rate; {} caps it. "
+      "<span class=\"{}\">{}</span> ({}).</p>\n",
+      d.ratio, XmlEscape(d.limit), d.proven ? "proven" : "unproven",
+      d.proven ? "proven optimal" : "not proven optimal", XmlEscape(d.note));
+  h += "<h2>Models</h2>\n<table id=\"models\">\n<tr><th>model</th><th>needs /s</th><th>planned "
+       "/s</th><th>capacity /s</th><th>latency ms</th><th>stages</th><th>replicas</th><th>TPUs</"
+       "th><th>shared</th></tr>\n";
+  for (const DeployedModel& m : d.models) {
+    std::string reps, tpus;
+    for (int k = 0; k < m.schedule.num_stages; ++k)
+      reps += (k ? "," : "") + std::to_string(m.schedule.Replicas(k));
+    for (size_t t = 0; t < m.tpus.size(); ++t) tpus += (t ? "," : "") + std::to_string(m.tpus[t]);
+    h += fmt::format(
+        "<tr><td>{}</td><td>{:g}</td><td>{:.1f}</td><td>{:.1f}</td><td>{:.3f}</td><td>{}</td><td>{}"
+        "</td><td>{}</td><td>{}</td></tr>\n",
+        XmlEscape(m.name), m.fps, m.rate_ips, m.capacity_ips, m.cost.latency_s * 1e3,
+        m.schedule.num_stages, reps, tpus, m.shared ? "yes" : "no");
+  }
+  h += "</table>\n<h2>TPUs</h2>\n<table id=\"tpus\">\n<tr><th>TPU</th><th>busy</th><th>cache "
+       "MiB</th><th>streams MiB</th><th style=\"text-align:left\">segments (co-compile "
+       "order)</th></tr>\n";
+  for (size_t t = 0; t < d.tpus.size(); ++t) {
+    const DeployedTpu& tpu = d.tpus[t];
+    std::string segs;
+    for (const auto& seg : tpu.segments)
+      segs += fmt::format("{}{} stage {}", segs.empty() ? "" : ", ",
+                          XmlEscape(d.models[seg.model].name), seg.stage);
+    h += fmt::format(
+        "<tr><td>{}</td><td>{:.0f}%</td><td>{:.2f}</td><td>{:.2f}</td><td "
+        "style=\"text-align:left\">{}</td></tr>\n",
+        t, 100 * tpu.busy, tpu.cached_bytes / 1048576.0, tpu.streamed_bytes / 1048576.0, segs);
+  }
+  h += fmt::format(
+      "</table>\n<p>Host: CPU {:.0f}% busy, controller {:.0f}%.</p>\n<h2>Which TPU does "
+      "what</h2>\n<div class=\"picture\">\n{}</div>\n",
+      100 * d.host_cpu_load, 100 * d.controller_load,
+      DeploymentSvg(d, fmt::format("{} models on {} TPUs", d.models.size(), d.tpus.size())));
+  h += "<p style=\"color:#777;font-size:0.8em\">Every figure comes from respect's cost model (one "
+       "evaluator).</p>\n</body>\n</html>\n";
   return h;
 }
 

@@ -12,6 +12,7 @@
 #include "core/graph.h"
 #include "cost/cost_model.h"
 #include "report/stage_picture.h"
+#include "schedulers/deployment.h"
 #include "schedulers/schedule.h"
 #include "schedulers/scheduler.h"
 
@@ -39,5 +40,10 @@ std::string HtmlReport(const HtmlReportInput& in);
 
 // What limits the pipeline, in one sentence (the bottleneck stage and its largest time part).
 std::string BottleneckVerdict(const PipelineCost& cost, const DeviceProfile& p);
+
+// A deployment of several models (`respect plan M1 M2 ... --report`): the verdict, a table per
+// model and per TPU, and the lanes picture (one lane per TPU). Self-contained HTML.
+std::string DeploymentHtmlReport(const Deployment& d, const std::string& device,
+                                 const std::string& command);
 
 }  // namespace respect
