@@ -81,6 +81,28 @@ int RunRlSpeedSuite(const std::vector<std::string>& specs, const std::string& po
   return 0;
 }
 
+// Writes a suite's report into --out (bench-<name>.json, .md and its charts, atomically) and
+// prints the JSON or the Markdown; returns 0, or the exit code of a failed write.
+int EmitSuite(const std::string& out, bool json, const std::string& name, const nlohmann::json& j,
+              const std::string& md,
+              const std::vector<std::pair<std::string, std::string>>& charts) {
+  if (!out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec) return Fail(fmt::format("--out {}: {}", out, ec.message()));
+    std::vector<std::pair<std::string, std::string>> files = charts;
+    files.push_back({name + ".json", j.dump(2) + "\n"});
+    files.push_back({name + ".md", md});
+    for (const auto& [file, text] : files)
+      if (auto st = WriteFileAtomic(out + "/" + file, text); !st) return Fail(st.error().message);
+  }
+  if (json)
+    std::printf("%s\n", j.dump(2).c_str());
+  else
+    std::printf("%s", md.c_str());
+  return 0;
+}
+
 template <typename Options>
 int RunScale(const Options& o) {
   ScaleSuiteOptions so;
@@ -111,21 +133,10 @@ int RunScale(const Options& o) {
   const nlohmann::json j = ScaleSuiteJson(*r);
   const std::string md =
       ScaleSuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-scale-time.svg");
-  if (!o.out.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out, ec);
-    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
-    if (auto st = WriteFileAtomic(o.out + "/bench-scale-time.svg", ScaleTimeChartSvg(*r)); !st)
-      return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-scale.json", j.dump(2) + "\n"); !st)
-      return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-scale.md", md); !st)
-      return Fail(st.error().message);
-  }
-  if (o.json)
-    std::printf("%s\n", j.dump(2).c_str());
-  else
-    std::printf("%s", md.c_str());
+  if (int rc = EmitSuite(o.out, o.json, "bench-scale", j, md,
+                         {{"bench-scale-time.svg", ScaleTimeChartSvg(*r)}});
+      rc != 0)
+    return rc;
   return 0;
 }
 
@@ -161,21 +172,10 @@ int RunRlIlp(const Options& o) {
   const nlohmann::json j = RlIlpSuiteJson(*r);
   const std::string md =
       RlIlpSuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-rl-ilp-time.svg");
-  if (!o.out.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out, ec);
-    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
-    if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp-time.svg", RlIlpTimeChartSvg(*r)); !st)
-      return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp.json", j.dump(2) + "\n"); !st)
-      return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-rl-ilp.md", md); !st)
-      return Fail(st.error().message);
-  }
-  if (o.json)
-    std::printf("%s\n", j.dump(2).c_str());
-  else
-    std::printf("%s", md.c_str());
+  if (int rc = EmitSuite(o.out, o.json, "bench-rl-ilp", j, md,
+                         {{"bench-rl-ilp-time.svg", RlIlpTimeChartSvg(*r)}});
+      rc != 0)
+    return rc;
   return 0;
 }
 
@@ -197,21 +197,10 @@ int RunMemory(const Options& o) {
   if (!o.models.empty()) command += fmt::format(" --models {}", fmt::join(o.models, " "));
   const nlohmann::json j = MemorySuiteJson(*r);
   const std::string md = MemorySuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-memory.svg");
-  if (!o.out.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out, ec);
-    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
-    if (auto st = WriteFileAtomic(o.out + "/bench-memory.svg", MemoryReductionChartSvg(*r)); !st)
-      return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-memory.json", j.dump(2) + "\n"); !st)
-      return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-memory.md", md); !st)
-      return Fail(st.error().message);
-  }
-  if (o.json)
-    std::printf("%s\n", j.dump(2).c_str());
-  else
-    std::printf("%s", md.c_str());
+  if (int rc = EmitSuite(o.out, o.json, "bench-memory", j, md,
+                         {{"bench-memory.svg", MemoryReductionChartSvg(*r)}});
+      rc != 0)
+    return rc;
   return 0;
 }
 
@@ -233,19 +222,7 @@ int RunExportCheck(const Options& o) {
   if (!o.models.empty()) command += fmt::format(" --models {}", fmt::join(o.models, " "));
   const nlohmann::json j = ExportSuiteJson(*r);
   const std::string md = ExportSuiteMarkdown(*r, command);
-  if (!o.out.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out, ec);
-    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
-    if (auto st = WriteFileAtomic(o.out + "/bench-export.json", j.dump(2) + "\n"); !st)
-      return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-export.md", md); !st)
-      return Fail(st.error().message);
-  }
-  if (o.json)
-    std::printf("%s\n", j.dump(2).c_str());
-  else
-    std::printf("%s", md.c_str());
+  if (int rc = EmitSuite(o.out, o.json, "bench-export", j, md, {}); rc != 0) return rc;
   return r->identical == r->pipelines ? 0 : 1;
 }
 
@@ -266,21 +243,10 @@ int RunHybrid(const Options& o) {
   if (!o.models.empty()) command += fmt::format(" --models {}", fmt::join(o.models, " "));
   const nlohmann::json j = HybridSuiteJson(*r);
   const std::string md = HybridSuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-hybrid.svg");
-  if (!o.out.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out, ec);
-    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
-    if (auto st = WriteFileAtomic(o.out + "/bench-hybrid.svg", HybridChartSvg(*r)); !st)
-      return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-hybrid.json", j.dump(2) + "\n"); !st)
-      return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-hybrid.md", md); !st)
-      return Fail(st.error().message);
-  }
-  if (o.json)
-    std::printf("%s\n", j.dump(2).c_str());
-  else
-    std::printf("%s", md.c_str());
+  if (int rc = EmitSuite(o.out, o.json, "bench-hybrid", j, md,
+                         {{"bench-hybrid.svg", HybridChartSvg(*r)}});
+      rc != 0)
+    return rc;
   return 0;
 }
 
@@ -299,19 +265,7 @@ int RunDeploy(const Options& o) {
   if (o.time_given) command += fmt::format(" --time-limit {}", so.time_limit_s);
   const nlohmann::json j = DeploySuiteJson(*r);
   const std::string md = DeploySuiteMarkdown(*r, command);
-  if (!o.out.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out, ec);
-    if (ec) return Fail(fmt::format("--out {}: {}", o.out, ec.message()));
-    if (auto st = WriteFileAtomic(o.out + "/bench-deploy.json", j.dump(2) + "\n"); !st)
-      return Fail(st.error().message);
-    if (auto st = WriteFileAtomic(o.out + "/bench-deploy.md", md); !st)
-      return Fail(st.error().message);
-  }
-  if (o.json)
-    std::printf("%s\n", j.dump(2).c_str());
-  else
-    std::printf("%s", md.c_str());
+  if (int rc = EmitSuite(o.out, o.json, "bench-deploy", j, md, {}); rc != 0) return rc;
   return 0;
 }
 

@@ -36,6 +36,56 @@ class TempDir {
   std::string path_;
 };
 
+// The directory an export replaces: checked before anything is written. `marker` is the file a
+// previous export of the same kind holds (an existing DIR is replaced only if it is empty or
+// holds it). Returns the absolute target.
+Result<fs::path> ExportTarget(const std::string& out_dir, const std::string& marker,
+                              const std::string& kind) {
+  std::error_code ec;
+  const fs::path target = fs::absolute(out_dir, ec);
+  if (ec) return Error{fmt::format("{}: {}", out_dir, ec.message())};
+  if (fs::exists(target, ec)) {
+    if (!fs::is_directory(target, ec))
+      return Error{fmt::format("{}: exists and is not a directory", out_dir)};
+    if (!fs::is_empty(target, ec) && !fs::exists(target / marker, ec))
+      return Error{fmt::format("{}: exists and is not a previous {} (no {}): not replacing it",
+                               out_dir, kind, marker)};
+  }
+  if (!target.parent_path().empty() && !fs::is_directory(target.parent_path(), ec))
+    return Error{fmt::format("{}: the parent directory does not exist", out_dir)};
+  return target;
+}
+
+// A temporary directory beside the target, created empty.
+Result<std::unique_ptr<TempDir>> TempBeside(const fs::path& target) {
+  auto tmp = std::make_unique<TempDir>(
+      fmt::format("{}.tmp.{}", target.string(), static_cast<long>(getpid())));
+  std::error_code ec;
+  fs::remove_all(tmp->path(), ec);
+  if (!fs::create_directory(tmp->path(), ec))
+    return Error{fmt::format("{}: cannot create: {}", tmp->path(), ec.message())};
+  return tmp;
+}
+
+// Into place: a previous export moves aside first and is removed once the new one is there.
+Status MoveIntoPlace(TempDir& tmp, const fs::path& target, const std::string& out_dir) {
+  std::error_code ec;
+  const std::string aside = fmt::format("{}.old.{}", target.string(), static_cast<long>(getpid()));
+  const bool had = fs::exists(target, ec);
+  if (had) {
+    fs::rename(target, aside, ec);
+    if (ec) return Error{fmt::format("{}: cannot replace: {}", out_dir, ec.message())};
+  }
+  fs::rename(tmp.path(), target, ec);
+  if (ec) {
+    if (had) fs::rename(aside, target, ec);
+    return Error{fmt::format("{}: cannot rename into place", out_dir)};
+  }
+  tmp.Release();
+  if (had) fs::remove_all(aside, ec);
+  return Status::Ok();
+}
+
 nlohmann::json TensorJson(const Graph& g, int t) {
   const Tensor& ten = g.tensors[t];
   return {{"name", ten.name},
@@ -205,21 +255,11 @@ Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph&
        "inputs in order; the last segment's outputs are the model's outputs in order"}};
 
   // Write into a temporary directory beside the target, validate, then rename into place.
-  const fs::path target = fs::absolute(out_dir, ec);
-  if (ec) return Error{fmt::format("{}: {}", out_dir, ec.message())};
-  if (fs::exists(target, ec)) {
-    if (!fs::is_directory(target, ec))
-      return Error{fmt::format("{}: exists and is not a directory", out_dir)};
-    if (!fs::is_empty(target, ec) && !fs::exists(target / "pipeline.json", ec))
-      return Error{fmt::format(
-          "{}: exists and is not a previous export (no pipeline.json): not replacing it", out_dir)};
-  }
-  if (!target.parent_path().empty() && !fs::is_directory(target.parent_path(), ec))
-    return Error{fmt::format("{}: the parent directory does not exist", out_dir)};
-  TempDir tmp(fmt::format("{}.tmp.{}", target.string(), static_cast<long>(getpid())));
-  fs::remove_all(tmp.path(), ec);
-  if (!fs::create_directory(tmp.path(), ec))
-    return Error{fmt::format("{}: cannot create: {}", tmp.path(), ec.message())};
+  auto target = ExportTarget(out_dir, "pipeline.json", "export");
+  if (!target) return target.error();
+  auto tmp_dir = TempBeside(*target);
+  if (!tmp_dir) return tmp_dir.error();
+  TempDir& tmp = **tmp_dir;
   for (int i = 0; i < k; ++i)
     if (auto st = WriteFileAtomic((fs::path(tmp.path()) / out.files[i]).string(), contents[i]); !st)
       return st.error();
@@ -246,44 +286,18 @@ Result<SegmentExport> ExportPipeline(const std::string& model_path, const Graph&
   }
   if (auto st = CheckPipelinePlan(g, back); !st) return Error{"validation: " + st.error().message};
 
-  // Into place: a previous export moves aside first and is removed once the new one is there.
-  const std::string aside = fmt::format("{}.old.{}", target.string(), static_cast<long>(getpid()));
-  const bool had = fs::exists(target, ec);
-  if (had) {
-    fs::rename(target, aside, ec);
-    if (ec) return Error{fmt::format("{}: cannot replace: {}", out_dir, ec.message())};
-  }
-  fs::rename(tmp.path(), target, ec);
-  if (ec) {
-    if (had) fs::rename(aside, target, ec);
-    return Error{fmt::format("{}: cannot rename into place", out_dir)};
-  }
-  tmp.Release();
-  if (had) fs::remove_all(aside, ec);
+  if (auto st = MoveIntoPlace(tmp, *target, out_dir); !st) return st.error();
   return out;
 }
 
 Result<std::string> ExportDeployment(const std::vector<std::string>& model_paths,
                                      const std::vector<const Graph*>& graphs, const Deployment& d,
                                      const std::string& out_dir) {
-  std::error_code ec;
-  const fs::path target = fs::absolute(out_dir, ec);
-  if (ec) return Error{fmt::format("{}: {}", out_dir, ec.message())};
-  if (fs::exists(target, ec)) {
-    if (!fs::is_directory(target, ec))
-      return Error{fmt::format("{}: exists and is not a directory", out_dir)};
-    if (!fs::is_empty(target, ec) && !fs::exists(target / "deployment.json", ec))
-      return Error{fmt::format(
-          "{}: exists and is not a previous deployment export (no deployment.json): not "
-          "replacing it",
-          out_dir)};
-  }
-  if (!target.parent_path().empty() && !fs::is_directory(target.parent_path(), ec))
-    return Error{fmt::format("{}: the parent directory does not exist", out_dir)};
-  TempDir tmp(fmt::format("{}.tmp.{}", target.string(), static_cast<long>(getpid())));
-  fs::remove_all(tmp.path(), ec);
-  if (!fs::create_directory(tmp.path(), ec))
-    return Error{fmt::format("{}: cannot create: {}", tmp.path(), ec.message())};
+  auto target = ExportTarget(out_dir, "deployment.json", "deployment export");
+  if (!target) return target.error();
+  auto tmp_dir = TempBeside(*target);
+  if (!tmp_dir) return tmp_dir.error();
+  TempDir& tmp = **tmp_dir;
   std::vector<std::string> folders;
   std::vector<std::vector<std::string>> files;
   nlohmann::json models = nlohmann::json::array();
@@ -325,20 +339,8 @@ Result<std::string> ExportDeployment(const std::vector<std::string>& model_paths
                                 manifest.dump(2) + "\n");
       !st)
     return st.error();
-  const std::string aside = fmt::format("{}.old.{}", target.string(), static_cast<long>(getpid()));
-  const bool had = fs::exists(target, ec);
-  if (had) {
-    fs::rename(target, aside, ec);
-    if (ec) return Error{fmt::format("{}: cannot replace: {}", out_dir, ec.message())};
-  }
-  fs::rename(tmp.path(), target, ec);
-  if (ec) {
-    if (had) fs::rename(aside, target, ec);
-    return Error{fmt::format("{}: cannot rename into place", out_dir)};
-  }
-  tmp.Release();
-  if (had) fs::remove_all(aside, ec);
-  return target.string();
+  if (auto st = MoveIntoPlace(tmp, *target, out_dir); !st) return st.error();
+  return target->string();
 }
 
 }  // namespace respect

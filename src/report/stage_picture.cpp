@@ -20,6 +20,10 @@ std::string Short(const std::string& name) {
 
 double Mib(int64_t b) { return b / 1048576.0; }
 
+double ReplicasOf(const PipelineCost& c, size_t k) {
+  return k < c.replicas.size() ? std::max(1, c.replicas[k]) : 1;
+}
+
 }  // namespace
 
 StageTimeParts SplitStageTime(const StageCost& st, const DeviceProfile& p) {
@@ -218,7 +222,9 @@ std::string StageBalanceSvg(const std::vector<BalanceSeries>& series, const Devi
   double top = 0;
   for (const auto& s : series) {
     K = std::max(K, static_cast<int>(s.cost.stages.size()));
-    for (const auto& st : s.cost.stages) top = std::max(top, st.latency_s);
+    for (size_t k = 0; k < s.cost.stages.size(); ++k)
+      top = std::max(top, s.cost.stages[k].latency_s / ReplicasOf(s.cost, k));
+    top = std::max(top, s.cost.period_s);
   }
   top = std::max(top, 1e-9) * 1.15;
   const int groups = std::max(1, K), per = static_cast<int>(series.size());
@@ -230,8 +236,8 @@ std::string StageBalanceSvg(const std::vector<BalanceSeries>& series, const Devi
       "font-family=\"sans-serif\" "
       "font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" "
       "y=\"20\" "
-      "font-size=\"14\">Stage balance: time per stage (ms); the slowest stage sets the "
-      "period</text>\n",
+      "font-size=\"14\">Stage balance: time per stage and replica (ms); the slowest, or the "
+      "host, sets the period</text>\n",
       w, h, left);
   for (int i = 0; i <= 4; ++i) {
     const double t = top * i / 4;
@@ -254,7 +260,8 @@ std::string StageBalanceSvg(const std::vector<BalanceSeries>& series, const Devi
     const PipelineCost& c = series[si].cost;
     for (size_t k = 0; k < c.stages.size(); ++k) {
       const StageTimeParts parts = SplitStageTime(c.stages[k], p);
-      const double vals[4] = {parts.compute, parts.link, parts.streamed, parts.cpu};
+      const double r = ReplicasOf(c, k);  // replicas share the stage's inferences
+      const double vals[4] = {parts.compute / r, parts.link / r, parts.streamed / r, parts.cpu / r};
       const int x = left + gap / 2 + static_cast<int>(k) * (per * bar + gap) + si * bar;
       double acc = 0;
       for (int i = 0; i < 4; ++i) {
@@ -267,7 +274,7 @@ std::string StageBalanceSvg(const std::vector<BalanceSeries>& series, const Devi
             si == 0 ? 1.0 : 0.45, XmlEscape(series[si].label), k, part_names[i], vals[i] * 1e3);
         acc += vals[i];
       }
-      if (static_cast<int>(k) == c.bottleneck)
+      if (static_cast<int>(k) == c.bottleneck && c.limit == PipelineLimit::kStage)
         svg += fmt::format(
             "<rect x=\"{}\" y=\"{:.1f}\" width=\"{}\" height=\"{:.1f}\" fill=\"none\" "
             "stroke=\"#d00000\" "

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <deque>
 #include <functional>
@@ -53,10 +54,13 @@ Result<DeploymentProblem> DeploymentProblem::Build(const std::vector<DeploymentM
 }
 
 PipelineCost DeploymentProblem::WholeWithCache(int m, int64_t cache) const {
+  cache = std::max<int64_t>(cache, 0);
+  const auto key = std::make_pair(m, cache);
+  if (auto it = whole_.find(key); it != whole_.end()) return it->second;
   DeviceProfile p = models_[m].model->profile();
-  p.param_cache_bytes = std::max<int64_t>(cache, 0);
+  p.param_cache_bytes = cache;
   const CostModel alone(models_[m].model->graph(), p);
-  return alone.EvaluateSingle();
+  return whole_.emplace(key, alone.EvaluateSingle()).first->second;
 }
 
 Deployment DeploymentProblem::Score(const DeploymentChoice& c) const {
@@ -152,6 +156,12 @@ Result<Deployment> DeploymentProblem::Solve() const {
   const bool exhaustive = options_.share && M <= options_.max_exhaustive_models;
   std::optional<Deployment> best;
   int partitions = 0;
+  bool thresholds_used = false, cut_short = false;
+  constexpr double kMaxAllocations = 20000;
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(std::min(options_.request.time_limit_s, 1e7)));
   auto consider = [&](Deployment d) {
     if (d.ratio < 0) return;
     if (!best || d.ratio > best->ratio * (1 + 1e-12) ||
@@ -162,6 +172,10 @@ Result<Deployment> DeploymentProblem::Solve() const {
   std::vector<int> block(M, 0);
   std::function<void(int, int)> partition = [&](int m, int blocks) {
     if (m == M) {
+      if (best && (Cancelled(options_.request) || std::chrono::steady_clock::now() > deadline)) {
+        cut_short = true;
+        return;
+      }
       ++partitions;
       std::vector<std::vector<int>> groups(blocks);
       for (int i = 0; i < M; ++i) groups[block[i]].push_back(i);
@@ -189,7 +203,34 @@ Result<Deployment> DeploymentProblem::Solve() const {
             }
             c.dedicated[singles[i]] = 0;
           };
-          allocate(0, left);
+          // Every allocation while there are few (compositions: C(left, singles)); past that
+          // the thresholds: for each model's curve value lambda, the fewest TPUs each model
+          // needs to sustain it (curves are monotone), which is exact for the TPUs' part.
+          double count = 1;
+          for (size_t i = 0; i < singles.size(); ++i)
+            count = count * (left - static_cast<double>(i)) / static_cast<double>(i + 1);
+          if (count <= kMaxAllocations) {
+            allocate(0, left);
+          } else {
+            thresholds_used = true;
+            std::vector<double> lambdas;
+            for (int m : singles)
+              for (int t = 1; t <= left; ++t)
+                lambdas.push_back(1.0 / (curve_[m][t - 1].cost.stage_period_s * models_[m].fps));
+            for (double lambda : lambdas) {
+              int need = 0;
+              for (int m : singles) {
+                int t = 1;
+                while (t < left && 1.0 / (curve_[m][t - 1].cost.stage_period_s * models_[m].fps) <
+                                       lambda * (1 - 1e-12))
+                  ++t;
+                c.dedicated[m] = t;
+                need += t;
+              }
+              if (need <= left) consider(Score(c));
+            }
+            for (int m : singles) c.dedicated[m] = 0;
+          }
           return;
         }
         do {
@@ -199,8 +240,10 @@ Result<Deployment> DeploymentProblem::Solve() const {
       orders(0);
       return;
     }
-    const int top = exhaustive ? blocks : m;  // without sharing: one block per model
-    for (int b = exhaustive ? 0 : m; b <= top; ++b) {
+    // A new block first, so the first partition is every model on TPUs of its own (a good
+    // incumbent before the time limit); without sharing it is the only one.
+    const int lowest = exhaustive ? 0 : blocks;
+    for (int b = blocks; b >= lowest; --b) {
       block[m] = b;
       partition(m + 1, std::max(blocks, b + 1));
     }
@@ -210,8 +253,13 @@ Result<Deployment> DeploymentProblem::Solve() const {
     return Error{fmt::format("{} models do not fit {} TPUs{}", M, T,
                              options_.share ? "" : " (each needs one; let them share)")};
   best->partitions = partitions;
+  // Thresholds are exact for the TPUs' part: where the host caps the plan, more TPUs for a model
+  // could in principle change its schedule's host costs, so no proof is claimed then.
+  if (cut_short || (thresholds_used && (best->limit == "host-cpu" || best->limit == "controller")))
+    best->proven = false;
   best->note = fmt::format(
-      "{} partitions of the models tried; {}", partitions,
+      "{} partitions of the models tried{}; {}", partitions,
+      cut_short ? " before the time limit" : "",
       exhaustive ? "every model on TPUs of its own or whole models sharing TPUs in any compile "
                    "order, every allocation"
                  : "each model on TPUs of its own, every allocation");

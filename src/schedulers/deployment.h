@@ -21,7 +21,9 @@
 // hybrid DP, so the plan is proven optimal over this family when every curve point is.
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -110,6 +112,8 @@ class DeploymentProblem {
   std::vector<DeploymentModelSpec> models_;
   DeploymentOptions options_;
   std::vector<std::vector<Point>> curve_;  // [model][t - 1], best of 1..t TPUs
+  // A whole model's cost on a shared TPU with a given cache left, by (model, cache).
+  mutable std::map<std::pair<int, int64_t>, PipelineCost> whole_;
 };
 
 Result<Deployment> PlanDeployment(const std::vector<DeploymentModelSpec>& models,
