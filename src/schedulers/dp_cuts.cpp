@@ -191,6 +191,7 @@ CutResult HostCutsOfOrder(const CostModel& m, const std::vector<int>& order, int
     double A, H, C;
     int from, parent;
   };
+  constexpr size_t kMaxLabels = 2'000'000;
   std::vector<Label> labels = {{0, 0, 0, -1, -1}};
   std::vector<std::vector<int>> front(static_cast<size_t>(K + 1) * (n + 1));
   auto at = [n](int k, int j) { return static_cast<size_t>(k) * (n + 1) + j; };
@@ -233,6 +234,11 @@ CutResult HostCutsOfOrder(const CostModel& m, const std::vector<int>& order, int
           f.push_back(static_cast<int>(labels.size()));
           labels.push_back(x);
         }
+      // Memory guard (about 80 MB of labels): give up; the caller keeps the cut it has.
+      if (labels.size() > kMaxLabels) {
+        r.exact = false;
+        return r;
+      }
     }
   }
   int best = -1;
@@ -336,6 +342,7 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
   if (h.value < inf) return h;
   r.value = period <= U ? period : inf;
   r.timed_out = h.timed_out;
+  r.exact = h.exact;
   return r;
 }
 
@@ -354,7 +361,7 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
   const double inf = std::numeric_limits<double>::infinity();
   auto past = [&] { return deadline != Deadline{} && std::chrono::steady_clock::now() > deadline; };
   std::optional<CutResult> best;
-  int done = 0, distinct = 0;
+  int done = 0, distinct = 0, inexact = 0;
   bool timed_out = false;
   for (size_t i = 0; i < orders.size(); ++i) {
     bool seen = false;
@@ -380,6 +387,7 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
       continue;
     }
     ++done;
+    inexact += !r->exact;
     if (r->value == inf) continue;  // no better than the best so far
     if (!best || r->value < best->value) best = std::move(*r);
   }
@@ -394,6 +402,11 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
           ? fmt::format("time limit: cut {} of {} topological orders optimally{}", done, distinct,
                         done == 0 ? " (returned an equal-count cut of Coral's order)" : "")
           : fmt::format("optimal cuts of the best of {} topological orders", distinct);
+  if (inexact > 0)
+    best->note += fmt::format(
+        " ({} of them cut optimally by slowest stage only: the host-aware search outgrew its "
+        "memory)",
+        inexact);
   return std::move(*best);
 }
 

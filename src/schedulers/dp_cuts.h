@@ -29,6 +29,9 @@ struct CutResult {
   bool timed_out =
       false;         // the deadline stopped the search: value is a valid cut's, maybe not the best
   std::string note;  // which orders were cut, and what the deadline skipped
+  // False where the shared host sets the period and its exact search outgrew its memory guard:
+  // the cut is then the optimum by slowest stage, scored with the host.
+  bool exact = true;
 };
 
 Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K,
