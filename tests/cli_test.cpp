@@ -592,9 +592,13 @@ TEST(Cli, SimulateRunsHybridPipelines) {
   EXPECT_NEAR(simj["period_ms"].get<double>(), sj["period_ms"].get<double>(), 1e-9);
   EXPECT_NEAR(simj["simulation"]["period_ms"].get<double>(), sj["period_ms"].get<double>(),
               1e-6 * sj["period_ms"].get<double>());
-  CliRun wrong = Respect("simulate zoo:densenet121 --stages 3 --replicas 2,1");
-  EXPECT_EQ(wrong.code, 2);
-  EXPECT_EQ(std::count(wrong.err.begin(), wrong.err.end(), '\n'), 1) << wrong.err;
+  for (const char* bad : {"simulate zoo:densenet121 --stages 3 --replicas 2,1",
+                          "simulate zoo:densenet121 --stages 3 --replicas 0,1,1",
+                          "plan zoo:densenet121 --max-tpus 0"}) {
+    CliRun wrong = Respect(bad);
+    EXPECT_EQ(wrong.code, 2) << bad;
+    EXPECT_EQ(std::count(wrong.err.begin(), wrong.err.end(), '\n'), 1) << wrong.err;
+  }
 }
 
 // Several models on one set of TPUs: the plan, its JSON (with the simulator's figures), the

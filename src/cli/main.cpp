@@ -88,8 +88,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
+    // One line, as every other error (CLI11's own printer adds a second).
+    return Fail(std::string(e.what()) + " (see --help)");
   }
   for (auto& [sub, run] : runners)
     if (sub->parsed()) return run();
