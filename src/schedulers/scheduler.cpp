@@ -197,6 +197,19 @@ Result<ScheduleResult> RunHybridExact(const CostModel& m, const ScheduleRequest&
   for (int k = 1; k <= kmax; ++k)
     if (auto c = CompilerPartition(g, k); c) consider(GreedyReplicas(m, *c, T), "compiler");
   DownsetLattice lattice = EnumerateFor(m, r);
+  // On big lattices a tight incumbent narrows the DP's walk: dp's cuts at every stage count
+  // too (a fraction of the time limit at most).
+  if (lattice.complete() && lattice.size() > 5000) {
+    ScheduleRequest rk = r;
+    rk.tpus = 0;
+    rk.deadline = std::min(r.deadline, Deadline::clock::now() +
+                                           std::chrono::duration_cast<Deadline::duration>(
+                                               std::chrono::duration<double>(SecondsLeft(r) / 5)));
+    for (int k = 1; k <= kmax && !PastDeadline(rk); ++k) {
+      auto c = BestCutsOverOrders(m, k, Objective::kThroughput, 1.0, rk.deadline);
+      if (c) consider(GreedyReplicas(m, c->schedule, T), "dp");
+    }
+  }
   ScheduleResult out;
   if (!lattice.complete()) {
     for (int k = 1; k <= kmax && !PastDeadline(r); ++k) {
