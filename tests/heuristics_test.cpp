@@ -2,11 +2,16 @@
 // Coral's profiling partitioner on real models.
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "core/analysis.h"
 #include "models/model_source.h"
 #include "schedulers/compiler_partitioner.h"
 #include "schedulers/objective.h"
+#include "schedulers/order_search.h"
 #include "schedulers/order_to_stages.h"
 #include "schedulers/profiling_partitioner.h"
+#include "schedulers/scheduler.h"
 #include "test_util.h"
 
 namespace respect {
@@ -118,6 +123,63 @@ TEST(ProfilingPartition, ComparesOnlyTheLastSegmentLikeCorals) {
   EXPECT_GT(c.period_s, EvaluateSchedule(m, *base).period_s);
   EXPECT_NE(c.bottleneck, 3);
   EXPECT_LT(c.stages[3].latency_s, c.period_s);
+}
+
+}  // namespace
+}  // namespace respect
+
+namespace respect {
+namespace {
+
+// The order search: every chromosome decodes to a topological order; seeded with dp's orders it
+// is never worse than dp; the same seed and generations give the same schedule.
+TEST(OrderSearch, NeverWorseThanDpAndDeterministic) {
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    Graph g = RandomNet(30, seed + 70, /*with_fallback=*/false);
+    CostModel m(g, SmallCacheUsb());
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<double> keys(g.num_ops());
+    for (double& k : keys) k = u(rng);
+    EXPECT_TRUE(IsTopologicalOrder(g, OrderOfKeys(g, keys)));
+    for (Objective o : {Objective::kThroughput, Objective::kPaper}) {
+      auto dp = BestCutsOverOrders(m, 3, o);
+      ASSERT_TRUE(dp.ok());
+      OrderSearchOptions opt;
+      for (TopoOrderKind kind : AllTopoOrders()) opt.seeds.push_back(TopologicalOrder(g, kind));
+      opt.seeds.push_back(m.exec_order());
+      opt.max_generations = 15;
+      opt.seed = seed;
+      auto a = SearchOrders(m, 3, o, opt);
+      auto b = SearchOrders(m, 3, o, opt);
+      ASSERT_TRUE(a.ok() && b.ok());
+      EXPECT_LE(a->value, dp->value * (1 + 1e-12));
+      EXPECT_NEAR(ObjectiveValue(m, a->schedule, o, 1.0), a->value, 1e-12 * a->value);
+      EXPECT_TRUE(ValidateSchedule(g, a->schedule).ok());
+      EXPECT_EQ(a->schedule.stage_of, b->schedule.stage_of);
+      EXPECT_EQ(a->evaluations, b->evaluations);
+    }
+  }
+}
+
+// `auto` on a graph whose lattice is over the cap and whose ilp is too large: the order search
+// runs with the time left and never returns worse than the heuristic it starts from.
+TEST(OrderSearch, AutoUsesItWhereExactCannotRun) {
+  auto g = LoadModel(testing::SharedPath("data/dag_benchmarks/rand_graph_1000_1.gml"));
+  ASSERT_TRUE(g.ok());
+  auto usb = LoadDeviceProfile("usb");
+  ASSERT_TRUE(usb.ok());
+  CostModel m(*g, *usb);
+  ScheduleRequest r(6);
+  r.time_limit_s = 4;
+  r.lattice_cap = 1000;
+  r.portfolio = {"compiler", "dp"};
+  auto dp = RunScheduler("dp", m, r);
+  auto a = RunScheduler("auto", m, r);
+  ASSERT_TRUE(dp.ok() && a.ok()) << a.error().message;
+  EXPECT_LE(a->objective_value, dp->objective_value * (1 + 1e-12));
+  EXPECT_LT(a->solve_seconds, 4 + 1.0);
+  EXPECT_TRUE(a->engine == "order-search" || a->engine == "heuristic") << a->engine;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "schedulers/exact_lattice.h"
 #include "schedulers/hybrid.h"
 #include "schedulers/ilp.h"
+#include "schedulers/order_search.h"
 #include "schedulers/order_to_stages.h"
 #include "schedulers/profiling_partitioner.h"
 #include "schedulers/rl_ilp.h"
@@ -297,12 +298,67 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
   return std::move(*best);
 }
 
-// The best the tool can do in the time limit: today, `exact` (the lattice DP on narrow graphs,
-// the ilp on wide ones), both from the best heuristic.
+// The seed orders of the order search: the six classic orders, the learned policy's (where
+// registered) and `extra` (an incumbent's own order).
+std::vector<std::vector<int>> SeedOrders(const CostModel& m, const ScheduleRequest& r,
+                                         const std::vector<int>& extra) {
+  std::vector<std::vector<int>> seeds;
+  if (!extra.empty()) seeds.push_back(extra);
+  for (TopoOrderKind kind : AllTopoOrders()) seeds.push_back(TopologicalOrder(m.graph(), kind));
+  seeds.push_back(m.exec_order());
+  const auto& t = Schedulers();
+  if (std::any_of(t.begin(), t.end(), [](const SchedulerInfo& s) { return s.name == "rl"; })) {
+    ScheduleRequest rl = r;
+    rl.tpus = 0;
+    if (auto res = RunScheduler("rl", m, rl); res && !res->schedule.order.empty())
+      seeds.push_back(res->schedule.order);
+  }
+  return seeds;
+}
+
+Result<ScheduleResult> RunBrkga(const CostModel& m, const ScheduleRequest& r) {
+  OrderSearchOptions o;
+  o.seeds = SeedOrders(m, r, {});
+  o.deadline = r.deadline;
+  o.seed = r.rl.seed;
+  o.paper_lambda = r.paper_lambda;
+  auto res = SearchOrders(m, r.stages, r.objective, o);
+  if (!res) return res.error();
+  ScheduleResult out;
+  out.schedule = std::move(res->schedule);
+  out.cut_short = res->stopped;
+  out.note = fmt::format(
+      "random-key genetic search over topological orders, each cut optimally by dp: {} "
+      "generations, {} orders cut (seeded with the classic orders{})",
+      res->generations, res->evaluations, o.seeds.size() > 7 ? " and the learned policy's" : "");
+  return out;
+}
+
+// The best the tool can do in the time limit: `exact` (the lattice DP on narrow graphs, the ilp
+// on wide ones), both from the best heuristic; where neither could run (the lattice over the
+// cap, the ilp too large), the order search with the time left, from that heuristic's order.
 Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
   auto res = RunExact(m, r);
   if (!res) return res;
   res->note = (res->handed_over ? "ilp: " : "exact: ") + res->note;
+  if (res->engine == "heuristic" && r.tpus == 0 && !PastDeadline(r)) {
+    OrderSearchOptions o;
+    o.seeds = SeedOrders(m, r, res->schedule.order.empty() ? m.exec_order() : res->schedule.order);
+    o.deadline = r.deadline;
+    o.seed = r.rl.seed;
+    o.paper_lambda = r.paper_lambda;
+    auto found = SearchOrders(m, r.stages, r.objective, o);
+    if (found && ValidateSchedule(m.graph(), found->schedule, {r.align_children}) &&
+        ObjectiveValue(m, found->schedule, r.objective, r.paper_lambda) <
+            ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda) * (1 - 1e-12)) {
+      res->schedule = std::move(found->schedule);
+      res->engine = "order-search";
+      res->note += fmt::format(
+          "; then a random-key genetic search over orders (each cut by dp) improved it: {} "
+          "generations, {} orders",
+          found->generations, found->evaluations);
+    }
+  }
   return res;
 }
 
@@ -329,12 +385,17 @@ std::vector<SchedulerInfo>& Table() {
        "schedule; the ilp where the lattice exceeds --lattice-cap; with --tpus, cuts and replicas "
        "together (hybrid DP)",
        RunExact, false, true},
+      {"brkga",
+       "random-key genetic search over topological orders, each cut optimally by dp, seeded "
+       "with the classic and the learned orders (uses the whole time limit)",
+       RunBrkga},
       {"rl-ilp",
        "the learned schedule narrows and warm-starts the ilp (--window), which then certifies it "
        "for the full problem",
        RunRlIlp},
       {"auto",
-       "the best method for the graph: today exact (lattice DP or ilp), from the best heuristic",
+       "the best method for the graph: exact (lattice DP or ilp) from the best heuristic; where "
+       "neither can run, the order search (brkga) with the time left",
        RunAuto, false, true},
   };
   return table;
