@@ -66,6 +66,7 @@ int PlanSeveral(const PlanArgs& o) {
   }
   DeploymentOptions d;
   d.share = !o.no_share;
+  if (!o.quiet) d.progress = [](const std::string& s) { fmt::print(stderr, "plan: {}\n", s); };
   d.request.time_limit_s = o.time_limit;
   d.request.lattice_cap = o.lattice_cap;
   Result<Deployment> plan = Error{""};

@@ -48,6 +48,12 @@ Result<DeploymentProblem> DeploymentProblem::Build(const std::vector<DeploymentM
       }
       curve.push_back(std::move(p));
     }
+    if (o.progress)
+      o.progress(fmt::format(
+          "{}: best schedules on 1..{} TPUs ({})", spec.name, o.tpus,
+          std::all_of(curve.begin(), curve.end(), [](const Point& q) { return q.proven; })
+              ? "each proven"
+              : "not all proven"));
     d.curve_.push_back(std::move(curve));
   }
   return d;

@@ -21,6 +21,7 @@
 // hybrid DP, so the plan is proven optimal over this family when every curve point is.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -47,6 +48,7 @@ struct DeploymentOptions {
   // How a model uses t dedicated TPUs: "exact" (its best hybrid schedule, `exact --tpus t`) or
   // "compiler" (Coral's compiler with t segments, one TPU each: the baseline).
   std::string curve = "exact";
+  std::function<void(const std::string&)> progress;  // a line per model's curve
 };
 
 struct DeployedTpu {
