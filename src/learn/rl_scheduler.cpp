@@ -116,6 +116,12 @@ Result<ScheduleResult> RunRl(const CostModel& m, const ScheduleRequest& r) {
       best_index = static_cast<int>(i);
     }
   }
+  if (!best) {  // no candidate's cut came back (the deadline): dp's answer in the time left
+    auto c = BestCutsOverOrders(m, r.stages, r.objective, r.paper_lambda, r.deadline);
+    if (!c) return c.error();
+    best = ScheduleResult{};
+    best->schedule = std::move(c->schedule);
+  }
   best->note = fmt::format(
       "policy {} ({}-{}, {} decoding); {}; cut by {}", path, policy->config().encoder,
       policy->config().decoder, o.precedence_mask ? "precedence-masked" : "unmasked",

@@ -340,7 +340,16 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
   if (period <= r.value * (1 + 1e-12)) return r;
   CutResult h = HostCutsOfOrder(m, order, K, std::min(period, U), deadline);
   if (h.value < inf) return h;
-  r.value = period <= U ? period : inf;
+  // Nothing strictly below both: the better of this cut and the equal-count cut, whose value
+  // `upper` may be (the optimum then equals it).
+  Schedule equal = EqualCut(m, order, K);
+  const double equal_value = ObjectiveValue(m, equal, o, 1.0);
+  double value = period;
+  if (equal_value < period) {
+    r.schedule = std::move(equal);
+    value = equal_value;
+  }
+  r.value = value <= U ? value : inf;
   r.timed_out = h.timed_out;
   r.exact = h.exact;
   return r;
