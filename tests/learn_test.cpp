@@ -485,3 +485,25 @@ TEST(RlScheduler, ValidScheduleOnEverySharedModel) {
 
 }  // namespace
 }  // namespace respect
+
+namespace respect {
+namespace {
+
+// Where the shared host's controller sets the period and an order's host-aware cut search gives
+// up, rl still returns a valid schedule (it once returned an empty one on this graph).
+TEST(RlScheduler, ValidOnALargeSparseDagWhereTheHostBinds) {
+  auto g = LoadModel(testing::SharedPath("data/dag_benchmarks/rand_graph_sparse_5000_1.gml"));
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  auto device = LoadDeviceProfile("usb");
+  ASSERT_TRUE(device.ok());
+  CostModel m(*g, *device);
+  ScheduleRequest r(10);
+  r.time_limit_s = 10;
+  auto res = RunScheduler("rl", m, r);
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_EQ(res->schedule.num_stages, 10);
+  EXPECT_TRUE(ValidateSchedule(*g, res->schedule).ok());
+}
+
+}  // namespace
+}  // namespace respect
