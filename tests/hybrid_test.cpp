@@ -170,6 +170,10 @@ TEST(Hybrid, DpEqualsBruteForceOverEveryAssignmentAndReplicaVector) {
           EXPECT_NEAR(c.period_s, brute.period, 1e-12 * brute.period);
           EXPECT_NEAR(r->value, c.period_s, 1e-12 * c.period_s);
           EXPECT_EQ(c.tpus, brute.tpus);  // the fewest TPUs that reach the optimum
+          // The bound every hybrid result's gap is measured against never exceeds the optimum.
+          ScheduleRequest req(kmax);
+          req.tpus = T;
+          EXPECT_LE(SimpleLowerBound(m, req), brute.period * (1 + 1e-12));
           host_bound += c.limit != PipelineLimit::kStage;
           replicated += !r->schedule.replicas.empty();
           // With the optimum as the incumbent nothing better exists; just above it, it is found.
@@ -210,6 +214,7 @@ TEST(Hybrid, PlainExactIsExactWhenTheHostBinds) {
         const PipelineCost c = EvaluateSchedule(m, r->schedule);
         EXPECT_NEAR(c.period_s, brute, 1e-12 * brute) << "seed " << seed << " K " << K;
         EXPECT_TRUE(r->schedule.replicas.empty());
+        EXPECT_LE(SimpleLowerBound(m, ScheduleRequest(K)), brute * (1 + 1e-12));
         host_bound += c.limit != PipelineLimit::kStage;
       }
     }
