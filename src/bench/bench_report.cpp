@@ -31,14 +31,14 @@ nlohmann::json RunJson(const BenchRun& r, const BenchInstance& inst, bool second
   return j;
 }
 
+}  // namespace
+
 double GeoMean(const std::vector<double>& v) {
   if (v.empty()) return 0;
   double s = 0;
   for (double x : v) s += std::log(x);
   return std::exp(s / static_cast<double>(v.size()));
 }
-
-}  // namespace
 
 nlohmann::json PaperSuiteJson(const PaperSuiteResult& r) {
   nlohmann::json j = {{"suite", "paper"},

@@ -10,6 +10,9 @@
 
 namespace respect {
 
+// The geometric mean of positive values (0 when there are none), for speed-up summaries.
+double GeoMean(const std::vector<double>& v);
+
 nlohmann::json PaperSuiteJson(const PaperSuiteResult& r);
 // command: how the report was produced (quoted in it); charts: the chart files it links.
 std::string PaperSuiteMarkdown(const PaperSuiteResult& r, const std::string& command,

@@ -1,10 +1,12 @@
 #include "bench/hybrid_suite.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "bench/bench_report.h"
 #include "bench/paper_suite.h"
 #include "cost/cost_model.h"
 #include "models/model_source.h"
@@ -23,17 +25,30 @@ Result<ScheduleResult> Solve(const CostModel& m, int stages, int tpus, double li
   return RunScheduler("exact", m, r);
 }
 
-double Geomean(const std::vector<double>& x) {
-  if (x.empty()) return 0;
-  double s = 0;
-  for (double v : x) s += std::log(v);
-  return std::exp(s / static_cast<double>(x.size()));
+// A model's row header: its size against the cache and its period on one TPU.
+HybridModel ModelHeader(const std::string& name, const Graph& g, const CostModel& m) {
+  HybridModel hm;
+  hm.model = name;
+  hm.param_bytes = g.TotalParamBytes();
+  hm.cache_bytes = m.profile().param_cache_bytes;
+  hm.one_tpu_ms = m.EvaluateSingle().period_s * 1e3;
+  return hm;
 }
 
-std::string ReplicasText(const std::vector<int>& r) {
-  std::string s;
-  for (size_t k = 0; k < r.size(); ++k) s += (k ? "," : "") + std::to_string(r[k]);
-  return s;
+// The best hybrid pipeline on T TPUs (`exact --tpus T`) into pt.
+Status SolveHybridPoint(const CostModel& m, const std::string& name, int T, double limit,
+                        HybridPoint& pt) {
+  auto h = Solve(m, T, T, limit);
+  if (!h) return Error{fmt::format("{} T {}: {}", name, T, h.error().message)};
+  const PipelineCost hc = EvaluateSchedule(m, h->schedule);
+  pt.tpus = T;
+  pt.hybrid_ms = hc.period_s * 1e3;
+  pt.hybrid_proven = h->proven_optimal;
+  pt.hybrid_s = h->solve_seconds;
+  pt.stages = h->schedule.num_stages;
+  pt.replicas = hc.replicas;
+  pt.limit = PipelineLimitName(hc.limit);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -49,15 +64,10 @@ Result<HybridSuiteResult> RunHybridSuite(const HybridSuiteOptions& o) {
     auto g = LoadModel(name.find(':') == std::string::npos ? "zoo:" + name : name);
     if (!g) return Error{fmt::format("{}: {}", name, g.error().message)};
     CostModel m(*g, *device);
-    HybridModel hm;
-    hm.model = name;
-    hm.param_bytes = g->TotalParamBytes();
-    hm.cache_bytes = device->param_cache_bytes;
-    hm.one_tpu_ms = m.EvaluateSingle().period_s * 1e3;
+    HybridModel hm = ModelHeader(name, *g, m);
     for (int T : o.tpus) {
       if (T > g->num_ops()) continue;
       HybridPoint pt;
-      pt.tpus = T;
       auto c = CompilerPartition(*g, T);
       if (!c) return Error{fmt::format("{} T {}: {}", name, T, c.error().message)};
       pt.compiler_ms = EvaluateSchedule(m, *c).period_s * 1e3;
@@ -66,21 +76,13 @@ Result<HybridSuiteResult> RunHybridSuite(const HybridSuiteOptions& o) {
       pt.pure_ms = pure->objective_value * 1e3;
       pt.pure_proven = pure->proven_optimal;
       pt.pure_s = pure->solve_seconds;
-      auto h = Solve(m, T, T, o.time_limit_s);
-      if (!h) return Error{fmt::format("{} T {}: {}", name, T, h.error().message)};
-      const PipelineCost hc = EvaluateSchedule(m, h->schedule);
-      pt.hybrid_ms = hc.period_s * 1e3;
-      pt.hybrid_proven = h->proven_optimal;
-      pt.hybrid_s = h->solve_seconds;
-      pt.stages = h->schedule.num_stages;
-      pt.replicas = hc.replicas;
-      pt.limit = PipelineLimitName(hc.limit);
+      if (auto st = SolveHybridPoint(m, name, T, o.time_limit_s, pt); !st) return st.error();
       if (o.progress)
         o.progress(
             fmt::format("{} T = {}: compiler {:.3f} ms, plain {:.3f} ms, hybrid {:.3f} ms "
                         "[{}] ({:.2f} s)",
                         name, T, pt.compiler_ms, pt.pure_ms, pt.hybrid_ms,
-                        ReplicasText(pt.replicas), pt.hybrid_s));
+                        fmt::join(pt.replicas, ","), pt.hybrid_s));
       hm.points.push_back(pt);
     }
     out.models.push_back(std::move(hm));
@@ -89,23 +91,10 @@ Result<HybridSuiteResult> RunHybridSuite(const HybridSuiteOptions& o) {
     auto g = LoadModel("zoo:" + name);
     if (!g) return Error{fmt::format("{}: {}", name, g.error().message)};
     CostModel m(*g, *device);
-    HybridModel hm;
-    hm.model = name;
-    hm.param_bytes = g->TotalParamBytes();
-    hm.cache_bytes = device->param_cache_bytes;
-    hm.one_tpu_ms = m.EvaluateSingle().period_s * 1e3;
+    HybridModel hm = ModelHeader(name, *g, m);
     for (int T = 1; T <= o.small_max_tpus; ++T) {
-      auto h = Solve(m, T, T, o.time_limit_s);
-      if (!h) return Error{fmt::format("{} T {}: {}", name, T, h.error().message)};
-      const PipelineCost hc = EvaluateSchedule(m, h->schedule);
       HybridPoint pt;
-      pt.tpus = T;
-      pt.hybrid_ms = hc.period_s * 1e3;
-      pt.hybrid_proven = h->proven_optimal;
-      pt.hybrid_s = h->solve_seconds;
-      pt.stages = h->schedule.num_stages;
-      pt.replicas = hc.replicas;
-      pt.limit = PipelineLimitName(hc.limit);
+      if (auto st = SolveHybridPoint(m, name, T, o.time_limit_s, pt); !st) return st.error();
       hm.points.push_back(pt);
     }
     if (o.progress) o.progress(fmt::format("{}: T = 1..{} done", name, o.small_max_tpus));
@@ -178,9 +167,9 @@ std::vector<Means> MeansByT(const HybridSuiteResult& r) {
         mn.max_s = std::max(mn.max_s, p.hybrid_s);
         ++mn.models;
       }
-    mn.hybrid_vs_compiler = Geomean(hc);
-    mn.pure_vs_compiler = Geomean(pc);
-    mn.hybrid_vs_pure = Geomean(hp);
+    mn.hybrid_vs_compiler = GeoMean(hc);
+    mn.pure_vs_compiler = GeoMean(pc);
+    mn.hybrid_vs_pure = GeoMean(hp);
     out.push_back(mn);
   }
   return out;
@@ -228,7 +217,7 @@ std::string HybridSuiteMarkdown(const HybridSuiteResult& r, const std::string& c
           "| {} | {:.3f} | {:.3f} ({:.2f}x) | {:.3f} ({:.2f}x) | {} [{}] | {} | {:.2f}x | {:.3f} | "
           "{:.3f} | {} |\n",
           p.tpus, p.compiler_ms, p.pure_ms, p.compiler_ms / p.pure_ms, p.hybrid_ms,
-          p.compiler_ms / p.hybrid_ms, p.stages, ReplicasText(p.replicas), p.limit,
+          p.compiler_ms / p.hybrid_ms, p.stages, fmt::join(p.replicas, ","), p.limit,
           m.one_tpu_ms / p.hybrid_ms, p.pure_s, p.hybrid_s,
           p.hybrid_proven && p.pure_proven ? "both" : (p.hybrid_proven ? "hybrid" : "no"));
     md += "\n";

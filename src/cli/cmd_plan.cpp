@@ -19,10 +19,9 @@
 namespace respect::cli {
 namespace {
 
+// "stages [replicas]", e.g. "3 [2,1,1]".
 std::string Shape(const Schedule& s) {
-  std::string r;
-  for (int k = 0; k < s.num_stages; ++k) r += (k ? "," : "") + std::to_string(s.Replicas(k));
-  return fmt::format("{} [{}]", s.num_stages, r);
+  return fmt::format("{} [{}]", s.num_stages, fmt::join(s.ReplicaCounts(), ","));
 }
 
 struct PlanArgs {
@@ -116,12 +115,8 @@ int PlanSeveral(const PlanArgs& o) {
   std::printf("%-24s %8s %10s %10s %10s %-18s %s\n", "model", "needs", "planned/s", "capacity/s",
               "latency ms", "stages [replicas]", "TPUs");
   for (const DeployedModel& m : plan->models) {
-    std::string reps;
-    for (int k = 0; k < m.schedule.num_stages; ++k)
-      reps += (k ? "," : "") + std::to_string(m.schedule.Replicas(k));
     std::printf("%-24s %8g %10.1f %10.1f %10.3f %-18s %s%s\n", m.name.c_str(), m.fps, m.rate_ips,
-                m.capacity_ips, m.cost.latency_s * 1e3,
-                fmt::format("{} [{}]", m.schedule.num_stages, reps).c_str(),
+                m.capacity_ips, m.cost.latency_s * 1e3, Shape(m.schedule).c_str(),
                 fmt::format("{}", fmt::join(m.tpus, ",")).c_str(), m.shared ? " (shared)" : "");
   }
   std::printf("%4s %6s %10s %12s  %s\n", "TPU", "busy", "cache MiB", "streams MiB",

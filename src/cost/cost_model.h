@@ -78,6 +78,9 @@ struct PipelineCost {
   double controller_s = 0;    // controller seconds per inference (sum over stages)
   double host_period_s = 0;   // max(host_cpu_s / cores, controller_s / controllers)
   PipelineLimit limit = PipelineLimit::kStage;
+
+  // Stage k's replica count (1 where the cost was built without them).
+  int Replicas(size_t k) const { return k < replicas.size() ? std::max(1, replicas[k]) : 1; }
 };
 
 // Fills overhead_s, transfer_s, latency_s, host_cpu_s and controller_s of a stage from its

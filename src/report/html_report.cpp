@@ -1,6 +1,7 @@
 #include "report/html_report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -18,13 +19,6 @@ namespace {
 std::string InlineSvg(const std::string& svg) {
   const size_t at = svg.find("<svg");
   return at == std::string::npos ? std::string() : svg.substr(at);
-}
-
-std::string ReplicasText(const PipelineCost& c) {
-  std::string r;
-  for (size_t k = 0; k < c.replicas.size(); ++k)
-    r += (k ? ", " : "") + std::to_string(c.replicas[k]);
-  return r;
 }
 
 std::string HtmlHead(const std::string& title) {
@@ -79,7 +73,7 @@ std::string BottleneckVerdict(const PipelineCost& cost, const DeviceProfile& p) 
       {t.cpu, fmt::format("{} operators on the host CPU", st.cpu_ops)}};
   const Part& top = *std::max_element(parts.begin(), parts.end(),
                                       [](const Part& a, const Part& b) { return a.s < b.s; });
-  const int r = k < static_cast<int>(cost.replicas.size()) ? cost.replicas[k] : 1;
+  const int r = cost.Replicas(k);
   return fmt::format(
       "Stage {} limits the pipeline ({:.3f} ms{}, the period): {:.0f}% of its time is {}.", k,
       st.latency_s * 1e3,
@@ -110,7 +104,7 @@ std::string HtmlReport(const HtmlReportInput& in) {
                             in.cost.throughput_ips));
   row("latency", fmt::format("{:.3f} ms", in.cost.latency_s * 1e3));
   row("TPUs", fmt::format("{} ({} stages; replicas {})", in.cost.tpus, in.cost.stages.size(),
-                          ReplicasText(in.cost)));
+                          fmt::join(in.cost.replicas, ", ")));
   row("host",
       fmt::format("{:.3f} ms CPU per inference on {} cores, {:.3f} ms on {} "
                   "controller{}; limits the period at {:.3f} ms{}",
@@ -150,7 +144,7 @@ std::string HtmlReport(const HtmlReportInput& in) {
        "<th>out</th></tr>\n";
   for (size_t k = 0; k < in.cost.stages.size(); ++k) {
     const StageCost& st = in.cost.stages[k];
-    const int r = k < in.cost.replicas.size() ? in.cost.replicas[k] : 1;
+    const int r = in.cost.Replicas(k);
     h += fmt::format(
         "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td><td>"
         "{:.3f}</td><td>{:.3f}</"
@@ -203,15 +197,12 @@ std::string DeploymentHtmlReport(const Deployment& d, const std::string& device,
        "/s</th><th>capacity /s</th><th>latency ms</th><th>stages</th><th>replicas</th><th>TPUs</"
        "th><th>shared</th></tr>\n";
   for (const DeployedModel& m : d.models) {
-    std::string reps, tpus;
-    for (int k = 0; k < m.schedule.num_stages; ++k)
-      reps += (k ? "," : "") + std::to_string(m.schedule.Replicas(k));
-    for (size_t t = 0; t < m.tpus.size(); ++t) tpus += (t ? "," : "") + std::to_string(m.tpus[t]);
     h += fmt::format(
         "<tr><td>{}</td><td>{:g}</td><td>{:.1f}</td><td>{:.1f}</td><td>{:.3f}</td><td>{}</td><td>{}"
         "</td><td>{}</td><td>{}</td></tr>\n",
         XmlEscape(m.name), m.fps, m.rate_ips, m.capacity_ips, m.cost.latency_s * 1e3,
-        m.schedule.num_stages, reps, tpus, m.shared ? "yes" : "no");
+        m.schedule.num_stages, fmt::join(m.schedule.ReplicaCounts(), ","), fmt::join(m.tpus, ","),
+        m.shared ? "yes" : "no");
   }
   h += "</table>\n<h2>TPUs</h2>\n<table id=\"tpus\">\n<tr><th>TPU</th><th>busy</th><th>cache "
        "MiB</th><th>streams MiB</th><th style=\"text-align:left\">segments (co-compile "

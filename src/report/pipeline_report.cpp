@@ -79,7 +79,7 @@ std::string PipelineCostTable(const PipelineCost& c, const DeviceProfile* p) {
         k, s.ops, s.param_bytes / 1048576.0, s.cached_bytes / 1048576.0,
         s.streamed_bytes / 1048576.0, s.in_bytes / 1024.0, s.out_bytes / 1024.0, s.compute_s * 1e3,
         s.transfer_s * 1e3, s.cpu_s * 1e3, s.latency_s * 1e3,
-        replicas ? fmt::format(" {:>9}", k < c.replicas.size() ? c.replicas[k] : 1) : "",
+        replicas ? fmt::format(" {:>9}", c.Replicas(k)) : "",
         static_cast<int>(k) == c.bottleneck && c.stages.size() > 1 &&
                 c.limit == PipelineLimit::kStage
             ? "  <- bottleneck"

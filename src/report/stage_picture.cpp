@@ -20,10 +20,6 @@ std::string Short(const std::string& name) {
 
 double Mib(int64_t b) { return b / 1048576.0; }
 
-double ReplicasOf(const PipelineCost& c, size_t k) {
-  return k < c.replicas.size() ? std::max(1, c.replicas[k]) : 1;
-}
-
 }  // namespace
 
 StageTimeParts SplitStageTime(const StageCost& st, const DeviceProfile& p) {
@@ -121,7 +117,7 @@ std::string StageClusterDot(const Graph& g, const Schedule& s, const PipelineCos
     const StageCost& st = cost.stages[k];
     const StageTimeParts parts = SplitStageTime(st, p);
     const bool bottleneck = k == cost.bottleneck && cost.limit == PipelineLimit::kStage;
-    const int r = k < static_cast<int>(cost.replicas.size()) ? cost.replicas[k] : 1;
+    const int r = cost.Replicas(k);
     const std::string copies =
         r > 1 ? fmt::format(" x {} replicas ({:.3f} ms per replica)", r, st.latency_s * 1e3 / r)
               : "";
@@ -223,7 +219,7 @@ std::string StageBalanceSvg(const std::vector<BalanceSeries>& series, const Devi
   for (const auto& s : series) {
     K = std::max(K, static_cast<int>(s.cost.stages.size()));
     for (size_t k = 0; k < s.cost.stages.size(); ++k)
-      top = std::max(top, s.cost.stages[k].latency_s / ReplicasOf(s.cost, k));
+      top = std::max(top, s.cost.stages[k].latency_s / s.cost.Replicas(k));
     top = std::max(top, s.cost.period_s);
   }
   top = std::max(top, 1e-9) * 1.15;
@@ -260,7 +256,7 @@ std::string StageBalanceSvg(const std::vector<BalanceSeries>& series, const Devi
     const PipelineCost& c = series[si].cost;
     for (size_t k = 0; k < c.stages.size(); ++k) {
       const StageTimeParts parts = SplitStageTime(c.stages[k], p);
-      const double r = ReplicasOf(c, k);  // replicas share the stage's inferences
+      const double r = c.Replicas(k);  // replicas share the stage's inferences
       const double vals[4] = {parts.compute / r, parts.link / r, parts.streamed / r, parts.cpu / r};
       const int x = left + gap / 2 + static_cast<int>(k) * (per * bar + gap) + si * bar;
       double acc = 0;

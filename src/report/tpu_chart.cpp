@@ -123,7 +123,7 @@ std::string DeploymentSvg(const Deployment& d, const std::string& title) {
     double x = x0;
     for (const auto& seg : tpu.segments) {
       const DeployedModel& dm = d.models[seg.model];
-      const int r = dm.cost.replicas.empty() ? 1 : dm.cost.replicas[seg.stage];
+      const int r = dm.cost.Replicas(seg.stage);
       const double frac = dm.rate_ips * dm.cost.stages[seg.stage].latency_s / r;
       const double bw = std::max(1.0, w * std::min(frac, 1.0));
       s += fmt::format(

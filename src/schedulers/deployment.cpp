@@ -149,7 +149,7 @@ Deployment DeploymentProblem::Score(const DeploymentChoice& c) const {
   for (DeployedTpu& tpu : d.tpus)
     for (const auto& seg : tpu.segments) {
       const DeployedModel& dm = d.models[seg.model];
-      const int r = dm.cost.replicas.empty() ? 1 : dm.cost.replicas[seg.stage];
+      const int r = dm.cost.Replicas(seg.stage);
       tpu.busy += dm.rate_ips * dm.cost.stages[seg.stage].latency_s / r;
     }
   d.proven = std::all_of(d.models.begin(), d.models.end(),

@@ -170,10 +170,7 @@ struct LatticeStageCost::Impl {
   // The stage's cost when it caches exactly `cached` parameter bytes (precondition: no host
   // fallback in it, no shared constants, cached <= its parameters).
   double SecondsCaching(int y, int d, int64_t cached) const {
-    const DeviceProfile& p = m.profile();
-    const auto [in, out] = Transfers(y, d);
-    const double streamed = static_cast<double>(Pown[d] - Pown[y] - cached);
-    return ovh + (C[d] - C[y]) + LinkSeconds(p, in, streamed, out);
+    return TermsCaching(y, d, cached).seconds;
   }
   LatticeStageTerms TermsCaching(int y, int d, int64_t cached) const {
     const DeviceProfile& p = m.profile();

@@ -123,11 +123,7 @@ Result<Schedule> ReadScheduleFile(const Graph& g, const std::string& path) {
   return ScheduleFromJson(g, j, path);
 }
 
-nlohmann::json ReplicasToJson(const Schedule& s) {
-  nlohmann::json a = nlohmann::json::array();
-  for (int k = 0; k < s.num_stages; ++k) a.push_back(s.Replicas(k));
-  return a;
-}
+nlohmann::json ReplicasToJson(const Schedule& s) { return s.ReplicaCounts(); }
 
 nlohmann::json OrderToJson(const Graph& g, const Schedule& s) {
   nlohmann::json a = nlohmann::json::array();

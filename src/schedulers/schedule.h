@@ -27,6 +27,10 @@ struct Schedule {
   std::vector<int> replicas;
 
   int Replicas(int k) const { return replicas.empty() ? 1 : replicas[k]; }
+  // Every stage's replica count (1 each without replicas).
+  std::vector<int> ReplicaCounts() const {
+    return replicas.empty() ? std::vector<int>(std::max(num_stages, 0), 1) : replicas;
+  }
   // TPUs the schedule needs: the sum of replicas (num_stages without them).
   int Tpus() const {
     int t = 0;
