@@ -308,8 +308,12 @@ std::vector<std::vector<int>> SeedOrders(const CostModel& m, const ScheduleReque
   seeds.push_back(m.exec_order());
   const auto& t = Schedulers();
   if (std::any_of(t.begin(), t.end(), [](const SchedulerInfo& s) { return s.name == "rl"; })) {
+    // A quarter of the time left at most: the search itself needs the rest (decoding a
+    // 10,000-operator graph takes seconds).
     ScheduleRequest rl = r;
     rl.tpus = 0;
+    rl.time_limit_s = std::max(0.01, SecondsLeft(r) / 4);
+    rl.deadline = {};
     if (auto res = RunScheduler("rl", m, rl); res && !res->schedule.order.empty())
       seeds.push_back(res->schedule.order);
   }
