@@ -633,6 +633,9 @@ PYBIND11_MODULE(_core, m) {
                              [](const PySchedule& s) { return s.outcome.result.objective_value; })
       .def_property_readonly("lower_bound",
                              [](const PySchedule& s) { return s.outcome.result.lower_bound; })
+      .def_property_readonly(
+          "lower_bound_from", [](const PySchedule& s) { return s.outcome.result.bound_name; },
+          "where lower_bound comes from: 'simple', 'head-tail', or the method's own proof")
       .def_property_readonly("gap", [](const PySchedule& s) { return s.outcome.result.gap; })
       .def_property_readonly(
           "proven", [](const PySchedule& s) { return s.outcome.result.proven_optimal; },

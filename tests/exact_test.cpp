@@ -12,6 +12,7 @@
 #include "models/model_source.h"
 #include "schedulers/dp_cuts.h"
 #include "schedulers/exact_lattice.h"
+#include "schedulers/lower_bounds.h"
 #include "schedulers/scheduler.h"
 #include "test_util.h"
 

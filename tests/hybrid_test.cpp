@@ -13,6 +13,7 @@
 #include "cost/pipeline_sim.h"
 #include "models/model_source.h"
 #include "schedulers/exact_lattice.h"
+#include "schedulers/lower_bounds.h"
 #include "schedulers/scheduler.h"
 #include "test_util.h"
 

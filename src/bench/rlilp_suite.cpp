@@ -62,7 +62,7 @@ Result<RlIlpSuiteResult> RunRlIlpSuite(const RlIlpSuiteOptions& o) {
     cold.paper_lambda = inst.paper_lambda;
     cold.deadline = t0 + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(o.time_limit_s));
-    IlpOptions io = IlpOptionsFor(cold);  // the options every ilp run is built with
+    IlpOptions io = IlpOptionsFor(m, cold);  // the options every ilp run is built with
     io.time_limit_s = o.time_limit_s;
     if (auto refused = IlpTooLarge(m, cold, o.time_limit_s); !refused.empty()) {
       row.cold.note = refused;

@@ -17,12 +17,9 @@
 #include "schedulers/scheduler.h"
 
 namespace respect {
-namespace {
 
-// Runs one method in a child process; the child loads the graph itself, so the peak memory
-// is that of `respect schedule GRAPH --method M` alone.
-ScaleRun RunInChild(const std::string& path, const DeviceProfile& device, const std::string& method,
-                    const ScheduleRequest& req) {
+ScaleRun RunMethodInChild(const std::string& path, const DeviceProfile& device,
+                          const std::string& method, const ScheduleRequest& req) {
   ScaleRun run;
   run.method = method;
   run.objective = ObjectiveName(req.objective);
@@ -56,6 +53,7 @@ ScaleRun RunInChild(const std::string& path, const DeviceProfile& device, const 
       } else {
         j = {{"value", r->objective_value},
              {"lower_bound", r->lower_bound},
+             {"lower_bound_from", r->bound_name},
              {"proven_optimal", r->proven_optimal},
              {"note", r->note}};
       }
@@ -100,13 +98,12 @@ ScaleRun RunInChild(const std::string& path, const DeviceProfile& device, const 
     run.ok = true;
     run.value = j["value"].get<double>();
     run.lower_bound = j["lower_bound"].get<double>();
+    run.bound_from = j.value("lower_bound_from", "");
     run.proven_optimal = j["proven_optimal"].get<bool>();
     run.note = j["note"].get<std::string>();
   }
   return run;
 }
-
-}  // namespace
 
 std::vector<std::string> DefaultScaleGraphs() {
   return {"rand_graph_1000_1",        "rand_graph_5000_1",        "rand_graph_10000_1",
@@ -141,7 +138,7 @@ Result<ScaleSuiteResult> RunScaleSuite(const ScaleSuiteOptions& o) {
         ScheduleRequest req(K, objective);
         req.time_limit_s = o.time_limit_s;
         req.paper_lambda = o.paper_lambda;
-        row.runs.push_back(RunInChild(path, *device, method, req));
+        row.runs.push_back(RunMethodInChild(path, *device, method, req));
       }
     out.graphs.push_back(std::move(row));
   }

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "core/status.h"
+#include "cost/device_profile.h"
+#include "schedulers/scheduler.h"
 
 namespace respect {
 
@@ -20,6 +22,7 @@ struct ScaleRun {
   bool ok = false;         // the run returned a schedule
   double value = 0;        // seconds (throughput) or the paper score
   double lower_bound = 0;  // the method's proven bound
+  std::string bound_from;  // which bound (ScheduleResult::bound_name)
   bool proven_optimal = false;
   double wall_s = 0;        // the child's wall time: loading the graph + the method
   int64_t peak_rss_kb = 0;  // the child's peak resident memory
@@ -54,5 +57,11 @@ struct ScaleSuiteResult {
 std::vector<std::string> DefaultScaleGraphs();
 
 Result<ScaleSuiteResult> RunScaleSuite(const ScaleSuiteOptions& o);
+
+// Runs `method` on the graph file in a child process, which loads the graph itself, so the
+// peak memory is that of `respect schedule GRAPH --method M` alone (shared with the certify
+// suite).
+ScaleRun RunMethodInChild(const std::string& path, const DeviceProfile& device,
+                          const std::string& method, const ScheduleRequest& req);
 
 }  // namespace respect

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "bench/bench_report.h"
+#include "bench/certify_suite.h"
 #include "bench/deploy_suite.h"
 #include "bench/export_suite.h"
 #include "bench/hybrid_suite.h"
@@ -138,6 +139,46 @@ int RunScale(const Options& o) {
       rc != 0)
     return rc;
   return 0;
+}
+
+template <typename Options>
+int RunCertify(const Options& o) {
+  CertifySuiteOptions so;
+  so.device = o.device;
+  // This suite's defaults: 20 s per run, K = 4, 6, 10, 16, methods dp and auto.
+  so.time_limit_s = o.time_given ? o.time_limit : 20;
+  if (o.stages_given) so.stages = o.stages;
+  if (o.methods_given) so.methods = o.methods;
+  for (const auto& m : so.methods) {
+    bool known = false;
+    for (const auto& s : Schedulers()) known |= s.name == m;
+    if (!known) return Fail(fmt::format("--methods: unknown method '{}'", m));
+  }
+  so.graphs = DefaultCertifyGraphs(o.dag_dir, o.graphs);
+  if (!o.dags.empty() || !o.graph_names.empty()) {
+    so.graphs.clear();
+    for (const auto& d : o.dags) so.graphs.push_back(o.dag_dir + "/" + d + ".gml");
+    for (const auto& n : o.graph_names) so.graphs.push_back(o.graphs + "/" + n + ".json");
+  }
+  if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
+  auto r = RunCertifySuite(so);
+  if (!r) return Fail(r.error().message);
+  const CertifySuiteOptions defaults;
+  std::string command = "respect bench --suite certify";
+  if (so.time_limit_s != defaults.time_limit_s)
+    command += fmt::format(" --time-limit {}", so.time_limit_s);
+  if (so.stages != defaults.stages)
+    command += fmt::format(" --stages {}", fmt::join(so.stages, " "));
+  if (!o.dags.empty()) command += fmt::format(" --dags {}", fmt::join(o.dags, " "));
+  if (!o.graph_names.empty())
+    command += fmt::format(" --graph-names {}", fmt::join(o.graph_names, " "));
+  if (so.methods != defaults.methods)
+    command += fmt::format(" --methods {}", fmt::join(so.methods, " "));
+  if (o.device != "usb") command += " --device " + o.device;
+  const std::string md =
+      CertifySuiteMarkdown(*r, command, o.out.empty() ? "" : "bench-certify.svg");
+  return EmitSuite(o.out, o.json, "bench-certify", CertifySuiteJson(*r), md,
+                   {{"bench-certify.svg", CertifyChartSvg(*r)}});
 }
 
 template <typename Options>
@@ -286,7 +327,7 @@ Runner AddBench(CLI::App& app) {
     // Whether --time-limit / --stages were given (CLI11 counts them): each suite has its own
     // defaults, and an explicit value equal to the shared default must not be taken for "not
     // given".
-    bool time_given = false, stages_given = false;
+    bool time_given = false, stages_given = false, methods_given = false;
   };
   auto o = std::make_shared<Options>();
   app.add_option("--suite", o->suite,
@@ -302,10 +343,12 @@ Runner AddBench(CLI::App& app) {
                  "TPUs: the compiler, the best plain pipeline and the best hybrid of cuts and "
                  "replicas, with the host's costs); deploy (several models on T TPUs: each on "
                  "its own compiler-cut TPUs, the best dedicated plan, the best plan with "
-                 "co-compiled shared TPUs)")
+                 "co-compiled shared TPUs); certify (the 1k-10k random DAGs and the authors' "
+                 "NASNet and Inception graphs at K = 4, 6, 10, 16: best period, best proven "
+                 "lower bound, their ratio, per method)")
       ->required()
-      ->check(CLI::IsMember(
-          {"paper", "rl-speed", "scale", "rl-ilp", "memory", "export", "hybrid", "deploy"}));
+      ->check(CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp", "memory", "export", "hybrid",
+                             "deploy", "certify"}));
   app.add_option("--policy", o->policy, "rl-speed: policy file (default: the shipped one)");
   app.add_option("--out", o->out,
                  "directory for bench-paper.md, bench-paper.json and one "
@@ -335,9 +378,11 @@ Runner AddBench(CLI::App& app) {
   app.add_option("--dag-dir", o->dag_dir, "scale: directory of the GML graphs")
       ->capture_default_str();
   app.add_option("--dags", o->dags,
-                 "scale: graph file stems (default: rand_graph_{1000,5000,10000}_1 and "
-                 "the sparse ones)");
-  app.add_option("--methods", o->methods, "scale: methods to run")->capture_default_str();
+                 "scale, certify: graph file stems (scale default: "
+                 "rand_graph_{1000,5000,10000}_1 and the sparse ones)");
+  CLI::Option* methods_opt =
+      app.add_option("--methods", o->methods, "scale: methods to run; certify: default dp auto")
+          ->capture_default_str();
   app.add_option("--instances", o->instances,
                  "rl-ilp: only the instances whose names start with these "
                  "(e.g. NASNet rand_graph_1000_1 zoo:inception_v4)");
@@ -352,12 +397,14 @@ Runner AddBench(CLI::App& app) {
       "  respect bench --suite hybrid --out docs/bench   (the paper's ten models at T = 2..8 "
       "TPUs; --stages sets the Ts; about a minute)\n"
       "  respect bench --suite deploy --out docs/bench   (three model mixes on 2..8 TPUs)\n"
+      "  respect bench --suite certify --out docs/bench   (20 s per run: about 15 minutes)\n"
       "  respect bench --suite export --out docs/bench   (every shared .tflite model, K = 2..6: "
       "minutes)\n"
       "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten "
       "models)\n"
       "  respect bench --suite paper --models resnet50 -k 4 --graphs ''   (seconds)");
-  return [o, stages_opt, time_opt] {
+  return [o, stages_opt, time_opt, methods_opt] {
+    o->methods_given = methods_opt->count() > 0;
     o->time_given = time_opt->count() > 0;
     o->stages_given = stages_opt->count() > 0;
     for (int K : o->stages)
@@ -378,6 +425,7 @@ Runner AddBench(CLI::App& app) {
                              o->stages.front(), o->json);
     }
     if (o->suite == "scale") return RunScale(*o);
+    if (o->suite == "certify") return RunCertify(*o);
     if (o->suite == "rl-ilp") return RunRlIlp(*o);
     if (o->suite == "memory") return RunMemory(*o);
     if (o->suite == "export") return RunExportCheck(*o);

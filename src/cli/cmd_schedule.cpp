@@ -109,9 +109,10 @@ Runner AddSchedule(CLI::App& app) {
       "print one JSON object: model, method, objective, stages, "
       "assignment, order, replicas[], stage_costs[], period_ms, latency_ms, "
       "throughput_ips, tpus, limit (stage, host-cpu or controller), host_period_ms, "
-      "objective_value, lower_bound, proven_optimal, gap, "
+      "objective_value, lower_bound, lower_bound_from (simple, head-tail, or the method's own "
+      "proof), proven_optimal, gap, "
       "solve_seconds, compiler_period_ms, speedup_vs_compiler, empty_stages, engine (lattice, ilp, "
-      "heuristic or the method), handed_over, cut_short, note (for people), and phases[] "
+      "bound, heuristic or the method), handed_over, cut_short, note (for people), and phases[] "
       "(rl-ilp: name, seconds, value, bound, status)");
   app.footer(
       "Every figure comes from the cost model's one evaluator (see `respect simulate`).\n"
@@ -238,8 +239,9 @@ Runner AddSchedule(CLI::App& app) {
     for (const PhaseReport& p : res->phases)
       std::printf("phase %-8s %8.3f s   value %.4f%s   %s\n", p.name.c_str(), p.seconds,
                   p.value * scale, unit, p.status.c_str());
-    std::printf("objective %.4f%s   lower bound %.4f%s   gap %.1f%%   %s   (%.3f s; %s)\n",
-                res->objective_value * scale, unit, res->lower_bound * scale, unit, 100 * res->gap,
+    std::printf("objective %.4f%s   lower bound %.4f%s (%s)   gap %.1f%%   %s   (%.3f s; %s)\n",
+                res->objective_value * scale, unit, res->lower_bound * scale, unit,
+                res->bound_name.c_str(), 100 * res->gap,
                 res->proven_optimal ? "proven optimal" : "not proven optimal", res->solve_seconds,
                 res->note.c_str());
     return finish();

@@ -41,6 +41,7 @@ nlohmann::json ScheduleOutcomeJson(const Graph& g, const DeviceProfile& device, 
     j[k] = pc[k];
   j["objective_value"] = res.objective_value;
   j["lower_bound"] = res.lower_bound;
+  j["lower_bound_from"] = res.bound_name;
   j["proven_optimal"] = res.proven_optimal;
   j["gap"] = res.gap;
   j["solve_seconds"] = res.solve_seconds;

@@ -340,15 +340,24 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
   if (period <= r.value * (1 + 1e-12)) return r;
   CutResult h = HostCutsOfOrder(m, order, K, std::min(period, U), deadline);
   if (h.value < inf) return h;
-  // Nothing strictly below both: the better of this cut and the equal-count cut, whose value
-  // `upper` may be (the optimum then equals it).
-  Schedule equal = EqualCut(m, order, K);
-  const double equal_value = ObjectiveValue(m, equal, o, 1.0);
+  // Nothing strictly below both (or the host-aware search outgrew its memory): the best of
+  // this cut, the equal-count cut (whose value `upper` may be: the optimum then equals it) and
+  // the cut of least total latency, which moves the fewest bytes and so spares the host's
+  // controller (on big random DAGs the slowest-stage cut's transfers can set a period several
+  // times the host-aware optimum).
   double value = period;
-  if (equal_value < period) {
-    r.schedule = std::move(equal);
-    value = equal_value;
-  }
+  auto consider = [&](Schedule s) {
+    const double v = ObjectiveValue(m, s, o, 1.0);
+    if (v < value) {
+      r.schedule = std::move(s);
+      value = v;
+    }
+  };
+  consider(EqualCut(m, order, K));
+  if (!h.exact && !h.timed_out)
+    if (auto lat = TimeCutsOfOrder(m, order, K, Objective::kLatency, inf, deadline);
+        lat && !lat->timed_out && lat->value < inf)
+      consider(std::move(lat->schedule));
   r.value = value <= U ? value : inf;
   r.timed_out = h.timed_out;
   r.exact = h.exact;
@@ -413,8 +422,8 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
           : fmt::format("optimal cuts of the best of {} topological orders", distinct);
   if (inexact > 0)
     best->note += fmt::format(
-        " ({} of them cut optimally by slowest stage only: the host-aware search outgrew its "
-        "memory)",
+        " ({} of them not cut optimally: the host-aware search outgrew its memory, so the best "
+        "of their slowest-stage, equal-count and least-latency cuts)",
         inexact);
   return std::move(*best);
 }

@@ -251,7 +251,8 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
     if (o.objective == Objective::kThroughput) {
       // The host: every (non-empty) stage's invoke on its CPU cores; its controllers.
       const double host_cpu_ms = K * p.host_invoke_s * kMs / p.host_cores;
-      const int T = b.AddCol("period", result.model_exact ? host_cpu_ms : 0, inf, 1, false);
+      const double floor_ms = result.model_exact ? std::max(host_cpu_ms, o.lower_bound * kMs) : 0;
+      const int T = b.AddCol("period", floor_ms, inf, 1, false);
       for (int k = 0; k < K; ++k) {
         Expr e = stage[k];
         e.Add(T, -1);

@@ -48,6 +48,10 @@ struct IlpOptions {
   // The incumbent CBC starts from (any valid K-stage schedule; its own order is ignored: the
   // model runs stages in the execution order). Optional.
   const Schedule* warm_start = nullptr;
+  // A proven lower bound on the optimum over every schedule (throughput: seconds;
+  // schedulers/lower_bounds.h), given to CBC as the period's floor: the root bound starts there
+  // and the search stops as soon as an incumbent meets it. 0: none.
+  double lower_bound = 0;
   // Optional window per operator: stage(v) in [lo[v], hi[v]] (RL-to-ILP narrows with these).
   std::vector<int> window_lo, window_hi;
   // Called about once a second with (incumbent or +inf, best bound, elapsed seconds).

@@ -41,11 +41,12 @@ Result<OrderSearchResult> SearchOrders(const CostModel& m, int K, Objective o,
   const int mutants = std::clamp(static_cast<int>(opt.mutants * P), 1, P - elite - 1);
   std::mt19937_64 rng(opt.seed);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  auto past = [&] {
-    return opt.deadline != Deadline{} && std::chrono::steady_clock::now() > opt.deadline;
-  };
   OrderSearchResult out;
   out.value = std::numeric_limits<double>::infinity();
+  auto past = [&] {
+    return out.reached_target ||
+           (opt.deadline != Deadline{} && std::chrono::steady_clock::now() > opt.deadline);
+  };
   // Fitness: the order's best cut; the best value so far bounds dp's scan.
   auto evaluate = [&](const std::vector<double>& keys) {
     const std::vector<int> order = OrderOfKeys(g, keys);
@@ -56,6 +57,7 @@ Result<OrderSearchResult> SearchOrders(const CostModel& m, int K, Objective o,
     if (!c || c->timed_out || !(c->value < out.value)) return c ? c->value : out.value;
     out.value = c->value;
     out.schedule = std::move(c->schedule);
+    if (opt.target > 0 && out.value <= opt.target * (1 + 1e-9)) out.reached_target = true;
     return out.value;
   };
   struct Member {
@@ -80,7 +82,7 @@ Result<OrderSearchResult> SearchOrders(const CostModel& m, int K, Objective o,
   }
   for (out.generations = 0; out.generations < opt.max_generations; ++out.generations) {
     if (past()) {
-      out.stopped = true;
+      out.stopped = !out.reached_target;
       break;
     }
     std::stable_sort(pop.begin(), pop.end(),

@@ -6,7 +6,8 @@
 // the elite, adds mutants (fresh random keys) and fills the rest by biased crossover (each key
 // from the elite parent with probability `bias`). The first population holds the keys of the
 // seed orders (key = position / n): the six classic orders and, where the registry has it, the
-// learned policy's. Deterministic with a seed; stops at the deadline (or after max_generations).
+// learned policy's. Deterministic with a seed; stops at the deadline, after max_generations, or
+// when it reaches `target` (a proven lower bound: its answer is then optimal).
 // Heuristic: it claims no bound.
 #pragma once
 
@@ -29,13 +30,17 @@ struct OrderSearchOptions {
   Deadline deadline{};                  // none: max_generations only
   int max_generations = 1'000'000;
   double paper_lambda = 1.0;
+  // Stop as soon as an order's value reaches this (a proven lower bound: nothing can beat it);
+  // 0: search until the deadline.
+  double target = 0;
 };
 
 struct OrderSearchResult {
   Schedule schedule;  // with schedule.order = the best order found
   double value = 0;
   int generations = 0, evaluations = 0;
-  bool stopped = false;  // the deadline stopped it (else max_generations)
+  bool stopped = false;         // the deadline stopped it (else max_generations or the target)
+  bool reached_target = false;  // it stopped because it reached OrderSearchOptions::target
 };
 
 // The order of a chromosome: Kahn's algorithm by smallest key (ties: smaller id).

@@ -96,7 +96,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
 
   // 2. The window around it, warm-started from it.
   const std::vector<int>& s = rl->schedule.stage_of;
-  IlpOptions win = IlpOptionsFor(r);
+  IlpOptions win = IlpOptionsFor(m, r);
   win.window_lo.resize(n);
   win.window_hi.resize(n);
   for (int v = 0; v < n; ++v) {
@@ -149,7 +149,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
     out.phases.push_back({"certify", Since(t), 0, 0, refused});
     return finish(win_note + "; not certified: " + refused);
   }
-  IlpOptions full = IlpOptionsFor(r);  // with the rest of the time
+  IlpOptions full = IlpOptionsFor(m, r);  // with the rest of the time
   full.warm_start = &best.schedule;
   auto c = SolveIlp(m, full);
   if (!c) {

@@ -13,6 +13,7 @@
 #include "schedulers/exact_lattice.h"
 #include "schedulers/hybrid.h"
 #include "schedulers/ilp.h"
+#include "schedulers/lower_bounds.h"
 #include "schedulers/order_search.h"
 #include "schedulers/order_to_stages.h"
 #include "schedulers/profiling_partitioner.h"
@@ -81,7 +82,7 @@ std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRe
 Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r,
                                std::optional<ScheduleResult> warm) {
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) return Error{refused};
-  IlpOptions o = IlpOptionsFor(r);
+  IlpOptions o = IlpOptionsFor(m, r);
   if (warm) o.warm_start = &warm->schedule;
   auto ilp = SolveIlp(m, o);
   if (!ilp) return ilp.error();
@@ -275,8 +276,23 @@ Result<ScheduleResult> RunHybridExact(const CostModel& m, const ScheduleRequest&
 // bound it proves. The note says which ran and why.
 Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
   if (r.tpus > 0) return RunHybridExact(m, r);
-  DownsetLattice lattice = EnumerateFor(m, r);
   auto best = BestHeuristic(m, r);
+  // A heuristic that meets a lower bound valid over every schedule is optimal: no search.
+  if (best) {
+    const LowerBound bound = BestLowerBound(m, r);
+    if (bound.value >= best->objective_value * (1 - 1e-9)) {
+      best->note = fmt::format(
+          "{} ({}) meets the {} lower bound: optimal over every valid schedule, any order "
+          "inside each stage; no search needed",
+          best->method, best->note, bound.name);
+      best->engine = "bound";
+      best->lower_bound = best->objective_value;
+      best->bound_name = bound.name;
+      best->proven_optimal = true;
+      return std::move(*best);
+    }
+  }
+  DownsetLattice lattice = EnumerateFor(m, r);
   if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best));
   const std::string why =
       "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
@@ -326,6 +342,8 @@ Result<ScheduleResult> RunBrkga(const CostModel& m, const ScheduleRequest& r) {
   o.deadline = r.deadline;
   o.seed = r.rl.seed;
   o.paper_lambda = r.paper_lambda;
+  const LowerBound bound = BestLowerBound(m, r);
+  o.target = bound.value;
   auto res = SearchOrders(m, r.stages, r.objective, o);
   if (!res) return res.error();
   ScheduleResult out;
@@ -333,8 +351,9 @@ Result<ScheduleResult> RunBrkga(const CostModel& m, const ScheduleRequest& r) {
   out.cut_short = res->stopped;
   out.note = fmt::format(
       "random-key genetic search over topological orders, each cut optimally by dp: {} "
-      "generations, {} orders cut (seeded with the classic orders{})",
-      res->generations, res->evaluations, o.seeds.size() > 7 ? " and the learned policy's" : "");
+      "generations, {} orders cut (seeded with the classic orders{}){}",
+      res->generations, res->evaluations, o.seeds.size() > 7 ? " and the learned policy's" : "",
+      res->reached_target ? "; stopped on reaching the " + bound.name + " lower bound" : "");
   return out;
 }
 
@@ -351,6 +370,7 @@ Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
     o.deadline = r.deadline;
     o.seed = r.rl.seed;
     o.paper_lambda = r.paper_lambda;
+    o.target = BestLowerBound(m, r).value;
     auto found = SearchOrders(m, r.stages, r.objective, o);
     if (found && ValidateSchedule(m.graph(), found->schedule, {r.align_children}) &&
         ObjectiveValue(m, found->schedule, r.objective, r.paper_lambda) <
@@ -454,8 +474,9 @@ std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double sec
       cols, g.num_ops(), r.stages, seconds_left, cap);
 }
 
-IlpOptions IlpOptionsFor(const ScheduleRequest& r) {
+IlpOptions IlpOptionsFor(const CostModel& m, const ScheduleRequest& r) {
   IlpOptions o;
+  if (r.objective == Objective::kThroughput) o.lower_bound = BestLowerBound(m, r).value;
   o.stages = r.stages;
   o.objective = r.objective;
   o.paper_lambda = r.paper_lambda;
@@ -478,62 +499,6 @@ ExactOptions ExactOptionsFor(const ScheduleRequest& r) {
 
 bool IlpBoundCovers(const CostModel& m, const ScheduleRequest& r, const Schedule& s) {
   return r.objective == Objective::kPaper || s.order.empty() || s.order == m.exec_order();
-}
-
-double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
-  if (r.objective == Objective::kPaper) {
-    // Some stage holds at least an equal share of the bytes, and the largest operator; in a
-    // connected graph each of the K - 1 boundaries between non-empty stages is crossed.
-    const Graph& g = m.graph();
-    int64_t total = 0, largest = 0;
-    for (const Operator& op : g.ops) {
-      total += op.param_bytes;
-      largest = std::max(largest, op.param_bytes);
-    }
-    const int64_t share = (total + r.stages - 1) / std::max(r.stages, 1);
-    const int64_t crossings = WeaklyConnectedComponents(g) == 1 ? r.stages - 1 : 0;
-    return r.paper_lambda * static_cast<double>(std::max(share, largest)) / 1048576.0 +
-           static_cast<double>(crossings);
-  }
-  // Without host fallback every operator runs on a TPU (at its TPU time, whatever the host's
-  // would be), each non-empty stage is one TPU invoke, and the K caches hold at most K x cache
-  // bytes: the rest of the parameters cross the link on every inference, as do the graph's
-  // inputs and outputs. With m <= K non-empty stages the slowest costs at least
-  // (work + m x invoke) / m >= work / K + invoke. With fallback, each operator costs at least its
-  // cheaper placement.
-  bool any_fallback = false;
-  for (int v = 0; v < m.graph().num_ops(); ++v) any_fallback |= m.FallsBackToCpu(v) != 0;
-  double work = 0, largest = 0;
-  for (int v = 0; v < m.graph().num_ops(); ++v) {
-    const double c = !any_fallback         ? m.TpuSeconds(v)
-                     : m.FallsBackToCpu(v) ? m.CpuSeconds(v)
-                                           : std::min(m.TpuSeconds(v), m.CpuSeconds(v));
-    work += c;
-    largest = std::max(largest, c);
-  }
-  // The host (PipelineCost): at least one stage invokes a TPU (without fallback), and the
-  // graph's inputs, outputs and uncached parameters cross the controllers.
-  const DeviceProfile& p = m.profile();
-  const int tpus = r.tpus > 0 ? r.tpus : std::max(r.stages, 1);
-  double invoke = 0, host = 0;
-  if (!any_fallback) {
-    const Graph& g = m.graph();
-    const double uncached =
-        std::max<double>(0, static_cast<double>(g.TotalParamBytes()) -
-                                static_cast<double>(tpus) * p.param_cache_bytes);
-    int64_t io_in = 0, io_out = 0;
-    for (int t : g.inputs) io_in += g.tensors[t].bytes;
-    for (int t : g.outputs) io_out += g.tensors[t].bytes;
-    work += LinkSeconds(p, io_in, uncached, io_out);
-    invoke = p.invoke_overhead_s;
-    host = HostPeriodSeconds(p, HostCpuSeconds(p, true, 0),
-                             ControllerSeconds(p, io_in, uncached, io_out), tpus);
-  }
-  if (r.objective == Objective::kLatency) return work + invoke;
-  // With replicas, sum_k T_k <= period x sum_k r_k: the work spreads over the T TPUs, and a
-  // single operator's too.
-  if (r.tpus > 0) return std::max((work + invoke) / tpus, host);
-  return std::max(std::max(largest, work / std::max(r.stages, 1)) + invoke, host);
 }
 
 Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& m,
@@ -592,7 +557,13 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
   if (auto st = ValidateSchedule(m.graph(), res->schedule, {r.align_children}); !st)
     return Error{fmt::format("{} produced an invalid schedule: {}", method, st.error().message)};
   res->objective_value = ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda);
-  res->lower_bound = std::max(res->lower_bound, SimpleLowerBound(m, r));
+  const LowerBound bound = BestLowerBound(m, r);
+  if (bound.value > res->lower_bound) {
+    res->lower_bound = bound.value;
+    res->bound_name = bound.name;
+  } else if (res->bound_name.empty()) {
+    res->bound_name = res->lower_bound > 0 ? res->engine : bound.name;
+  }
   res->lower_bound = std::min(res->lower_bound, res->objective_value);
   res->gap = res->objective_value > 0
                  ? (res->objective_value - res->lower_bound) / res->objective_value

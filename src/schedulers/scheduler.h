@@ -88,13 +88,18 @@ struct ScheduleResult {
   Schedule schedule;
   double objective_value = 0;  // from the evaluator
   double lower_bound = 0;      // a proven lower bound on the optimum over all schedules
+  // Where lower_bound comes from: "simple" or "head-tail" (schedulers/lower_bounds.h), or the
+  // method's own proof ("lattice", "ilp", ...: its engine).
+  std::string bound_name;
   bool proven_optimal = false;
   double gap = 1;  // (value - bound) / value
   double solve_seconds = 0;
   std::string note;  // for people: e.g. which order dp chose (code reads the fields below)
   std::vector<PhaseReport> phases;  // multi-phase methods only
   // What the method did. engine: "lattice" (the downset-lattice DP ran), "ilp" (CBC ran),
-  // "heuristic" (neither could: the best heuristic was returned), or the method's own name.
+  // "heuristic" (neither could: the best heuristic was returned), "bound" (the best heuristic
+  // met a lower bound, schedulers/lower_bounds.h: optimal without a search), or the method's
+  // own name.
   std::string engine;
   bool handed_over = false;  // exact/auto: the lattice exceeded --lattice-cap, so the ilp ran
   bool cut_short = false;    // the time limit (or a cancel) stopped its search before it finished
@@ -130,22 +135,13 @@ inline double SecondsLeft(const ScheduleRequest& r) {
 
 // Helpers shared by the methods built on the ilp and the lattice (scheduler.cpp, rl_ilp.cpp).
 // The request's stages, objective, lambda, child alignment and progress, with the time left.
-IlpOptions IlpOptionsFor(const ScheduleRequest& r);
+// The ilp's options also carry the best lower bound (throughput), so CBC stops where it is met.
+IlpOptions IlpOptionsFor(const CostModel& m, const ScheduleRequest& r);
 ExactOptions ExactOptionsFor(const ScheduleRequest& r);
 // Why the ilp model is too large to build and solve in `seconds_left` ("" if it is not).
 std::string IlpTooLarge(const CostModel& m, const ScheduleRequest& r, double seconds_left);
 // Does the ilp's bound (proven over schedules whose stages run in the model's execution order)
 // cover schedule s? Always for the paper objective, which ignores the order.
 bool IlpBoundCovers(const CostModel& m, const ScheduleRequest& r, const Schedule& s);
-
-// A bound valid for every K-stage schedule (non-empty stages), or with tpus every hybrid
-// schedule on at most that many TPUs. Paper: lambda x the larger of an
-// equal share of the bytes and the largest operator, plus K - 1 crossings in a connected graph.
-// Throughput or latency: no operator can cost
-// less than its cheaper placement (TPU or host), so the period is at least the total over K
-// and at least the slowest single operator; the latency at least the total. Without host
-// fallback, the total also includes one invoke, the graph's inputs and outputs, and the
-// parameters that K caches cannot hold (streamed over the link).
-double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r);
 
 }  // namespace respect

@@ -1,0 +1,57 @@
+// Lower bounds on the optimum of a scheduling request: what every method's gap is measured
+// against, and what lets a heuristic's answer be called optimal without a search.
+//
+// Each bound is valid over every valid schedule with `stages` non-empty stages (any order inside
+// each stage), or with `tpus` over every hybrid schedule on at most that many TPUs; brute-force
+// tests on small graphs check that none exceeds the optimum (tests/lower_bounds_test.cpp).
+//
+// - simple: the total work over K, the slowest operator, the parameters K caches cannot hold,
+//   and the shared host's share (SimpleLowerBound).
+// - head-tail (throughput, plain pipelines): the assembly-line-balancing bound of Scholl &
+//   Becker's SALBP surveys, with the Edge TPU's costs. In a schedule of period P, operator v's
+//   ancestors (with v) all run in stages 1..stage(v), and its descendants (with v) in
+//   stage(v)..K. A set X of operators held by j stages needs
+//       j x P >= work(X) + j x invoke + link time of (X's parameters beyond j caches, X's graph
+//                 inputs and outputs)
+//   and, its operators being indivisible, ceil(count(X) / j) x the cheapest operator <= P -
+//   invoke in some stage. So stage(v) >= e_v(P), the fewest stages that can hold v's ancestors,
+//   and K + 1 - stage(v) >= t_v(P), the fewest that can hold its descendants: P is infeasible
+//   when e_v(P) + t_v(P) - 1 > K for some v. The bound is the smallest feasible P (bisection;
+//   feasibility only grows with P). It sees what the simple bound cannot: that the operators
+//   behind a heavy tail (or in front of a heavy head) cannot be spread, and that operators are
+//   whole (it proves the authors' NASNet at K = 5 and 6 in milliseconds, where the simple
+//   bound leaves 0.1-0.6% and the lattice cannot start). O(n^2 / 64) time and memory for the
+//   closures; skipped past kHeadTailMaxOps operators.
+#pragma once
+
+#include <string>
+
+#include "schedulers/scheduler.h"
+
+namespace respect {
+
+// A bound on the request's optimum, in the objective's unit, and which bound it is.
+struct LowerBound {
+  double value = 0;
+  std::string name = "simple";  // "simple", "head-tail"
+};
+
+// A bound valid for every K-stage schedule (non-empty stages), or with tpus every hybrid
+// schedule on at most that many TPUs. Paper: lambda x the larger of an
+// equal share of the bytes and the largest operator, plus K - 1 crossings in a connected graph.
+// Throughput or latency: no operator can cost
+// less than its cheaper placement (TPU or host), so the period is at least the total over K
+// and at least the slowest single operator; the latency at least the total. Without host
+// fallback, the total also includes one invoke, the graph's inputs and outputs, and the
+// parameters that K caches cannot hold (streamed over the link).
+double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r);
+
+// The head-tail bound (see above); 0 where it does not apply (latency, paper, --tpus, graphs
+// over kHeadTailMaxOps operators).
+inline constexpr int kHeadTailMaxOps = 20'000;
+double HeadTailLowerBound(const CostModel& m, const ScheduleRequest& r);
+
+// The largest of the bounds that apply.
+LowerBound BestLowerBound(const CostModel& m, const ScheduleRequest& r);
+
+}  // namespace respect

@@ -1,0 +1,122 @@
+// The lower bounds (schedulers/lower_bounds.h) against brute force, and what they prove on
+// the authors' NASNet, where the lattice cannot start.
+#include "schedulers/lower_bounds.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "models/model_source.h"
+#include "schedulers/ilp.h"
+#include "schedulers/order_search.h"
+#include "schedulers/scheduler.h"
+#include "test_util.h"
+
+namespace respect {
+namespace {
+
+// No bound may exceed the optimum over every valid schedule: random graphs with and without
+// host fallback and shared constants, caches that make stages stream, K = 1..4. The
+// brute-force optimum is over stages run in the execution order, which is at least the
+// optimum over any order, so the check is if anything looser than the bound's claim.
+TEST(LowerBounds, NeverExceedTheBruteForceOptimum) {
+  int instances = 0, head_tail_wins = 0;
+  for (uint32_t seed = 1; seed <= 16; ++seed) {
+    Graph g = RandomNet(6 + seed % 5, seed + 300, /*with_fallback=*/seed % 4 == 0,
+                        /*share_constants=*/seed % 3 == 0);
+    DeviceProfile p = SmallCacheUsb();
+    if (seed % 2 == 0) p.param_cache_bytes = 400'000 + 100'000 * (seed % 5);
+    CostModel m(g, p);
+    for (int K = 1; K <= 4 && K <= g.num_ops(); ++K) {
+      const double brute = BruteForceBest(m, K, Objective::kThroughput);
+      ScheduleRequest r(K);
+      const double ht = HeadTailLowerBound(m, r), simple = SimpleLowerBound(m, r);
+      EXPECT_GT(ht, 0) << "seed " << seed << " K " << K;
+      EXPECT_LE(ht, brute * (1 + 1e-12)) << "seed " << seed << " K " << K;
+      const LowerBound best = BestLowerBound(m, r);
+      EXPECT_LE(best.value, brute * (1 + 1e-12));
+      EXPECT_DOUBLE_EQ(best.value, std::max(ht, simple));
+      head_tail_wins += ht > simple * (1 + 1e-9);
+      ++instances;
+    }
+  }
+  EXPECT_GE(instances, 50);
+  // The head-tail bound must be doing something: stronger than the simple one somewhere.
+  EXPECT_GE(head_tail_wins, 5) << "of " << instances;
+}
+
+// A chain of seven equal operators on two stages: some stage holds four, which only the
+// head-tail bound's whole-operator count sees (the simple bound says three and a half).
+TEST(LowerBounds, OperatorsAreWhole) {
+  auto g = testing::MakeDag(7, {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 6}});
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  auto usb = LoadDeviceProfile("usb");
+  ASSERT_TRUE(usb.ok());
+  CostModel m(*g, *usb);
+  ScheduleRequest r(2);
+  const double brute = BruteForceBest(m, 2, Objective::kThroughput);
+  // (all but the 4-byte tensors crossing between the stages, which no bound here charges)
+  EXPECT_LE(HeadTailLowerBound(m, r), brute);
+  EXPECT_GE(HeadTailLowerBound(m, r), brute * (1 - 1e-4));
+  EXPECT_LT(SimpleLowerBound(m, r), 0.99 * brute);
+  // It applies to the throughput of plain pipelines only.
+  EXPECT_EQ(HeadTailLowerBound(m, ScheduleRequest(2, Objective::kLatency)), 0);
+  ScheduleRequest hybrid(2);
+  hybrid.tpus = 3;
+  EXPECT_EQ(HeadTailLowerBound(m, hybrid), 0);
+}
+
+// The authors' NASNet (771 operators, more than 20 million downsets): at K = 6 the best
+// heuristic meets the head-tail bound, so exact and auto prove it without a search; the
+// simple bound alone leaves a gap. The order search stops as soon as it reaches the bound.
+TEST(LowerBounds, ProveTheAuthorsNasnetAtSixStages) {
+  auto g = LoadModel(testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  auto usb = LoadDeviceProfile("usb");
+  ASSERT_TRUE(usb.ok());
+  CostModel m(*g, *usb);
+  ScheduleRequest r(6);
+  r.time_limit_s = 60;
+  r.portfolio = {"compiler", "dp"};
+  auto res = RunScheduler("exact", m, r);
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_TRUE(res->proven_optimal) << res->note;
+  EXPECT_EQ(res->engine, "bound");
+  EXPECT_EQ(res->bound_name, "head-tail");
+  EXPECT_LT(SimpleLowerBound(m, r), res->objective_value * (1 - 1e-4));
+
+  OrderSearchOptions o;
+  o.seeds = {m.exec_order()};
+  o.target = BestLowerBound(m, r).value;
+  o.max_generations = 100'000;  // without the target this would run for minutes
+  auto found = SearchOrders(m, 6, Objective::kThroughput, o);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_TRUE(found->reached_target);
+  EXPECT_FALSE(found->stopped);
+  EXPECT_LT(found->generations, 100'000);
+}
+
+// The ilp takes the bound as the period's floor: its own bound starts there, so a short solve
+// that proves nothing still reports at least the floor, and CBC stops once an incumbent meets
+// it.
+TEST(LowerBounds, TheIlpStartsFromTheBound) {
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    Graph g = RandomNet(9, seed + 500, /*with_fallback=*/false, /*share_constants=*/false);
+    CostModel m(g, SmallCacheUsb());
+    const int K = 3;
+    const double brute = BruteForceBest(m, K, Objective::kThroughput);
+    IlpOptions o;
+    o.stages = K;
+    o.time_limit_s = 20;
+    o.lower_bound = brute;  // the optimum itself: any incumbent at it is proven at once
+    auto ilp = SolveIlp(m, o);
+    ASSERT_TRUE(ilp.ok()) << ilp.error().message;
+    ASSERT_TRUE(ilp->found);
+    EXPECT_TRUE(ilp->proven_optimal);
+    EXPECT_NEAR(ilp->objective, brute, 1e-6 * brute);
+    EXPECT_GE(ilp->bound, brute * (1 - 1e-6));
+  }
+}
+
+}  // namespace
+}  // namespace respect
