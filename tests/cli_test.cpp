@@ -323,6 +323,36 @@ TEST(Cli, BenchScaleSuiteSmall) {
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
+// The certify suite on the authors' NASNet at K = 5 and 6: both proven (the head-tail bound, or
+// CBC from it), the best bound and its source per instance, the report files, and the
+// `lower_bound_from` field of `schedule --json`.
+TEST(Cli, BenchCertifySuiteSmall) {
+  const std::string dir = TempPath("certify");
+  CliRun r = Respect(
+      "bench --suite certify --graph-names NASNet --stages 5 6 --time-limit 20 -q "
+      "--json --graphs " +
+      SharedPath("data/respect_paper_graphs") + " --out " + dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["instances"].size(), 2u);
+  for (const auto& in : j["instances"]) {
+    EXPECT_TRUE(in["proven_optimal"].get<bool>()) << in.dump();
+    EXPECT_NEAR(in["bound_over_best"].get<double>(), 1.0, 1e-6);
+    EXPECT_EQ(in["runs"].size(), 2u);  // dp and auto
+    EXPECT_FALSE(in["bound_from"].get<std::string>().empty());
+  }
+  for (const char* f : {"/bench-certify.md", "/bench-certify.json", "/bench-certify.svg"})
+    EXPECT_TRUE(std::ifstream(dir + f).good()) << f;
+  std::filesystem::remove_all(dir);
+
+  CliRun s = Respect("schedule " + SharedPath("data/respect_paper_graphs/NASNet.json") +
+                     " -k 6 --method dp --json");
+  ASSERT_EQ(s.code, 0) << s.err;
+  auto sj = nlohmann::json::parse(s.out);
+  EXPECT_EQ(sj["lower_bound_from"], "head-tail");
+  EXPECT_TRUE(sj["proven_optimal"].get<bool>());
+}
+
 // A suite's own defaults never eat an explicit value that equals the shared default (--time-limit
 // 20, --stages 4 5 6): CLI11 says whether the option was given.
 TEST(Cli, BenchSuiteDefaultsDoNotEatExplicitValues) {

@@ -264,3 +264,13 @@ def test_deploy_several_models_matches_the_cli():
     assert len(w["tpu_list"]) == 1 and all(m["shared"] for m in w["models"])
     with pytest.raises(ValueError):
         respect.deploy(graphs, fps=[1, 2])
+
+
+def test_a_lower_bound_proves_nasnet_without_a_search():
+    # The authors' NASNet (771 operators, too many downsets for the lattice) at K = 6: the best
+    # heuristic meets the head-tail lower bound, which the result names.
+    g = respect.load(str(SHARED / "data/respect_paper_graphs/NASNet.json"))
+    s = respect.schedule(g, stages=6, method="exact", time_limit=30)
+    assert s.proven and s.lower_bound_from == "head-tail"
+    assert s.lower_bound == pytest.approx(s.period_ms / 1e3, rel=1e-6)
+    assert s.to_json()["lower_bound_from"] == "head-tail"

@@ -24,6 +24,7 @@
 //   closures; skipped past kHeadTailMaxOps operators.
 #pragma once
 
+#include <limits>
 #include <string>
 
 #include "schedulers/scheduler.h"
@@ -51,7 +52,24 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r);
 inline constexpr int kHeadTailMaxOps = 20'000;
 double HeadTailLowerBound(const CostModel& m, const ScheduleRequest& r);
 
-// The largest of the bounds that apply.
-LowerBound BestLowerBound(const CostModel& m, const ScheduleRequest& r);
+// The boundary bound (throughput, plain pipelines, no host fallback): some boundary between
+// stage K - j and K - j + 1 is a downset D whose operators fit the first K - j stages and whose
+// complement fits the last j, for work, parameters beyond the caches and whole operators alike;
+// Lagrangian weights on those sums turn "no such D" into minimum-weight closure problems (one
+// max-flow each), which certify infeasible periods; bisection finds the largest certified one.
+// Where the head-tail bound asks that of each operator's closures only, this asks it of every
+// downset. 0 where it does not apply; stops at the deadline with what it has certified.
+inline constexpr int kBoundaryMaxOps = 3'000;
+// known: a bound already proven (the search starts above it); incumbent: a period some schedule
+// reaches (the search stays below it).
+double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline deadline = {},
+                          double known = 0,
+                          double incumbent = std::numeric_limits<double>::infinity());
+
+// The largest of the bounds that apply. thorough: also the boundary bound (seconds: for the
+// methods that certify, not for every heuristic), between the others and `incumbent`.
+LowerBound BestLowerBound(const CostModel& m, const ScheduleRequest& r,
+                          double incumbent = std::numeric_limits<double>::infinity(),
+                          bool thorough = false);
 
 }  // namespace respect
