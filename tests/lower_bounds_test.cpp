@@ -94,6 +94,14 @@ TEST(LowerBounds, ProveTheAuthorsNasnetAtSixStages) {
   EXPECT_EQ(res->bound_name, "head-tail");
   EXPECT_LT(SimpleLowerBound(m, r), res->objective_value * (1 - 1e-4));
 
+  // At K = 16 every one of the 16 invokes costs the host's CPU: its 4 cores set the period,
+  // which dp reaches; the simple bound counts the K invokes and proves it.
+  auto k16 = RunScheduler("dp", m, ScheduleRequest(16));
+  ASSERT_TRUE(k16.ok()) << k16.error().message;
+  EXPECT_TRUE(k16->proven_optimal) << k16->note;
+  EXPECT_EQ(k16->bound_name, "simple");
+  EXPECT_NEAR(k16->objective_value, 16 * usb->host_invoke_s / usb->host_cores, 1e-9);
+
   OrderSearchOptions o;
   o.seeds = {m.exec_order()};
   o.target = BestLowerBound(m, r).value;

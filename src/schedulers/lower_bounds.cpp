@@ -12,7 +12,7 @@
 
 namespace respect {
 
-double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
+double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r, bool all_stages_used) {
   if (r.objective == Objective::kPaper) {
     // Some stage holds at least an equal share of the bytes, and the largest operator; in a
     // connected graph each of the K - 1 boundaries between non-empty stages is crossed.
@@ -58,7 +58,11 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r) {
     for (int t : g.outputs) io_out += g.tensors[t].bytes;
     work += LinkSeconds(p, io_in, uncached, io_out);
     invoke = p.invoke_overhead_s;
-    host = HostPeriodSeconds(p, HostCpuSeconds(p, true, 0),
+    // A plain pipeline's K non-empty stages all run on TPUs: K invokes of host CPU per
+    // inference (at K = 16 on the usb profile the host's 4 cores then set the period). A hybrid
+    // one (or one whose stages may be empty) has at least one stage.
+    const int invokes = r.tpus > 0 || !all_stages_used ? 1 : std::max(r.stages, 1);
+    host = HostPeriodSeconds(p, invokes * HostCpuSeconds(p, true, 0),
                              ControllerSeconds(p, io_in, uncached, io_out), tpus);
   }
   if (r.objective == Objective::kLatency) return work + invoke;

@@ -45,7 +45,9 @@ struct LowerBound {
 // and at least the slowest single operator; the latency at least the total. Without host
 // fallback, the total also includes one invoke, the graph's inputs and outputs, and the
 // parameters that K caches cannot hold (streamed over the link).
-double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r);
+// The host's CPU is charged K invokes (every stage non-empty); all_stages_used = false: one, a
+// bound over schedules that leave stages empty too.
+double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r, bool all_stages_used = true);
 
 // The head-tail bound (see above); 0 where it does not apply (latency, paper, --tpus, graphs
 // over kHeadTailMaxOps operators).
