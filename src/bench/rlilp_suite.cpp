@@ -20,6 +20,10 @@ std::vector<RlIlpInstance> DefaultRlIlpInstances(const std::string& graphs_dir,
     for (int K : {4, 5, 6})
       out.push_back({fmt::format("{} (authors' graph)", g), graphs_dir + "/" + g + ".json",
                      Objective::kPaper, K, 1.0});
+  // NASNet's throughput too: the wide graph where the lower bounds, not CBC, certify.
+  for (int K : {4, 5, 6})
+    out.push_back(
+        {"NASNet (authors' graph)", graphs_dir + "/NASNet.json", Objective::kThroughput, K, 1.0});
   for (const char* z : {"inception_v4", "inception_resnet_v2"})
     out.push_back(
         {fmt::format("zoo:{}", z), fmt::format("zoo:{}", z), Objective::kThroughput, 4, 1.0});

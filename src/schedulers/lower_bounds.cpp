@@ -118,6 +118,70 @@ std::vector<SetLoad> ClosureLoads(const CostModel& m, const std::vector<SetLoad>
   return out;
 }
 
+// The head-tail bisection over per-operator loads (see the header): the smallest P at which
+// the whole graph, and every operator's ancestors and descendants, fit the stages before and
+// after it. invoke: each stage's fixed cost; charge_link: parameters beyond the caches and graph
+// inputs and outputs cross the link.
+double HeadTailOfLoads(const CostModel& m, int K, const std::vector<SetLoad>& own, double cheapest,
+                       double invoke, bool charge_link) {
+  const int n = m.graph().num_ops();
+  const DeviceProfile& p = m.profile();
+  const double cache = static_cast<double>(p.param_cache_bytes);
+  SetLoad total;
+  for (const SetLoad& s : own) {
+    total.work += s.work;
+    total.count += s.count;
+    total.params += s.params;
+    total.io_in += s.io_in;
+    total.io_out += s.io_out;
+  }
+  // Can j stages of period P hold X? Both tests only get easier as j grows.
+  auto fits = [&](const SetLoad& x, int j, double P) {
+    const double cap = P - invoke;
+    if (cap <= 0) return false;
+    const double link =
+        !charge_link ? 0 : LinkSeconds(p, x.io_in, std::max(0.0, x.params - j * cache), x.io_out);
+    if (j * cap < x.work + link) return false;
+    return x.count == 0 || static_cast<double>((x.count + j - 1) / j) * cheapest <= cap;
+  };
+  // The fewest stages (1..K) that can hold X at period P, or K + 1.
+  auto fewest = [&](const SetLoad& x, double P) {
+    if (!fits(x, K, P)) return K + 1;
+    int lo = 1, hi = K;  // fits(hi)
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      if (fits(x, mid, P))
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+    return lo;
+  };
+  const std::vector<SetLoad> heads = ClosureLoads(m, own, /*up=*/true);
+  const std::vector<SetLoad> tails = ClosureLoads(m, own, /*up=*/false);
+  auto feasible = [&](double P) {
+    if (fewest(total, P) > K) return false;
+    for (int v = 0; v < n; ++v)
+      if (fewest(heads[v], P) + fewest(tails[v], P) - 1 > K) return false;
+    return true;
+  };
+  // One stage holding everything is feasible; bisect down to the boundary.
+  double lo = 0, hi = invoke + total.work +
+                      (!charge_link ? 0 : LinkSeconds(p, total.io_in, total.params, total.io_out));
+  hi = hi * (1 + 1e-9) + 1e-12;
+  if (!feasible(hi)) return 0;  // cannot happen; stay safe
+  for (int it = 0; it < 80 && hi - lo > 1e-14 * hi; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    if (feasible(mid))
+      hi = mid;
+    else
+      lo = mid;
+  }
+  // Every P <= lo was shown infeasible (up to the rounding of the sums: keep a relative margin
+  // of 1e-11, well inside the 1e-9 within which a gap counts as closed).
+  return lo * (1 - 1e-11);
+}
+
 }  // namespace
 
 double HeadTailLowerBound(const CostModel& m, const ScheduleRequest& r) {
@@ -166,61 +230,8 @@ double HeadTailLowerBound(const CostModel& m, const ScheduleRequest& r) {
       if (g.tensors[t].producer >= 0)
         own[g.tensors[t].producer].io_out += static_cast<double>(g.tensors[t].bytes);
   }
-  const double invoke = any_fallback ? 0 : p.invoke_overhead_s;
-  const double cache = static_cast<double>(p.param_cache_bytes);
-  SetLoad total;
-  for (const SetLoad& s : own) {
-    total.work += s.work;
-    total.count += s.count;
-    total.params += s.params;
-    total.io_in += s.io_in;
-    total.io_out += s.io_out;
-  }
-  // Can j stages of period P hold X? Both tests only get easier as j grows.
-  auto fits = [&](const SetLoad& x, int j, double P) {
-    const double cap = P - invoke;
-    if (cap <= 0) return false;
-    const double link =
-        any_fallback ? 0 : LinkSeconds(p, x.io_in, std::max(0.0, x.params - j * cache), x.io_out);
-    if (j * cap < x.work + link) return false;
-    return x.count == 0 || static_cast<double>((x.count + j - 1) / j) * cheapest <= cap;
-  };
-  // The fewest stages (1..K) that can hold X at period P, or K + 1.
-  auto fewest = [&](const SetLoad& x, double P) {
-    if (!fits(x, K, P)) return K + 1;
-    int lo = 1, hi = K;  // fits(hi)
-    while (lo < hi) {
-      const int mid = (lo + hi) / 2;
-      if (fits(x, mid, P))
-        hi = mid;
-      else
-        lo = mid + 1;
-    }
-    return lo;
-  };
-  const std::vector<SetLoad> heads = ClosureLoads(m, own, /*up=*/true);
-  const std::vector<SetLoad> tails = ClosureLoads(m, own, /*up=*/false);
-  auto feasible = [&](double P) {
-    if (fewest(total, P) > K) return false;
-    for (int v = 0; v < n; ++v)
-      if (fewest(heads[v], P) + fewest(tails[v], P) - 1 > K) return false;
-    return true;
-  };
-  // One stage holding everything is feasible; bisect down to the boundary.
-  double lo = 0, hi = invoke + total.work +
-                      (any_fallback ? 0 : LinkSeconds(p, total.io_in, total.params, total.io_out));
-  hi = hi * (1 + 1e-9) + 1e-12;
-  if (!feasible(hi)) return 0;  // cannot happen; stay safe
-  for (int it = 0; it < 80 && hi - lo > 1e-14 * hi; ++it) {
-    const double mid = 0.5 * (lo + hi);
-    if (feasible(mid))
-      hi = mid;
-    else
-      lo = mid;
-  }
-  // Every P <= lo was shown infeasible (up to the rounding of the sums: keep a relative margin
-  // of 1e-11, well inside the 1e-9 within which a gap counts as closed).
-  return lo * (1 - 1e-11);
+  return HeadTailOfLoads(m, K, own, cheapest, any_fallback ? 0 : p.invoke_overhead_s,
+                         !any_fallback);
 }
 
 namespace {
@@ -231,11 +242,16 @@ namespace {
 // sink, and every edge u -> v forbids taking v without u. Dinic's algorithm on doubles.
 class MinClosure {
  public:
-  explicit MinClosure(const Graph& g) : n_(g.num_ops()) {
+  // edge_cost > 0: each edge u -> v leaving the downset also costs that much (a cut).
+  explicit MinClosure(const Graph& g, double edge_cost = 0) : n_(g.num_ops()) {
     head_.assign(n_ + 2, -1);
     for (int v = 0; v < n_; ++v)
       for (int u : g.preds(v)) AddEdge(v, u, kInf);  // v in D => u in D
+    if (edge_cost > 0)
+      for (int u = 0; u < n_; ++u)
+        for (int v : g.succs(u)) AddEdge(u, v, edge_cost);  // u in D, v not: cut
     fixed_edges_ = static_cast<int>(to_.size());
+    fixed_cap_ = cap_;
   }
   // min over downsets D of sum_{v in D} y[v], over those holding `in` (and so its ancestors)
   // and not `out` (nor its descendants) where these are >= 0.
@@ -244,7 +260,7 @@ class MinClosure {
     to_.resize(fixed_edges_);
     cap_.resize(fixed_edges_);
     next_.resize(fixed_edges_);
-    for (int e = 0; e < fixed_edges_; ++e) cap_[e] = (e & 1) ? 0 : kInf;
+    cap_ = fixed_cap_;
     head_.assign(n_ + 2, -1);
     for (int e = 0; e < fixed_edges_; ++e) {
       const int from = to_[e ^ 1];
@@ -270,7 +286,7 @@ class MinClosure {
   static constexpr double kInf = 1e300;
   int n_, fixed_edges_ = 0;
   std::vector<int> head_, to_, next_, level_, it_;
-  std::vector<double> cap_;
+  std::vector<double> cap_, fixed_cap_;
 
   void AddEdge(int a, int b, double c) {
     for (auto [x, y, cc] : {std::tuple{a, b, c}, std::tuple{b, a, 0.0}}) {
@@ -452,9 +468,49 @@ double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline
   return lo * (1 - 1e-9);
 }
 
+double PaperLowerBound(const CostModel& m, const ScheduleRequest& r) {
+  const Graph& g = m.graph();
+  const int n = g.num_ops(), K = r.stages;
+  if (r.objective != Objective::kPaper || r.tpus > 0 || n == 0 || n > kHeadTailMaxOps || K < 1)
+    return 0;
+  // The largest stage's bytes: the head-tail bound with parameter bytes as the work.
+  std::vector<SetLoad> own(n);
+  double cheapest = std::numeric_limits<double>::infinity(), bytes = 0;
+  for (int v = 0; v < n; ++v) {
+    own[v].work = static_cast<double>(g.ops[v].param_bytes);
+    own[v].count = own[v].work > 0;
+    if (own[v].work > 0) cheapest = std::min(cheapest, own[v].work);
+    bytes += own[v].work;
+  }
+  const double largest = bytes > 0 ? HeadTailOfLoads(m, K, own, cheapest, 0, false) : 0;
+  // Crossings: each of the K - 1 boundaries is a downset that is neither empty (it holds a
+  // source) nor everything (it misses a sink), and crosses at least the fewest edges any such
+  // downset does: a minimum cut with one source forced in and one sink forced out, over the
+  // pairs (past 64 pairs: 1 per boundary in a connected graph).
+  std::vector<int> sources, sinks;
+  for (int v = 0; v < n; ++v) {
+    if (g.preds(v).empty()) sources.push_back(v);
+    if (g.succs(v).empty()) sinks.push_back(v);
+  }
+  double fewest = std::numeric_limits<double>::infinity();
+  if (sources.size() * sinks.size() <= 64) {
+    MinClosure cut(g, 1.0);
+    const std::vector<double> zero(n, 0.0);
+    for (int a : sources)
+      for (int b : sinks)
+        if (a != b) {
+          const double c = cut.Solve(zero, a, b);
+          if (c < 1e100) fewest = std::min(fewest, std::round(c));
+        }
+  }
+  if (!(fewest < 1e100)) fewest = WeaklyConnectedComponents(g) == 1 ? 1 : 0;
+  return (r.paper_lambda * largest / 1048576.0 + (K - 1) * fewest) * (1 - 1e-11);
+}
+
 LowerBound BestLowerBound(const CostModel& m, const ScheduleRequest& r, double incumbent,
                           bool thorough) {
   LowerBound best{SimpleLowerBound(m, r), "simple"};
+  if (const double pb = PaperLowerBound(m, r); pb > best.value) best = {pb, "head-tail+cut"};
   const double ht = HeadTailLowerBound(m, r);
   if (ht > best.value) best = {ht, "head-tail"};
   if (!thorough || best.value >= incumbent * (1 - 1e-9)) return best;

@@ -34,7 +34,7 @@ namespace respect {
 // A bound on the request's optimum, in the objective's unit, and which bound it is.
 struct LowerBound {
   double value = 0;
-  std::string name = "simple";  // "simple", "head-tail"
+  std::string name = "simple";  // "simple", "head-tail", "boundary", "head-tail+cut" (paper)
 };
 
 // A bound valid for every K-stage schedule (non-empty stages), or with tpus every hybrid
@@ -67,6 +67,11 @@ inline constexpr int kBoundaryMaxOps = 3'000;
 double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline deadline = {},
                           double known = 0,
                           double incumbent = std::numeric_limits<double>::infinity());
+
+// The paper objective (lambda x the largest stage's MiB + crossings): lambda x the head-tail
+// bound with parameter bytes as the work, plus K - 1 times the fewest edges any boundary (a
+// downset neither empty nor everything) can cross, a minimum cut. 0 for other objectives.
+double PaperLowerBound(const CostModel& m, const ScheduleRequest& r);
 
 // The largest of the bounds that apply. thorough: also the boundary bound (seconds: for the
 // methods that certify, not for every heuristic), between the others and `incumbent`.

@@ -11,6 +11,7 @@
 #include "core/downset_lattice.h"
 #include "schedulers/exact_lattice.h"
 #include "schedulers/ilp.h"
+#include "schedulers/lower_bounds.h"
 
 namespace respect {
 
@@ -45,7 +46,8 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   out.phases.push_back({"rl", Since(t), rl->objective_value, 0, rl->note});
   ScheduleResult best = *rl;  // the incumbent: rl's schedule, in rl's own order
   // engine: what produced the answer: "lattice" (it certified), "ilp" (the window or the full
-  // ilp ran), "rl" (the learned schedule, returned as it was).
+  // ilp ran), "bound" (a lower bound met the incumbent), "rl" (the learned schedule, returned as
+  // it was).
   auto finish = [&](std::string note, const char* engine = "ilp") {
     best.phases = std::move(out.phases);
     best.note = std::move(note);
@@ -89,6 +91,18 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
             "lattice");
       }
     }
+  }
+  // The learned schedule may meet a lower bound already (the cheap ones: milliseconds).
+  if (const LowerBound lb = BestLowerBound(m, r); lb.value >= best.objective_value * (1 - 1e-9)) {
+    best.lower_bound = best.objective_value;
+    best.bound_name = lb.name;
+    out.phases.push_back({"window", 0, 0, 0, "skipped: the learned schedule meets a lower bound"});
+    out.phases.push_back({"certify", 0, best.objective_value, lb.value,
+                          "the " + lb.name + " lower bound meets the learned schedule", true});
+    return finish(rl_note + "; certified by the " + lb.name +
+                      " lower bound: optimal over every valid schedule, any order inside each "
+                      "stage",
+                  "bound");
   }
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty())
     return finish(rl_note + "; " + refused + "; returned the learned schedule (" + rl->note + ")",
@@ -142,9 +156,21 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
         "; the window is the full problem: optimal over schedules run in execution order");
   }
 
-  // 3. Certification for the full problem, from the incumbent: the full ilp with the incumbent
-  // as its MIP start (CBC then only looks for better).
+  // 3. Certification for the full problem, from the incumbent: first the lower bounds (an
+  // incumbent that meets one is optimal over every schedule, in milliseconds to seconds), then
+  // the full ilp with the incumbent as its MIP start (CBC then only looks for better).
   t = Clock::now();
+  if (const LowerBound lb = BestLowerBound(m, r, best.objective_value, /*thorough=*/true);
+      lb.value >= best.objective_value * (1 - 1e-9)) {
+    best.lower_bound = best.objective_value;
+    best.bound_name = lb.name;
+    out.phases.push_back({"certify", Since(t), best.objective_value, lb.value,
+                          "the " + lb.name + " lower bound meets the incumbent", true});
+    return finish(win_note + "; certified by the " + lb.name +
+                      " lower bound: optimal over every valid schedule, any order inside each "
+                      "stage",
+                  "bound");
+  }
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) {
     out.phases.push_back({"certify", Since(t), 0, 0, refused});
     return finish(win_note + "; not certified: " + refused);

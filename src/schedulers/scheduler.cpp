@@ -274,6 +274,9 @@ Result<ScheduleResult> RunHybridExact(const CostModel& m, const ScheduleRequest&
   return out;
 }
 
+std::vector<std::vector<int>> SeedOrders(const CostModel& m, const ScheduleRequest& r,
+                                         const std::vector<int>& extra);
+
 // `exact`: the lattice DP from the best heuristic when the graph's downsets fit the cap (it
 // proves the optimum over every valid schedule); on wider graphs the ilp, with what is left of
 // the time limit, which keeps the heuristic when it finds nothing better and claims only the
@@ -300,7 +303,31 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
   if (meets(false)) return std::move(*best);
   DownsetLattice lattice = EnumerateFor(m, r);
   if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best));
-  // Wide graphs: the boundary bound's seconds before the ilp, which starts from it.
+  // Wide graphs: a tenth of the time left for the order search from the best heuristic (a
+  // better incumbent prunes CBC's tree), then the boundary bound's seconds before the ilp,
+  // which starts from both.
+  if (best && r.tpus == 0 && !PastDeadline(r)) {
+    OrderSearchOptions o;
+    o.seeds =
+        SeedOrders(m, r, best->schedule.order.empty() ? m.exec_order() : best->schedule.order);
+    o.deadline = std::min(r.deadline, Deadline::clock::now() +
+                                          std::chrono::duration_cast<Deadline::duration>(
+                                              std::chrono::duration<double>(SecondsLeft(r) / 10)));
+    o.seed = r.rl.seed;
+    o.paper_lambda = r.paper_lambda;
+    o.target = bound.value;
+    auto found = SearchOrders(m, r.stages, r.objective, o);
+    if (found && ValidateSchedule(m.graph(), found->schedule, {r.align_children})) {
+      const double v = ObjectiveValue(m, found->schedule, r.objective, r.paper_lambda);
+      if (v < best->objective_value * (1 - 1e-12)) {
+        best->schedule = std::move(found->schedule);
+        best->objective_value = v;
+        best->method = "brkga";
+        best->note = fmt::format("{} generations of the order search from the best heuristic",
+                                 found->generations);
+      }
+    }
+  }
   if (meets(true)) return std::move(*best);
   const std::string why =
       "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
@@ -414,8 +441,9 @@ std::vector<SchedulerInfo>& Table() {
        RunIlp},
       {"exact",
        "dynamic programming over the lattice of downsets, proven optimal over every valid "
-       "schedule; the ilp where the lattice exceeds --lattice-cap; with --tpus, cuts and replicas "
-       "together (hybrid DP)",
+       "schedule; where the lattice exceeds --lattice-cap, a short order search then the ilp "
+       "from the best lower bound; a heuristic that meets a lower bound is proven without a "
+       "search; with --tpus, cuts and replicas together (hybrid DP)",
        RunExact, false, true},
       {"brkga",
        "random-key genetic search over topological orders, each cut optimally by dp, seeded "
