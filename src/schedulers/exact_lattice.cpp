@@ -343,6 +343,7 @@ Result<ExactResult> SolveTime(const CostModel& m, const DownsetLattice& L, const
   const double U_window = std::isinf(U) ? inf : U * (1 + 1e-9) + 1e-15;
   const double base = cost.MinSecondsBase();
   const double all = cost.MinOpSeconds(full);
+  const double link_in = m.profile().link_in_bytes_per_s;
   std::vector<double> f(static_cast<size_t>(K + 1) * N, inf);
   std::vector<int> arg(f.size(), -1);
   auto at = [N](int k, int d) { return static_cast<size_t>(k) * N + d; };
@@ -401,12 +402,18 @@ Result<ExactResult> SolveTime(const CostModel& m, const DownsetLattice& L, const
         const int d = s->to;
         if (stamp[d] != y) {
           stamp[d] = y;
-          // Outside the window (the stage's work alone reaches U), and so is every superset.
-          if (thr && base + cost.MinOpSeconds(d) - floor_y >= U_window) {
+          // Outside the window (the stage's work alone reaches U, or with the parameters its
+          // cache cannot hold, which cross the link whatever the caching order: both only grow
+          // with d), and so is every superset. The streaming term needs every operator on the
+          // TPU and unshared constants (order_free); graphs whose parameters far exceed the
+          // caches (the authors' Inception v3) are otherwise walked almost whole from every y.
+          const int64_t bytes = c.StageParams(y, d);
+          const double streamed_lb =
+              order_free && bytes > cache ? static_cast<double>(bytes - cache) / link_in : 0;
+          if (thr && base + cost.MinOpSeconds(d) - floor_y + streamed_lb >= U_window) {
             best[d] = -1;
             continue;
           }
-          const int64_t bytes = c.StageParams(y, d);
           best[d] = bytes <= cache ? bytes : 0;
           queue.push_back(d);
         }
