@@ -84,6 +84,28 @@ struct SetLoad {
   double params = 0, io_in = 0, io_out = 0;
 };
 
+// Parameter bytes per operator, each constant (each stored buffer, where converters share one)
+// counted once, at its first reader: a stage holding any reader stores it, so a set's sum never
+// exceeds what its stages store. Operators whose constants are not tensors carry param_bytes
+// (as the cost model charges them).
+std::vector<double> ParamsAtFirstReader(const Graph& g) {
+  std::vector<double> out(g.num_ops(), 0);
+  std::vector<char> stored(g.tensors.size(), 0);
+  for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
+    const Tensor& c = g.tensors[t];
+    if (!c.is_constant || c.consumers.empty()) continue;
+    const int storage = g.StorageOf(t);
+    if (storage >= 0 && storage < static_cast<int>(stored.size())) {
+      if (stored[storage]) continue;
+      stored[storage] = 1;
+    }
+    out[c.consumers.front()] += static_cast<double>(c.bytes);
+  }
+  for (int v = 0; v < g.num_ops(); ++v)
+    if (g.ops[v].inputs.empty()) out[v] += static_cast<double>(g.ops[v].param_bytes);
+  return out;
+}
+
 // The closure sums over ancestors (up) or descendants (down), each operator with itself. The
 // closures are bitsets built along the execution order (n^2 / 64 words).
 std::vector<SetLoad> ClosureLoads(const CostModel& m, const std::vector<SetLoad>& own, bool up) {
@@ -206,23 +228,9 @@ double HeadTailLowerBound(const CostModel& m, const ScheduleRequest& r) {
     if (s.work > 0) cheapest = std::min(cheapest, s.work);
   }
   if (!any_fallback) {
-    // Each constant (each stored buffer, where converters share one) counted once, at its
-    // first reader: a stage holding any reader stores it. Each graph input at its first
-    // consumer, each output at its producer. Operators whose constants are not tensors carry
-    // param_bytes (as the cost model charges them).
-    std::vector<char> stored(g.tensors.size(), 0);
-    for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
-      const Tensor& c = g.tensors[t];
-      if (!c.is_constant || c.consumers.empty()) continue;
-      const int storage = g.StorageOf(t);
-      if (storage >= 0 && storage < static_cast<int>(stored.size())) {
-        if (stored[storage]) continue;
-        stored[storage] = 1;
-      }
-      own[c.consumers.front()].params += static_cast<double>(c.bytes);
-    }
-    for (int v = 0; v < n; ++v)
-      if (g.ops[v].inputs.empty()) own[v].params += static_cast<double>(g.ops[v].param_bytes);
+    // Each graph input at its first consumer, each output at its producer.
+    const std::vector<double> params = ParamsAtFirstReader(g);
+    for (int v = 0; v < n; ++v) own[v].params = params[v];
     for (int t : g.inputs)
       if (!g.tensors[t].consumers.empty())
         own[g.tensors[t].consumers.front()].io_in += static_cast<double>(g.tensors[t].bytes);
@@ -354,21 +362,8 @@ double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline
     count[v] = work[v] > 0;
     if (work[v] > 0) cheapest = std::min(cheapest, work[v]);
   }
-  {
-    std::vector<char> stored(g.tensors.size(), 0);
-    for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
-      const Tensor& c = g.tensors[t];
-      if (!c.is_constant || c.consumers.empty()) continue;
-      const int storage = g.StorageOf(t);
-      if (storage >= 0 && storage < static_cast<int>(stored.size())) {
-        if (stored[storage]) continue;
-        stored[storage] = 1;
-      }
-      heavy[c.consumers.front()] += static_cast<double>(c.bytes) / bi;
-    }
-    for (int v = 0; v < n; ++v)
-      if (g.ops[v].inputs.empty()) heavy[v] += static_cast<double>(g.ops[v].param_bytes) / bi;
-  }
+  const std::vector<double> params = ParamsAtFirstReader(g);
+  for (int v = 0; v < n; ++v) heavy[v] += params[v] / bi;
   double W = 0, H = 0, N = 0;
   for (int v = 0; v < n; ++v) {
     W += work[v];
