@@ -37,6 +37,7 @@
 #include "report/pipeline_report.h"
 #include "report/schedule_json.h"
 #include "runtime/litert_runner.h"
+#include "schedulers/lower_bounds.h"
 #include "schedulers/objective.h"
 #include "schedulers/scheduler.h"
 
@@ -297,6 +298,34 @@ py::dict Evaluate(const PyGraph& graph, const py::object& assignment, const py::
   Check(ValidateSchedule(*graph.g, s));
   const CostModel model(*graph.g, DeviceOf(device));
   return ToPython(PipelineCostJson(EvaluateSchedule(model, s)));
+}
+
+// Every lower bound on a request's optimum (schedulers/lower_bounds.h), in the objective's
+// unit (seconds, or the paper score), and the best with its name.
+py::dict LowerBounds(const PyGraph& graph, int stages, const std::string& objective,
+                     const py::object& device, double paper_lambda, int tpus, double time_limit) {
+  ScheduleRequest req =
+      MakeRequest(stages, objective, time_limit, paper_lambda, false, 500'000, "", 0, 1, tpus);
+  if (req.stages > graph.g->num_ops())
+    throw py::value_error(
+        fmt::format("{} stages for {} operators", req.stages, graph.g->num_ops()));
+  const CostModel model(*graph.g, DeviceOf(device));
+  const Deadline deadline = Deadline::clock::now() + std::chrono::duration_cast<Deadline::duration>(
+                                                         std::chrono::duration<double>(time_limit));
+  const LowerBound best = BestLowerBound(model, req);
+  json j = {{"simple", SimpleLowerBound(model, req)},
+            {"head_tail", HeadTailLowerBound(model, req)},
+            {"boundary", BoundaryLowerBound(model, req, deadline, best.value)},
+            {"paper", PaperLowerBound(model, req)}};
+  double top = best.value;
+  std::string name = best.name;
+  if (j["boundary"].get<double>() > top) {
+    top = j["boundary"].get<double>();
+    name = "boundary";
+  }
+  j["best"] = top;
+  j["best_from"] = name;
+  return ToPython(j);
 }
 
 py::dict Simulate(const PyGraph& graph, const py::object& assignment, const py::object& device,
@@ -721,6 +750,17 @@ operator name to stage (as the JSON's "assignment"); or a Schedule. stages: the 
 trailing stages are empty (default: the largest stage + 1). Returns {"stages": [...], "period_ms",
 "latency_ms", "throughput_ips", "bottleneck_stage"}. Raises ValueError saying why an invalid
 schedule is invalid (a stage out of range, an edge going backwards).)");
+  m.def("lower_bounds", &LowerBounds, py::arg("graph"), py::kw_only(), py::arg("stages") = 4,
+        py::arg("objective") = "throughput", py::arg("device") = "usb",
+        py::arg("paper_lambda") = 1.0, py::arg("tpus") = 0, py::arg("time_limit") = 10.0,
+        R"(Lower bounds on the optimum of a request, each valid over every schedule (any order
+inside each stage), in the objective's unit (seconds for throughput and latency, the score for
+paper): {"simple", "head_tail", "boundary" (within time_limit), "paper", "best", "best_from"}.
+A bound that does not apply is 0. The gap of any schedule s to the optimum is at most
+(s - best) / s.
+
+>>> b = respect.lower_bounds(respect.load("zoo:resnet50"), stages=4)
+>>> b["best"], b["best_from"])");
   m.def("simulate", &Simulate, py::arg("graph"), py::arg("assignment") = py::none(), py::kw_only(),
         py::arg("device") = "usb", py::arg("inferences") = 100, py::arg("replicas") = py::none(),
         R"(Run a schedule (default: the whole model on one TPU) in the discrete-event pipeline

@@ -9,15 +9,16 @@ one evaluator, and ``Schedule.to_json()`` is what ``respect schedule --json`` pr
 >>> s.period_ms, s.proven, s.speedup_vs_compiler
 >>> respect.evaluate(g, [0] * 40 + [1] * (len(g) - 40))   # score a schedule of your own
 
-Functions: load, graph, from_networkx, schedule, evaluate, simulate, order, export, inspect,
-devices, device, methods, load_policy, eval_policy. Errors raise ValueError with the command
+Functions: load, graph, from_networkx, schedule, evaluate, simulate, lower_bounds, order, export,
+inspect, devices, device, methods, load_policy, eval_policy. Errors raise ValueError with the command
 line's one-line message. Long solves release the GIL; Ctrl-C raises KeyboardInterrupt.
 """
 from ._core import (Device, Graph, Operator, Policy, Schedule, device, devices, eval_policy, evaluate,
-                    export, graph, inspect, load, load_policy, methods, order, plan, schedule, simulate, deploy)
+                    export, graph, inspect, load, load_policy, lower_bounds, methods, order, plan, schedule,
+                    simulate, deploy)
 
 __all__ = ["Device", "Graph", "Operator", "Policy", "Schedule", "device", "devices", "eval_policy",
-           "evaluate", "export", "from_networkx", "graph", "inspect", "load", "load_policy", "methods",
+           "evaluate", "export", "from_networkx", "graph", "inspect", "load", "load_policy", "lower_bounds", "methods",
            "order", "plan", "schedule", "simulate", "deploy"]
 
 

@@ -274,3 +274,20 @@ def test_a_lower_bound_proves_nasnet_without_a_search():
     assert s.proven and s.lower_bound_from == "head-tail"
     assert s.lower_bound == pytest.approx(s.period_ms / 1e3, rel=1e-6)
     assert s.to_json()["lower_bound_from"] == "head-tail"
+
+
+def test_lower_bounds_never_exceed_a_proven_optimum():
+    # ResNet-50 at K = 4: exact proves the optimum; every bound lies below it, the best names
+    # itself, and bad requests raise ValueError.
+    g = respect.load("zoo:resnet50")
+    s = respect.schedule(g, stages=4, method="exact")
+    b = respect.lower_bounds(g, stages=4, time_limit=5)
+    assert s.proven
+    for name in ["simple", "head_tail", "boundary", "best"]:
+        assert 0 <= b[name] <= s.period_ms / 1e3 * (1 + 1e-9)
+    assert b["best"] == max(b["simple"], b["head_tail"], b["boundary"], b["paper"])
+    assert b["best_from"] in ("simple", "head-tail", "boundary")
+    p = respect.lower_bounds(g, stages=4, objective="paper", paper_lambda=2.0)
+    assert p["paper"] > 0 and p["head_tail"] == 0
+    with pytest.raises(ValueError):
+        respect.lower_bounds(g, stages=-1)
