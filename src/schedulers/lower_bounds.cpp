@@ -9,8 +9,13 @@
 #include <vector>
 
 #include "core/analysis.h"
+#include "solver/milp.h"
 
 namespace respect {
+
+namespace {
+constexpr double kInfinity = 1e30;  // CBC reads bounds past 1e30 as infinite
+}  // namespace
 
 double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r, bool all_stages_used) {
   if (r.objective == Objective::kPaper) {
@@ -452,10 +457,60 @@ double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline
   double lo = std::max(invoke, known), hi = std::min(invoke + H, incumbent);
   if (!(hi > lo)) return 0;
   if (hi == invoke + H && certified(hi)) return 0;  // cannot happen; stay safe
+  const double top = hi;
   for (int it = 0; it < 50 && hi - lo > 1e-10 * hi; ++it) {
     if (deadline != Deadline{} && std::chrono::steady_clock::now() > deadline) break;
     const double mid = 0.5 * (lo + hi);
     if (certified(mid))
+      lo = mid;
+    else
+      hi = mid;
+  }
+  // Then each boundary exactly: a small integer program (binary "in D" per operator, the
+  // closure rows, the six box rows), which CBC proves infeasible where the weights above cannot
+  // separate (NASNet at K = 4: 3.50 ms in about 2 s). Slower, so only with a deadline's time
+  // left, bisecting up to the incumbent; a solve that runs out of time certifies nothing.
+  if (deadline == Deadline{} || std::isinf(top)) return lo * (1 - 1e-9);
+  MilpBuilder base;
+  for (int v = 0; v < n; ++v) base.AddCol("x" + std::to_string(v), 0, 1, 0, true);
+  for (int v = 0; v < n; ++v)
+    for (int u : g.preds(v)) {
+      Expr e;
+      e.Add(v, 1);
+      e.Add(u, -1);
+      base.AddRow(e, -kInfinity, 0);  // v in D => u in D
+    }
+  auto mip_certified = [&](double P) {
+    const double Pp = P - invoke;
+    if (Pp <= 0) return true;
+    const double per_stage = std::floor(Pp / cheapest * (1 + 1e-12));
+    for (int j = 1; j < K; ++j) {
+      const int i = K - j;
+      const double left =
+          std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+      if (left < 0.2) return false;
+      const double lo_box[3] = {W - j * Pp, H - j * Pp - j * cache / bi, N - j * per_stage};
+      const double hi_box[3] = {i * Pp, i * Pp + i * cache / bi, i * per_stage};
+      MilpBuilder b = base;
+      const std::vector<double>* f[3] = {&work, &heavy, &count};
+      for (int k = 0; k < 3; ++k) {
+        Expr e;
+        for (int v = 0; v < n; ++v)
+          if ((*f[k])[v] != 0) e.Add(v, (*f[k])[v]);
+        // A margin against CBC's tolerances: only a clearly empty box counts.
+        const double slack = 1e-9 * std::max(1.0, std::abs(hi_box[k]));
+        b.AddRow(e, lo_box[k] - slack, hi_box[k] + slack);
+      }
+      const MilpSolution sol = SolveMilp(b, std::max(0.1, left - 0.1), {});
+      if (sol.proven_infeasible) return true;
+    }
+    return false;
+  };
+  hi = top;
+  for (int it = 0; it < 20 && hi - lo > 1e-4 * hi; ++it) {
+    if (std::chrono::steady_clock::now() > deadline) break;
+    const double mid = 0.5 * (lo + hi);
+    if (mip_certified(mid))
       lo = mid;
     else
       hi = mid;
@@ -509,8 +564,8 @@ LowerBound BestLowerBound(const CostModel& m, const ScheduleRequest& r, double i
   const double ht = HeadTailLowerBound(m, r);
   if (ht > best.value) best = {ht, "head-tail"};
   if (!thorough || best.value >= incumbent * (1 - 1e-9)) return best;
-  // Two seconds at most (a tenth of the request's limit).
-  const double budget = std::min(2.0, 0.1 * std::max(0.0, r.time_limit_s));
+  // Ten seconds at most (15% of the request's limit).
+  const double budget = std::min(10.0, 0.15 * std::max(0.0, r.time_limit_s));
   const double bd = BoundaryLowerBound(
       m, r,
       std::chrono::steady_clock::now() +
