@@ -565,7 +565,8 @@ LowerBound BestLowerBound(const CostModel& m, const ScheduleRequest& r, double i
   if (ht > best.value) best = {ht, "head-tail"};
   if (!thorough || best.value >= incumbent * (1 - 1e-9)) return best;
   // Ten seconds at most (15% of the request's limit).
-  const double budget = std::min(10.0, 0.15 * std::max(0.0, r.time_limit_s));
+  double budget = std::min(10.0, 0.15 * std::max(0.0, r.time_limit_s));
+  if (r.deadline != Deadline{}) budget = std::min(budget, SecondsLeft(r));  // never past it
   const double bd = BoundaryLowerBound(
       m, r,
       std::chrono::steady_clock::now() +

@@ -593,11 +593,12 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
   if (auto st = ValidateSchedule(m.graph(), res->schedule, {r.align_children}); !st)
     return Error{fmt::format("{} produced an invalid schedule: {}", method, st.error().message)};
   res->objective_value = ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda);
-  // The methods that certify (not the heuristics) also get the boundary bound's seconds.
   // The methods that certify (not the heuristics) also get the boundary bound's seconds, where
-  // they proved nothing themselves.
+  // they proved nothing themselves, out of what is left of the method's limit.
+  ScheduleRequest bounded = r;
+  bounded.deadline = req.deadline;
   LowerBound bound =
-      BestLowerBound(m, r, res->objective_value,
+      BestLowerBound(m, bounded, res->objective_value,
                      !info->heuristic && !res->proven_optimal && res->bound_name.empty());
   // A schedule that leaves stages empty is measured against the bounds that allow that (the
   // simple bound's K invokes assume K non-empty stages).
