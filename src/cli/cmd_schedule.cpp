@@ -212,6 +212,7 @@ Runner AddSchedule(CLI::App& app) {
       in.has_solve = true;
       in.objective_value = res->objective_value;
       in.lower_bound = res->lower_bound;
+      in.bound_from = res->bound_name;
       in.gap = res->gap;
       in.proven = res->proven_optimal;
       in.solve_seconds = res->solve_seconds;

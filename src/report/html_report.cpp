@@ -125,8 +125,9 @@ std::string HtmlReport(const HtmlReportInput& in) {
     row("method", XmlEscape(in.method) + ", objective " + XmlEscape(in.objective));
     row("objective",
         fmt::format(
-            "{}; lower bound {}; gap {:.1f}%; <span class=\"{}\">{}</span>; solved in {:.3f} s",
-            val(in.objective_value), val(in.lower_bound), 100 * in.gap,
+            "{}; lower bound {}{}; gap {:.1f}%; <span class=\"{}\">{}</span>; solved in {:.3f} s",
+            val(in.objective_value), val(in.lower_bound),
+            in.bound_from.empty() ? "" : " (" + XmlEscape(in.bound_from) + ")", 100 * in.gap,
             in.proven ? "proven" : "unproven", in.proven ? "proven optimal" : "not proven optimal",
             in.solve_seconds));
     for (const PhaseReport& ph : in.phases)

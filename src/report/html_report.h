@@ -27,6 +27,7 @@ struct HtmlReportInput {
   std::string method = "(given)", objective = "throughput";
   bool has_solve = false;  // method/bound/gap below are meaningful (schedule), not (simulate)
   double objective_value = 0, lower_bound = 0, gap = 0, solve_seconds = 0;
+  std::string bound_from;  // which bound (ScheduleResult::bound_name)
   bool proven = false;
   std::string note;
   std::vector<PhaseReport> phases;
