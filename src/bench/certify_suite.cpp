@@ -156,7 +156,7 @@ std::string CertifySuiteMarkdown(const CertifySuiteResult& r, const std::string&
 std::string CertifyChartSvg(const CertifySuiteResult& r) {
   const int n = static_cast<int>(r.instances.size());
   const int bar = 16, gap = 4, left = 60, top = 40, h = 220, bottom = top + h;
-  const int w = left + n * (bar + gap) + 40;
+  const int w = left + n * (bar + gap) + 140;  // room for the last rotated labels
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
       "font-family=\"sans-serif\" font-size=\"10\">\n<rect width=\"100%\" height=\"100%\" "
