@@ -7,32 +7,6 @@
 #include <queue>
 
 namespace respect {
-namespace {
-
-using Adjacency = std::vector<int> const& (Graph::*)(int) const;
-
-// Counts, for every node, the distinct nodes reachable along `next` (successors or
-// predecessors), processing nodes so that every neighbour is finished first.
-std::vector<int> ReachCounts(const Graph& g, Adjacency next, const std::vector<int>& order) {
-  const int n = g.num_ops();
-  const size_t words = (static_cast<size_t>(n) + 63) / 64;
-  std::vector<uint64_t> bits(words * n, 0);
-  std::vector<int> counts(n, 0);
-  for (int v : order) {
-    uint64_t* row = &bits[words * v];
-    for (int u : (g.*next)(v)) {
-      const uint64_t* other = &bits[words * u];
-      for (size_t w = 0; w < words; ++w) row[w] |= other[w];
-      row[u / 64] |= uint64_t{1} << (u % 64);
-    }
-    int c = 0;
-    for (size_t w = 0; w < words; ++w) c += __builtin_popcountll(row[w]);
-    counts[v] = c;
-  }
-  return counts;
-}
-
-}  // namespace
 
 const char* TopoOrderName(TopoOrderKind k) {
   switch (k) {
@@ -188,15 +162,40 @@ int MaxOutDegree(const Graph& g) {
   return d;
 }
 
-std::vector<int> AncestorCounts(const Graph& g) {
-  return ReachCounts(g, &Graph::preds, TopologicalOrder(g, TopoOrderKind::kKahnFifo));
+void ForEachReachSet(const Graph& g, bool up,
+                     const std::function<void(int v, const uint64_t* bits)>& visit) {
+  const int n = g.num_ops();
+  const size_t words = (static_cast<size_t>(n) + 63) / 64;
+  std::vector<uint64_t> bits(words * n, 0);
+  std::vector<int> order = TopologicalOrder(g, TopoOrderKind::kKahnFifo);
+  if (!up) std::reverse(order.begin(), order.end());
+  for (int v : order) {
+    uint64_t* row = &bits[words * v];
+    for (int u : up ? g.preds(v) : g.succs(v)) {
+      const uint64_t* other = &bits[words * u];
+      for (size_t w = 0; w < words; ++w) row[w] |= other[w];
+      row[u / 64] |= uint64_t{1} << (u % 64);
+    }
+    visit(v, row);
+  }
 }
 
-std::vector<int> DescendantCounts(const Graph& g) {
-  std::vector<int> order = TopologicalOrder(g, TopoOrderKind::kKahnFifo);
-  std::reverse(order.begin(), order.end());
-  return ReachCounts(g, &Graph::succs, order);
+namespace {
+std::vector<int> ReachCounts(const Graph& g, bool up) {
+  const size_t words = (static_cast<size_t>(g.num_ops()) + 63) / 64;
+  std::vector<int> counts(g.num_ops(), 0);
+  ForEachReachSet(g, up, [&](int v, const uint64_t* row) {
+    int c = 0;
+    for (size_t w = 0; w < words; ++w) c += __builtin_popcountll(row[w]);
+    counts[v] = c;
+  });
+  return counts;
 }
+}  // namespace
+
+std::vector<int> AncestorCounts(const Graph& g) { return ReachCounts(g, /*up=*/true); }
+
+std::vector<int> DescendantCounts(const Graph& g) { return ReachCounts(g, /*up=*/false); }
 
 int WeaklyConnectedComponents(const Graph& g) {
   const int n = g.num_ops();

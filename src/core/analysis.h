@@ -6,6 +6,8 @@
 // deterministic.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,11 @@ std::vector<int> AlapLevels(const Graph& g);
 int Depth(const Graph& g);
 int MaxInDegree(const Graph& g);
 int MaxOutDegree(const Graph& g);
+// Visits every operator v with the bitset (ceil(n / 64) words) of the operators it reaches
+// along preds (up) or succs (down), v itself excluded. All n sets are kept while they are
+// built (n^2 / 64 words), each operator's after those of its neighbours. O(n * e / 64).
+void ForEachReachSet(const Graph& g, bool up,
+                     const std::function<void(int v, const uint64_t* bits)>& visit);
 // Number of distinct strict ancestors / descendants of each operator. O(n * e / 64) with bitsets.
 std::vector<int> AncestorCounts(const Graph& g);
 std::vector<int> DescendantCounts(const Graph& g);

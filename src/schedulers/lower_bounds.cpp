@@ -14,7 +14,17 @@
 namespace respect {
 
 namespace {
+
 constexpr double kInfinity = 1e30;  // CBC reads bounds past 1e30 as infinite
+
+// Does any operator fall back to the host CPU? The bounds then know only each operator's
+// cheaper placement.
+bool AnyFallback(const CostModel& m) {
+  for (int v = 0; v < m.graph().num_ops(); ++v)
+    if (m.FallsBackToCpu(v)) return true;
+  return false;
+}
+
 }  // namespace
 
 double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r, bool all_stages_used) {
@@ -38,8 +48,7 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r, bool all_s
   // inputs and outputs. With m <= K non-empty stages the slowest costs at least
   // (work + m x invoke) / m >= work / K + invoke. With fallback, each operator costs at least its
   // cheaper placement.
-  bool any_fallback = false;
-  for (int v = 0; v < m.graph().num_ops(); ++v) any_fallback |= m.FallsBackToCpu(v) != 0;
+  const bool any_fallback = AnyFallback(m);
   double work = 0, largest = 0;
   for (int v = 0; v < m.graph().num_ops(); ++v) {
     const double c = !any_fallback         ? m.TpuSeconds(v)
@@ -87,6 +96,13 @@ struct SetLoad {
   double work = 0;
   int64_t count = 0;
   double params = 0, io_in = 0, io_out = 0;
+  void Add(const SetLoad& o) {
+    work += o.work;
+    count += o.count;
+    params += o.params;
+    io_in += o.io_in;
+    io_out += o.io_out;
+  }
 };
 
 // Parameter bytes per operator, each constant (each stored buffer, where converters share one)
@@ -111,37 +127,16 @@ std::vector<double> ParamsAtFirstReader(const Graph& g) {
   return out;
 }
 
-// The closure sums over ancestors (up) or descendants (down), each operator with itself. The
-// closures are bitsets built along the execution order (n^2 / 64 words).
+// The closure sums over ancestors (up) or descendants (down), each operator with itself.
 std::vector<SetLoad> ClosureLoads(const CostModel& m, const std::vector<SetLoad>& own, bool up) {
   const Graph& g = m.graph();
-  const int n = g.num_ops();
-  const size_t words = (static_cast<size_t>(n) + 63) / 64;
-  std::vector<uint64_t> bits(static_cast<size_t>(n) * words, 0);
-  const std::vector<int>& order = m.exec_order();
-  for (int i = 0; i < n; ++i) {
-    const int v = order[up ? i : n - 1 - i];
-    uint64_t* b = &bits[static_cast<size_t>(v) * words];
-    b[v >> 6] |= uint64_t{1} << (v & 63);
-    for (int u : up ? g.preds(v) : g.succs(v)) {
-      const uint64_t* c = &bits[static_cast<size_t>(u) * words];
-      for (size_t w = 0; w < words; ++w) b[w] |= c[w];
-    }
-  }
-  std::vector<SetLoad> out(n);
-  for (int v = 0; v < n; ++v) {
-    const uint64_t* b = &bits[static_cast<size_t>(v) * words];
-    SetLoad& s = out[v];
+  const size_t words = (static_cast<size_t>(g.num_ops()) + 63) / 64;
+  std::vector<SetLoad> out(own);
+  ForEachReachSet(g, up, [&](int v, const uint64_t* bits) {
     for (size_t w = 0; w < words; ++w)
-      for (uint64_t x = b[w]; x; x &= x - 1) {
-        const SetLoad& o = own[w * 64 + static_cast<size_t>(__builtin_ctzll(x))];
-        s.work += o.work;
-        s.count += o.count;
-        s.params += o.params;
-        s.io_in += o.io_in;
-        s.io_out += o.io_out;
-      }
-  }
+      for (uint64_t x = bits[w]; x; x &= x - 1)
+        out[v].Add(own[w * 64 + static_cast<size_t>(__builtin_ctzll(x))]);
+  });
   return out;
 }
 
@@ -155,13 +150,7 @@ double HeadTailOfLoads(const CostModel& m, int K, const std::vector<SetLoad>& ow
   const DeviceProfile& p = m.profile();
   const double cache = static_cast<double>(p.param_cache_bytes);
   SetLoad total;
-  for (const SetLoad& s : own) {
-    total.work += s.work;
-    total.count += s.count;
-    total.params += s.params;
-    total.io_in += s.io_in;
-    total.io_out += s.io_out;
-  }
+  for (const SetLoad& s : own) total.Add(s);
   // Can j stages of period P hold X? Both tests only get easier as j grows.
   auto fits = [&](const SetLoad& x, int j, double P) {
     const double cap = P - invoke;
@@ -220,8 +209,7 @@ double HeadTailLowerBound(const CostModel& m, const ScheduleRequest& r) {
   // As SimpleLowerBound: without host fallback every operator runs on a TPU, every stage
   // invokes it, and parameters, graph inputs and outputs cross the link; with fallback only
   // each operator's cheaper placement is certain.
-  bool any_fallback = false;
-  for (int v = 0; v < n; ++v) any_fallback |= m.FallsBackToCpu(v) != 0;
+  const bool any_fallback = AnyFallback(m);
   std::vector<SetLoad> own(n);
   double cheapest = std::numeric_limits<double>::infinity();
   for (int v = 0; v < n; ++v) {
@@ -265,21 +253,18 @@ class MinClosure {
         for (int v : g.succs(u)) AddEdge(u, v, edge_cost);  // u in D, v not: cut
     fixed_edges_ = static_cast<int>(to_.size());
     fixed_cap_ = cap_;
+    fixed_head_ = head_;
+    fixed_next_ = next_;
   }
   // min over downsets D of sum_{v in D} y[v], over those holding `in` (and so its ancestors)
   // and not `out` (nor its descendants) where these are >= 0.
   double Solve(const std::vector<double>& y, int in = -1, int out = -1) {
-    // Drop the previous terminal edges (appended after the fixed ones) and add this call's.
+    // Back to the fixed edges at full capacity (dropping the previous call's terminal edges,
+    // appended after them), then this call's.
     to_.resize(fixed_edges_);
-    cap_.resize(fixed_edges_);
-    next_.resize(fixed_edges_);
     cap_ = fixed_cap_;
-    head_.assign(n_ + 2, -1);
-    for (int e = 0; e < fixed_edges_; ++e) {
-      const int from = to_[e ^ 1];
-      next_[e] = head_[from];
-      head_[from] = e;
-    }
+    head_ = fixed_head_;
+    next_ = fixed_next_;
     const int s = n_, t = n_ + 1;
     double negative = 0;
     for (int v = 0; v < n_; ++v) {
@@ -299,6 +284,7 @@ class MinClosure {
   static constexpr double kInf = 1e300;
   int n_, fixed_edges_ = 0;
   std::vector<int> head_, to_, next_, level_, it_;
+  std::vector<int> fixed_head_, fixed_next_;
   std::vector<double> cap_, fixed_cap_;
 
   void AddEdge(int a, int b, double c) {
@@ -353,8 +339,7 @@ double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline
   const int n = g.num_ops(), K = r.stages;
   if (r.objective != Objective::kThroughput || r.tpus > 0 || n < 2 || n > kBoundaryMaxOps || K < 2)
     return 0;
-  for (int v = 0; v < n; ++v)
-    if (m.FallsBackToCpu(v)) return 0;  // the head-tail bound covers fallback
+  if (AnyFallback(m)) return 0;  // the head-tail bound covers fallback
   const DeviceProfile& p = m.profile();
   const double invoke = p.invoke_overhead_s, cache = static_cast<double>(p.param_cache_bytes);
   const double bi = p.link_in_bytes_per_s;
@@ -379,27 +364,16 @@ double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline
   const double kPi = 3.14159265358979323846;
   constexpr int kDirections = 16, kSplits = 4;
   std::vector<double> y(n);
-  // The work of each operator's ancestors (with it), in execution order: the split candidates.
-  std::vector<double> head_work(n, 0);
-  {
-    const size_t words = (static_cast<size_t>(n) + 63) / 64;
-    std::vector<uint64_t> bits(static_cast<size_t>(n) * words, 0);
-    for (int v : m.exec_order()) {
-      uint64_t* b = &bits[static_cast<size_t>(v) * words];
-      b[v >> 6] |= uint64_t{1} << (v & 63);
-      for (int u : g.preds(v))
-        for (size_t w = 0; w < words; ++w) b[w] |= bits[static_cast<size_t>(u) * words + w];
-      for (size_t w = 0; w < words; ++w)
-        for (uint64_t x = b[w]; x; x &= x - 1)
-          head_work[v] += work[w * 64 + static_cast<size_t>(__builtin_ctzll(x))];
-    }
-  }
+  // The work of each operator's ancestors (with it): the split candidates.
+  std::vector<SetLoad> own_work(n);
+  for (int v = 0; v < n; ++v) own_work[v].work = work[v];
+  const std::vector<SetLoad> heads = ClosureLoads(m, own_work, /*up=*/true);
   // The operator whose ancestors' work is nearest lo + q (hi - lo) of the window.
-  auto split_candidate = [&](double, double q, double lo_w, double hi_w) {
+  auto split_candidate = [&](double q, double lo_w, double hi_w) {
     const double target = lo_w + q * (hi_w - lo_w);
     int best = -1;
     for (int v = 0; v < n; ++v)
-      if (best < 0 || std::abs(head_work[v] - target) < std::abs(head_work[best] - target))
+      if (best < 0 || std::abs(heads[v].work - target) < std::abs(heads[best].work - target))
         best = v;
     return best;
   };
@@ -443,9 +417,8 @@ double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline
       // ends ({} and V) are not: split the downsets by one operator v (those holding it hold
       // its ancestors, the others miss its descendants), each half with its own weights.
       // Candidates: operators whose ancestors' work lies in the window of D's work.
-      const double mid = 0.5 * (lo[0] + hi[0]);
       for (int c = 0; c < kSplits; ++c) {
-        const int v = split_candidate(mid, (c + 1.0) / (kSplits + 1.0), lo[0], hi[0]);
+        const int v = split_candidate((c + 1.0) / (kSplits + 1.0), lo[0], hi[0]);
         if (v >= 0 && none(v, -1) && none(-1, v)) return true;
       }
     }

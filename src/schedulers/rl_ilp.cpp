@@ -92,18 +92,28 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
       }
     }
   }
-  // The learned schedule may meet a lower bound already (the cheap ones: milliseconds).
-  if (const LowerBound lb = BestLowerBound(m, r); lb.value >= best.objective_value * (1 - 1e-9)) {
+  // Does a lower bound meet the incumbent (`what`)? Then it is optimal over every schedule:
+  // the certify phase says so, and `finish` returns it (engine "bound").
+  // Before the window solve (`thorough` false: the cheap bounds), the window is reported
+  // skipped.
+  auto bound_meets = [&](bool thorough, const std::string& what, Clock::time_point since) {
+    const LowerBound lb = BestLowerBound(m, r, best.objective_value, thorough);
+    if (lb.value < best.objective_value * (1 - 1e-9)) return std::optional<std::string>{};
     best.lower_bound = best.objective_value;
     best.bound_name = lb.name;
-    out.phases.push_back({"window", 0, 0, 0, "skipped: the learned schedule meets a lower bound"});
-    out.phases.push_back({"certify", 0, best.objective_value, lb.value,
-                          "the " + lb.name + " lower bound meets the learned schedule", true});
-    return finish(rl_note + "; certified by the " + lb.name +
-                      " lower bound: optimal over every valid schedule, any order inside each "
-                      "stage",
-                  "bound");
-  }
+    best.bounds_applied = true;
+    if (!thorough)
+      out.phases.push_back(
+          {"window", 0, 0, 0, "skipped: the learned schedule meets a lower bound"});
+    out.phases.push_back({"certify", Since(since), best.objective_value, lb.value,
+                          "the " + lb.name + " lower bound meets " + what, true});
+    return std::optional<std::string>{"; certified by the " + lb.name +
+                                      " lower bound: optimal over every valid schedule, any "
+                                      "order inside each stage"};
+  };
+  // The learned schedule may meet a lower bound already (the cheap ones: milliseconds).
+  if (auto certified = bound_meets(false, "the learned schedule", Clock::now()))
+    return finish(rl_note + *certified, "bound");
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty())
     return finish(rl_note + "; " + refused + "; returned the learned schedule (" + rl->note + ")",
                   "rl");
@@ -160,17 +170,8 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   // incumbent that meets one is optimal over every schedule, in milliseconds to seconds), then
   // the full ilp with the incumbent as its MIP start (CBC then only looks for better).
   t = Clock::now();
-  if (const LowerBound lb = BestLowerBound(m, r, best.objective_value, /*thorough=*/true);
-      lb.value >= best.objective_value * (1 - 1e-9)) {
-    best.lower_bound = best.objective_value;
-    best.bound_name = lb.name;
-    out.phases.push_back({"certify", Since(t), best.objective_value, lb.value,
-                          "the " + lb.name + " lower bound meets the incumbent", true});
-    return finish(win_note + "; certified by the " + lb.name +
-                      " lower bound: optimal over every valid schedule, any order inside each "
-                      "stage",
-                  "bound");
-  }
+  if (auto certified = bound_meets(true, "the incumbent", t))
+    return finish(win_note + *certified, "bound");
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) {
     out.phases.push_back({"certify", Since(t), 0, 0, refused});
     return finish(win_note + "; not certified: " + refused);

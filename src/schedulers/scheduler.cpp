@@ -274,81 +274,6 @@ Result<ScheduleResult> RunHybridExact(const CostModel& m, const ScheduleRequest&
   return out;
 }
 
-std::vector<std::vector<int>> SeedOrders(const CostModel& m, const ScheduleRequest& r,
-                                         const std::vector<int>& extra);
-
-// `exact`: the lattice DP from the best heuristic when the graph's downsets fit the cap (it
-// proves the optimum over every valid schedule); on wider graphs the ilp, with what is left of
-// the time limit, which keeps the heuristic when it finds nothing better and claims only the
-// bound it proves. The note says which ran and why.
-Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
-  if (r.tpus > 0) return RunHybridExact(m, r);
-  auto best = BestHeuristic(m, r);
-  // A heuristic that meets a lower bound valid over every schedule is optimal: no search.
-  LowerBound bound;
-  auto meets = [&](bool thorough) {
-    if (!best) return false;
-    bound = BestLowerBound(m, r, best->objective_value, thorough);
-    if (bound.value < best->objective_value * (1 - 1e-9)) return false;
-    best->note = fmt::format(
-        "{} ({}) meets the {} lower bound: optimal over every valid schedule, any order "
-        "inside each stage; no search needed",
-        best->method, best->note, bound.name);
-    best->engine = "bound";
-    best->lower_bound = best->objective_value;
-    best->bound_name = bound.name;
-    best->proven_optimal = true;
-    return true;
-  };
-  if (meets(false)) return std::move(*best);
-  DownsetLattice lattice = EnumerateFor(m, r);
-  if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best));
-  // Wide graphs: a tenth of the time left for the order search from the best heuristic (a
-  // better incumbent prunes CBC's tree), then the boundary bound's seconds before the ilp,
-  // which starts from both.
-  if (best && r.tpus == 0 && !PastDeadline(r)) {
-    OrderSearchOptions o;
-    o.seeds =
-        SeedOrders(m, r, best->schedule.order.empty() ? m.exec_order() : best->schedule.order);
-    o.deadline = std::min(r.deadline, Deadline::clock::now() +
-                                          std::chrono::duration_cast<Deadline::duration>(
-                                              std::chrono::duration<double>(SecondsLeft(r) / 10)));
-    o.seed = r.rl.seed;
-    o.paper_lambda = r.paper_lambda;
-    o.target = bound.value;
-    auto found = SearchOrders(m, r.stages, r.objective, o);
-    if (found && ValidateSchedule(m.graph(), found->schedule, {r.align_children})) {
-      const double v = ObjectiveValue(m, found->schedule, r.objective, r.paper_lambda);
-      if (v < best->objective_value * (1 - 1e-12)) {
-        best->schedule = std::move(found->schedule);
-        best->objective_value = v;
-        best->method = "brkga";
-        best->note = fmt::format("{} generations of the order search from the best heuristic",
-                                 found->generations);
-      }
-    }
-  }
-  if (meets(true)) return std::move(*best);
-  const std::string why =
-      "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
-  auto ilp = IlpFrom(m, r, best, bound.value);
-  if (ilp) {
-    ilp->note = why + "; handed over to the ilp: " + ilp->note;
-    ilp->handed_over = true;
-    return ilp;
-  }
-  if (!best) return Error{why + "; no method produced a schedule"};
-  best->note = why + "; " + ilp.error().message +
-               "; returned the best heuristic, not proven optimal (" + best->method + ": " +
-               best->note + ")";
-  best->lower_bound = 0;
-  best->proven_optimal = false;
-  best->engine = "heuristic";
-  best->handed_over = true;
-  best->cut_short = PastDeadline(r);
-  return std::move(*best);
-}
-
 // The seed orders of the order search: the six classic orders, the learned policy's (where
 // registered) and `extra` (an incumbent's own order).
 std::vector<std::vector<int>> SeedOrders(const CostModel& m, const ScheduleRequest& r,
@@ -371,18 +296,110 @@ std::vector<std::vector<int>> SeedOrders(const CostModel& m, const ScheduleReque
   return seeds;
 }
 
-Result<ScheduleResult> RunBrkga(const CostModel& m, const ScheduleRequest& r) {
+// The order search's options for a request: seeds as SeedOrders, its seed and lambda, until
+// `deadline` or `target` (a lower bound).
+OrderSearchOptions OrderSearchFor(const CostModel& m, const ScheduleRequest& r,
+                                  const std::vector<int>& extra, Deadline deadline, double target) {
   OrderSearchOptions o;
-  o.seeds = SeedOrders(m, r, {});
-  o.deadline = r.deadline;
+  o.seeds = SeedOrders(m, r, extra);
+  o.deadline = deadline;
   o.seed = r.rl.seed;
   o.paper_lambda = r.paper_lambda;
+  o.target = target;
+  return o;
+}
+
+// The order search from an incumbent schedule (its order among the seeds): what it found, when
+// that is valid and better than `value`.
+std::optional<OrderSearchResult> BetterByOrderSearch(const CostModel& m, const ScheduleRequest& r,
+                                                     const Schedule& from, double value,
+                                                     Deadline deadline, double target) {
+  const OrderSearchOptions o =
+      OrderSearchFor(m, r, from.order.empty() ? m.exec_order() : from.order, deadline, target);
+  auto found = SearchOrders(m, r.stages, r.objective, o);
+  if (!found || !ValidateSchedule(m.graph(), found->schedule, {r.align_children})) return {};
+  found->value = ObjectiveValue(m, found->schedule, r.objective, r.paper_lambda);
+  if (!(found->value < value * (1 - 1e-12))) return {};
+  return std::move(*found);
+}
+
+// `exact`: the lattice DP from the best heuristic when the graph's downsets fit the cap (it
+// proves the optimum over every valid schedule); on wider graphs the ilp, with what is left of
+// the time limit, which keeps the heuristic when it finds nothing better and claims only the
+// bound it proves. The note says which ran and why.
+Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
+  if (r.tpus > 0) return RunHybridExact(m, r);
+  auto best = BestHeuristic(m, r);
+  // A heuristic that meets a lower bound valid over every schedule is optimal: no search.
+  LowerBound bound;
+  auto meets = [&](bool thorough) {
+    if (!best) return false;
+    bound = BestLowerBound(m, r, best->objective_value, thorough);
+    if (bound.value < best->objective_value * (1 - 1e-9)) return false;
+    best->note = fmt::format(
+        "{} ({}) meets the {} lower bound: optimal over every valid schedule, any order "
+        "inside each stage; no search needed",
+        best->method, best->note, bound.name);
+    best->engine = "bound";
+    best->lower_bound = best->objective_value;
+    best->bound_name = bound.name;
+    best->bounds_applied = true;
+    best->proven_optimal = true;
+    return true;
+  };
+  if (meets(false)) return std::move(*best);
+  DownsetLattice lattice = EnumerateFor(m, r);
+  if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best));
+  // Wide graphs: a tenth of the time left for the order search from the best heuristic (a
+  // better incumbent prunes CBC's tree), then the boundary bound's seconds before the ilp,
+  // which starts from both.
+  if (best && r.tpus == 0 && !PastDeadline(r)) {
+    const Deadline tenth =
+        std::min(r.deadline,
+                 Deadline::clock::now() + std::chrono::duration_cast<Deadline::duration>(
+                                              std::chrono::duration<double>(SecondsLeft(r) / 10)));
+    if (auto found =
+            BetterByOrderSearch(m, r, best->schedule, best->objective_value, tenth, bound.value)) {
+      best->schedule = std::move(found->schedule);
+      best->objective_value = found->value;
+      best->method = "brkga";
+      best->note = fmt::format("{} generations of the order search from the best heuristic",
+                               found->generations);
+    }
+  }
+  if (meets(true)) return std::move(*best);
+  const std::string why =
+      "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
+  auto ilp = IlpFrom(m, r, best, bound.value);
+  if (ilp) {
+    ilp->note = why + "; handed over to the ilp: " + ilp->note;
+    ilp->handed_over = true;
+    return ilp;
+  }
+  if (!best) return Error{why + "; no method produced a schedule"};
+  best->note = why + "; " + ilp.error().message +
+               "; returned the best heuristic, not proven optimal (" + best->method + ": " +
+               best->note + ")";
+  best->lower_bound = bound.value;  // meets(true) computed it above
+  best->bound_name = bound.name;
+  best->bounds_applied = true;
+  best->proven_optimal = false;
+  best->engine = "heuristic";
+  best->handed_over = true;
+  best->cut_short = PastDeadline(r);
+  return std::move(*best);
+}
+
+Result<ScheduleResult> RunBrkga(const CostModel& m, const ScheduleRequest& r) {
   const LowerBound bound = BestLowerBound(m, r);
-  o.target = bound.value;
+  const OrderSearchOptions o = OrderSearchFor(m, r, {}, r.deadline, bound.value);
   auto res = SearchOrders(m, r.stages, r.objective, o);
   if (!res) return res.error();
   ScheduleResult out;
   out.schedule = std::move(res->schedule);
+  out.lower_bound = bound.value;
+  out.bound_name = bound.name;
+  out.bounds_applied = true;
   out.cut_short = res->stopped;
   out.note = fmt::format(
       "random-key genetic search over topological orders, each cut optimally by dp: {} "
@@ -400,16 +417,9 @@ Result<ScheduleResult> RunAuto(const CostModel& m, const ScheduleRequest& r) {
   if (!res) return res;
   res->note = (res->handed_over ? "ilp: " : "exact: ") + res->note;
   if (res->engine == "heuristic" && r.tpus == 0 && !PastDeadline(r)) {
-    OrderSearchOptions o;
-    o.seeds = SeedOrders(m, r, res->schedule.order.empty() ? m.exec_order() : res->schedule.order);
-    o.deadline = r.deadline;
-    o.seed = r.rl.seed;
-    o.paper_lambda = r.paper_lambda;
-    o.target = BestLowerBound(m, r).value;
-    auto found = SearchOrders(m, r.stages, r.objective, o);
-    if (found && ValidateSchedule(m.graph(), found->schedule, {r.align_children}) &&
-        ObjectiveValue(m, found->schedule, r.objective, r.paper_lambda) <
-            ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda) * (1 - 1e-12)) {
+    if (auto found = BetterByOrderSearch(
+            m, r, res->schedule, ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda),
+            r.deadline, res->lower_bound)) {  // exact's best bound (bounds_applied)
       res->schedule = std::move(found->schedule);
       res->engine = "order-search";
       res->note += fmt::format(
@@ -587,6 +597,8 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
     res->schedule = GreedyReplicas(m, res->schedule, r.tpus);
     res->proven_optimal = false;  // its claim was over plain pipelines
     res->lower_bound = 0;
+    res->bound_name.clear();
+    res->bounds_applied = false;
     res->note +=
         fmt::format("; spare TPUs (of {}) given greedily to the slowest stage per replica", r.tpus);
   }
@@ -595,16 +607,21 @@ Result<ScheduleResult> RunScheduler(const std::string& method, const CostModel& 
   res->objective_value = ObjectiveValue(m, res->schedule, r.objective, r.paper_lambda);
   // The methods that certify (not the heuristics) also get the boundary bound's seconds, where
   // they proved nothing themselves, out of what is left of the method's limit.
-  ScheduleRequest bounded = r;
-  bounded.deadline = req.deadline;
-  LowerBound bound =
-      BestLowerBound(m, bounded, res->objective_value,
-                     !info->heuristic && !res->proven_optimal && res->bound_name.empty());
-  // A schedule that leaves stages empty is measured against the bounds that allow that (the
-  // simple bound's K invokes assume K non-empty stages).
+  LowerBound bound{0, ""};
   if (!EmptyStages(res->schedule).empty()) {
+    // A schedule that leaves stages empty is measured against the bounds that allow that (the
+    // simple bound's K invokes assume K non-empty stages).
+    if (res->bounds_applied) {
+      res->lower_bound = 0;
+      res->bound_name.clear();
+    }
     bound = {SimpleLowerBound(m, r, /*all_stages_used=*/false), "simple"};
     if (const double ht = HeadTailLowerBound(m, r); ht > bound.value) bound = {ht, "head-tail"};
+  } else if (!res->bounds_applied) {
+    ScheduleRequest bounded = r;
+    bounded.deadline = req.deadline;
+    bound = BestLowerBound(m, bounded, res->objective_value,
+                           !info->heuristic && !res->proven_optimal && res->bound_name.empty());
   }
   if (bound.value > res->lower_bound) {
     res->lower_bound = bound.value;

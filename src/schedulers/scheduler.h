@@ -91,6 +91,9 @@ struct ScheduleResult {
   // Where lower_bound comes from: "simple" or "head-tail" (schedulers/lower_bounds.h), or the
   // method's own proof ("lattice", "ilp", ...: its engine).
   std::string bound_name;
+  // lower_bound already holds the best lower bound (schedulers/lower_bounds.h) the method
+  // computed for this request: RunScheduler does not compute it again.
+  bool bounds_applied = false;
   bool proven_optimal = false;
   double gap = 1;  // (value - bound) / value
   double solve_seconds = 0;
