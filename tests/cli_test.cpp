@@ -241,6 +241,17 @@ TEST(Cli, ScheduleIlpProvesOptimality) {
             nlohmann::json::parse(dp.out)["period_ms"].get<double>() + 1e-9);
 }
 
+// A search stopped by its time limit says so in its note and prints nothing else: stderr stays
+// empty (a debugging line once leaked from the hybrid DP's deadline check).
+TEST(Cli, TimeLimitedExactSearchKeepsStderrClean) {
+  CliRun r = Respect("schedule " + SharedPath("data/respect_paper_graphs/inception_v3.json") +
+                     " -k 4 --tpus 6 --method exact --time-limit 1 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NE(j["note"].get<std::string>().find("time limit"), std::string::npos) << j["note"];
+  EXPECT_EQ(r.err, "");
+}
+
 // bench on one model and one of the authors' graphs: every method's row, the published
 // partitions compared, and the report files written.
 TEST(Cli, BenchPaperSuiteSmall) {

@@ -181,8 +181,6 @@ Result<ExactResult> SolveHybrid(const CostModel& m, const DownsetLattice& L,
         if (best[d] >= 0) best[d] = std::max(best[d], best[x]);
       }
       if ((++steps & 1023) == 0 && Clock::now() > deadline) {
-        fprintf(stderr, "hyb: N %d y %d pairs %lld labels %zu U %g order_free %d\n", N, y,
-                (long long)out.pairs, labels.size(), U, (int)order_free);
         out.reason =
             fmt::format("time limit reached in the hybrid DP ({} of {} downsets done)", y, N);
         return out;
