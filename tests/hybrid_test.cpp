@@ -196,7 +196,8 @@ TEST(Hybrid, DpEqualsBruteForceOverEveryAssignmentAndReplicaVector) {
   EXPECT_GT(replicated, 10);
 }
 
-// Plain pipelines (one TPU per stage) where the host binds: exact stays exact.
+// Plain pipelines (one TPU per stage) where the host binds: exact stays exact, with or without
+// the lattice DP before the hybrid one.
 TEST(Hybrid, PlainExactIsExactWhenTheHostBinds) {
   int host_bound = 0;
   for (uint32_t seed = 1; seed <= 6; ++seed) {
@@ -215,6 +216,20 @@ TEST(Hybrid, PlainExactIsExactWhenTheHostBinds) {
         const PipelineCost c = EvaluateSchedule(m, r->schedule);
         EXPECT_NEAR(c.period_s, brute, 1e-12 * brute) << "seed " << seed << " K " << K;
         EXPECT_TRUE(r->schedule.replicas.empty());
+        // Straight to the hybrid DP (as where the host's floor reaches the incumbent's slowest
+        // stage): the same optimum.
+        o.incumbent_slowest_stage = 0;
+        auto direct = SolveExact(m, L, o);
+        ASSERT_TRUE(direct.ok());
+        ASSERT_TRUE(direct->found && direct->complete);
+        EXPECT_NEAR(EvaluateSchedule(m, direct->schedule).period_s, brute, 1e-12 * brute)
+            << "seed " << seed << " K " << K;
+        // And from an incumbent just above the optimum (every prune at work): still found.
+        o.incumbent = brute * (1 + 1e-9);
+        direct = SolveExact(m, L, o);
+        ASSERT_TRUE(direct.ok());
+        ASSERT_TRUE(direct->found) << "seed " << seed << " K " << K;
+        EXPECT_NEAR(EvaluateSchedule(m, direct->schedule).period_s, brute, 1e-12 * brute);
         EXPECT_LE(SimpleLowerBound(m, ScheduleRequest(K)), brute * (1 + 1e-12));
         host_bound += c.limit != PipelineLimit::kStage;
       }

@@ -610,6 +610,20 @@ Result<ExactResult> SolveExact(const CostModel& m, const DownsetLattice& lattice
     return Error{fmt::format("{} stages for {} operators", o.stages, m.graph().num_ops())};
   const std::vector<char> aligned = Aligned(m.graph(), lattice, o.align_children);
   if (o.objective == Objective::kPaper) return SolvePaper(m, lattice, o, aligned, deadline);
+  HybridOptions h;
+  h.tpus = h.max_stages = o.stages;
+  h.exact_stages = true;
+  h.replicate = false;
+  h.align_children = o.align_children;
+  h.execution_order_only = o.execution_order_only;
+  auto hybrid = [&](double incumbent) {
+    h.incumbent = incumbent;
+    h.time_limit_s = std::max(0.0, std::chrono::duration<double>(deadline - Clock::now()).count());
+    return SolveHybrid(m, lattice, h);
+  };
+  if (o.objective == Objective::kThroughput &&
+      HybridHostFloor(m, lattice, h) >= o.incumbent_slowest_stage)
+    return hybrid(o.incumbent);
   auto r = SolveTime(m, lattice, o, aligned, deadline);
   if (!r || o.objective != Objective::kThroughput || !r->found) return r;
   // The DP minimised the slowest stage. The shared host can set a longer period (PipelineCost);
@@ -618,15 +632,7 @@ Result<ExactResult> SolveExact(const CostModel& m, const DownsetLattice& lattice
   // below the DP's value, so when the host does not bind the DP's schedule is optimal.)
   const double period = EvaluateSchedule(m, r->schedule).period_s;
   if (period <= r->value * (1 + 1e-12)) return r;
-  HybridOptions h;
-  h.tpus = h.max_stages = o.stages;
-  h.exact_stages = true;
-  h.replicate = false;
-  h.align_children = o.align_children;
-  h.execution_order_only = o.execution_order_only;
-  h.incumbent = std::min(o.incumbent, period);
-  h.time_limit_s = std::max(0.0, std::chrono::duration<double>(deadline - Clock::now()).count());
-  auto hy = SolveHybrid(m, lattice, h);
+  auto hy = hybrid(std::min(o.incumbent, period));
   if (!hy) return hy.error();
   hy->pairs += r->pairs;
   if (hy->found) return hy;

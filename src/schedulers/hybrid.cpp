@@ -21,7 +21,39 @@ struct Label {
   int k, u, r;     // stages and TPUs so far; the last stage's replicas
 };
 
+// The stages' most: max_stages, T and n bound it.
+int MaxStages(const HybridOptions& o, int n) {
+  return std::min(o.max_stages > 0 ? std::min(o.max_stages, o.tpus) : o.tpus, std::max(n, 1));
+}
+
+// Controller seconds the parameters after downset d need with `stages` caches at most for them:
+// the rest streams. Only where every operator runs on a TPU (MinSecondsBase() > 0: no host
+// fallback): behind a fallback operator a stage runs on the host, and its parameters never
+// cross the link.
+double RestController(const DeviceProfile& p, const LatticeStageCost& cost, int d, int full,
+                      int stages) {
+  if (cost.MinSecondsBase() <= 0) return 0;
+  const double left = static_cast<double>(cost.StageParams(d, full)) -
+                      static_cast<double>(std::max(stages, 0)) * p.param_cache_bytes;
+  return left > 0 ? ControllerSeconds(p, 0, left, 0) : 0.0;
+}
+
+// See HybridHostFloor.
+double HostFloor(const CostModel& m, const DownsetLattice& L, const LatticeStageCost& cost,
+                 const HybridOptions& o) {
+  const DeviceProfile& p = m.profile();
+  const int Kmax = MaxStages(o, L.num_ops());
+  const double invoke_cpu = cost.MinSecondsBase() > 0 ? HostCpuSeconds(p, true, 0) : 0;
+  return std::max((o.exact_stages ? Kmax : 1) * invoke_cpu / p.host_cores,
+                  RestController(p, cost, 0, L.full(), Kmax) / p.Controllers(o.tpus));
+}
+
 }  // namespace
+
+double HybridHostFloor(const CostModel& m, const DownsetLattice& L, const HybridOptions& o) {
+  if (!L.complete() || L.num_ops() != m.graph().num_ops() || o.tpus < 1) return 0;
+  return HostFloor(m, L, LatticeStageCost(m, L), o);
+}
 
 Result<ExactResult> SolveHybrid(const CostModel& m, const DownsetLattice& L,
                                 const HybridOptions& o) {
@@ -36,7 +68,7 @@ Result<ExactResult> SolveHybrid(const CostModel& m, const DownsetLattice& L,
     return Error{
         fmt::format("{} stages need at least {} TPUs, not {}", o.max_stages, o.max_stages, o.tpus)};
   const int T = o.tpus, n = L.num_ops(), N = L.size(), full = L.full();
-  const int Kmax = std::min(o.max_stages > 0 ? std::min(o.max_stages, T) : T, std::max(n, 1));
+  const int Kmax = MaxStages(o, n);
   const DeviceProfile& p = m.profile();
   const double cores = p.host_cores;
   const double ctrl_max = p.Controllers(T);  // Controllers() only grows with the TPUs
@@ -50,16 +82,20 @@ Result<ExactResult> SolveHybrid(const CostModel& m, const DownsetLattice& L,
   const double U_window = std::isinf(U) ? inf : U * (1 + 1e-9) + 1e-15;
   const double base = cost.MinSecondsBase();
   const double all = cost.MinOpSeconds(full);
-  // Controller seconds the stages after downset d must still spend, `stages` at most of them:
-  // they cache at most stages x cache bytes of the parameters left, the rest streams.
+  const double link_in = p.link_in_bytes_per_s;
+  // Controller seconds the stages after downset d must still spend, `stages` at most of them.
   auto rest_controller = [&](int d, int stages) {
-    const double left = static_cast<double>(cost.StageParams(d, full)) -
-                        static_cast<double>(std::max(stages, 0)) * cache;
-    return left > 0 ? ControllerSeconds(p, 0, left, 0) : 0.0;
+    return RestController(p, cost, d, full, stages);
   };
   const double invoke_cpu = base > 0 ? HostCpuSeconds(p, true, 0) : 0;
+  // No schedule's host term is below this floor (HybridHostFloor), so a label's bottleneck A
+  // counts only above it: A is kept as max(A, floor), which leaves every completion's period
+  // unchanged. Where the host sets the period (the authors' Inception v3 streams its parameters
+  // through one controller), the fronts then differ only in their host sums instead of in every
+  // bottleneck below the floor, and stay small.
+  const double floor = HostFloor(m, L, cost, o);
 
-  std::vector<Label> labels = {{0, 0, 0, -1, -1, 0, 0, 0}};
+  std::vector<Label> labels = {{floor, 0, 0, -1, -1, 0, 0, 0}};
   std::vector<std::vector<int>> front(N);
   front[0] = {0};
   // a is at least as good as b at the same downset: never more stages (exactly as many when
@@ -168,13 +204,16 @@ Result<ExactResult> SolveHybrid(const CostModel& m, const DownsetLattice& L,
         const int d = s->to;
         if (stamp[d] != y) {
           stamp[d] = y;
-          // Outside the window: the stage's work alone, over every replica it could have,
-          // reaches U, and so does every superset's.
-          if ((base + cost.MinOpSeconds(d) - floor_y) / rmax_y >= U_window) {
+          // Outside the window: the stage's work alone, with the parameters its cache cannot
+          // hold (which cross the link whatever the caching order; order-free models only),
+          // over every replica it could have, reaches U, and so does every superset's.
+          const int64_t bytes = cost.StageParams(y, d);
+          const double streamed_lb =
+              order_free && bytes > cache ? static_cast<double>(bytes - cache) / link_in : 0;
+          if ((base + cost.MinOpSeconds(d) - floor_y + streamed_lb) / rmax_y >= U_window) {
             best[d] = -1;
             continue;
           }
-          const int64_t bytes = cost.StageParams(y, d);
           best[d] = bytes <= cache ? bytes : 0;
           queue.push_back(d);
         }

@@ -49,6 +49,11 @@ struct HybridOptions {
 Result<ExactResult> SolveHybrid(const CostModel& m, const DownsetLattice& lattice,
                                 const HybridOptions& o);
 
+// The floor SolveHybrid keeps every label's bottleneck at: no schedule it searches has a host
+// term below it (its invokes over the host's cores, the parameters its caches cannot hold over
+// the controllers).
+double HybridHostFloor(const CostModel& m, const DownsetLattice& lattice, const HybridOptions& o);
+
 // The schedule with replica counts for up to `tpus` TPUs given greedily (see above); a schedule
 // with more stages than TPUs is returned unchanged. Uses the evaluator's stage costs.
 Schedule GreedyReplicas(const CostModel& m, const Schedule& s, int tpus);

@@ -29,6 +29,13 @@ PipelineCost EvaluateSchedule(const CostModel& m, const Schedule& s) {
   return m.Evaluate(s.stage_of, s.num_stages, &s.order, &s.replicas);
 }
 
+double SlowestStageSeconds(const CostModel& m, const Schedule& s) {
+  double slowest = 0;
+  for (const StageCost& st : EvaluateSchedule(m, s).stages)
+    slowest = std::max(slowest, st.latency_s);
+  return slowest;
+}
+
 int64_t BoundaryCrossings(const Graph& g, const Schedule& s) {
   int64_t cut = 0;
   for (int u = 0; u < g.num_ops(); ++u)

@@ -21,6 +21,10 @@ const char* ObjectiveName(Objective o);
 // The evaluator's cost of a schedule (with its execution order, when it has one).
 PipelineCost EvaluateSchedule(const CostModel& m, const Schedule& s);
 
+// The latency of a schedule's slowest stage (replicas aside): the pipeline's period when the
+// shared host does not bind.
+double SlowestStageSeconds(const CostModel& m, const Schedule& s);
+
 // Crossings of the paper objective: for each edge u -> v, stage(v) - stage(u).
 int64_t BoundaryCrossings(const Graph& g, const Schedule& s);
 int64_t MaxStageParamBytes(const Graph& g, const Schedule& s);

@@ -68,6 +68,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
     if (lattice.complete()) {
       ExactOptions eo = ExactOptionsFor(r);
       eo.incumbent = best.objective_value;
+      eo.incumbent_slowest_stage = SlowestStageSeconds(m, best.schedule);
       auto ex = SolveExact(m, lattice, eo);
       if (ex && ex->complete) {
         out.phases.push_back(

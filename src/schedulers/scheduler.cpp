@@ -144,7 +144,10 @@ Result<ScheduleResult> ExactFrom(const CostModel& m, const ScheduleRequest& r,
                                  const DownsetLattice& lattice,
                                  std::optional<ScheduleResult> incumbent) {
   ExactOptions o = ExactOptionsFor(r);
-  if (incumbent) o.incumbent = incumbent->objective_value;
+  if (incumbent) {
+    o.incumbent = incumbent->objective_value;
+    o.incumbent_slowest_stage = SlowestStageSeconds(m, incumbent->schedule);
+  }
   auto ex = SolveExact(m, lattice, o);
   if (!ex) return ex.error();
   const std::string what = fmt::format("lattice DP over {} downsets (width {}), {} stage costs",
