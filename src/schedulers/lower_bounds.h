@@ -34,7 +34,8 @@ namespace respect {
 // A bound on the request's optimum, in the objective's unit, and which bound it is.
 struct LowerBound {
   double value = 0;
-  std::string name = "simple";  // "simple", "head-tail", "boundary", "head-tail+cut" (paper)
+  // "simple", "head-tail", "host-cut", "boundary", "head-tail+cut" (paper)
+  std::string name = "simple";
 };
 
 // A bound valid for every K-stage schedule (non-empty stages), or with tpus every hybrid
@@ -67,6 +68,14 @@ inline constexpr int kBoundaryMaxOps = 3'000;
 double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline deadline = {},
                           double known = 0,
                           double incumbent = std::numeric_limits<double>::infinity());
+
+// The host-cut bound (throughput, plain pipelines, no host fallback, a shared controller
+// bandwidth): every byte a TPU's link moves also crosses the host's controllers, and some
+// stage boundary (it holds a source and misses a sink) sends at least the fewest bytes any
+// such downset can: a minimum cut over the tensors, one max-flow per (source, sink) pair (16
+// pairs at most, else 0). Those bytes leave one stage and reach another, on top of the
+// simple bound's graph inputs, outputs and uncached parameters.
+double HostCutLowerBound(const CostModel& m, const ScheduleRequest& r);
 
 // The paper objective (lambda x the largest stage's MiB + crossings): lambda x the head-tail
 // bound with parameter bytes as the work, plus K - 1 times the fewest edges any boundary (a
