@@ -315,6 +315,7 @@ py::dict LowerBounds(const PyGraph& graph, int stages, const std::string& object
   const LowerBound best = BestLowerBound(model, req);
   json j = {{"simple", SimpleLowerBound(model, req)},
             {"head_tail", HeadTailLowerBound(model, req)},
+            {"host_cut", HostCutLowerBound(model, req)},
             {"boundary", BoundaryLowerBound(model, req, deadline, best.value)},
             {"paper", PaperLowerBound(model, req)}};
   double top = best.value;
@@ -755,7 +756,8 @@ schedule is invalid (a stage out of range, an edge going backwards).)");
         py::arg("paper_lambda") = 1.0, py::arg("tpus") = 0, py::arg("time_limit") = 10.0,
         R"(Lower bounds on the optimum of a request, each valid over every schedule (any order
 inside each stage), in the objective's unit (seconds for throughput and latency, the score for
-paper): {"simple", "head_tail", "boundary" (within time_limit), "paper", "best", "best_from"}.
+paper): {"simple", "head_tail", "host_cut", "boundary" (within time_limit), "paper", "best",
+"best_from"}.
 A bound that does not apply is 0. The gap of any schedule s to the optimum is at most
 (s - best) / s.
 

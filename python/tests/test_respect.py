@@ -283,10 +283,10 @@ def test_lower_bounds_never_exceed_a_proven_optimum():
     s = respect.schedule(g, stages=4, method="exact")
     b = respect.lower_bounds(g, stages=4, time_limit=5)
     assert s.proven
-    for name in ["simple", "head_tail", "boundary", "best"]:
+    for name in ["simple", "head_tail", "host_cut", "boundary", "best"]:
         assert 0 <= b[name] <= s.period_ms / 1e3 * (1 + 1e-9)
-    assert b["best"] == max(b["simple"], b["head_tail"], b["boundary"], b["paper"])
-    assert b["best_from"] in ("simple", "head-tail", "boundary")
+    assert b["best"] == max(b["simple"], b["head_tail"], b["host_cut"], b["boundary"], b["paper"])
+    assert b["best_from"] in ("simple", "head-tail", "host-cut", "boundary")
     p = respect.lower_bounds(g, stages=4, objective="paper", paper_lambda=2.0)
     assert p["paper"] > 0 and p["head_tail"] == 0
     with pytest.raises(ValueError):
