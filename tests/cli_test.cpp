@@ -362,6 +362,15 @@ TEST(Cli, BenchCertifySuiteSmall) {
   auto sj = nlohmann::json::parse(s.out);
   EXPECT_EQ(sj["lower_bound_from"], "head-tail");
   EXPECT_TRUE(sj["proven_optimal"].get<bool>());
+
+  // Zoo models too (by name, as zoo:NAME rows).
+  CliRun z = Respect("bench --suite certify --models randwire --stages 4 --methods dp -q --json");
+  ASSERT_EQ(z.code, 0) << z.err;
+  auto zj = nlohmann::json::parse(z.out);
+  ASSERT_EQ(zj["instances"].size(), 1u);
+  EXPECT_EQ(zj["instances"][0]["graph"], "zoo:randwire");
+  EXPECT_GT(zj["instances"][0]["bound_over_best"].get<double>(), 0.5);
+  EXPECT_LE(zj["instances"][0]["bound_over_best"].get<double>(), 1.0);
 }
 
 // A suite's own defaults never eat an explicit value that equals the shared default (--time-limit

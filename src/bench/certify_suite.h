@@ -1,6 +1,7 @@
 // `respect bench --suite certify`: how close to optimal each answer is proven to be, on the
-// graphs where certificates are hard: the 1k-10k-operator random DAGs and the RESPECT authors'
-// wide graphs (NASNet, Inception v3, Inception-ResNet v2), at K = 4, 6, 10, 16 (throughput).
+// graphs where certificates are hard: the 1k-10k-operator random DAGs, the RESPECT authors'
+// wide graphs (NASNet, Inception v3, Inception-ResNet v2) and two real wide models with their
+// activations (zoo:nasnet_mobile, zoo:randwire), at K = 4, 6, 10, 16 (throughput).
 // Per instance and method: the period found, the lower bound it proves and where that bound
 // comes from (simple, head-tail, lattice, ilp), proven or not, wall time; per instance the best
 // period and best bound over the methods and their ratio (1 = certified optimal). Each run is
@@ -30,7 +31,7 @@ struct CertifyInstance {
 };
 
 struct CertifySuiteOptions {
-  std::vector<std::string> graphs;  // graph files; empty: DefaultCertifyGraphs(..)
+  std::vector<std::string> graphs;  // graph files or zoo:NAME; empty: DefaultCertifyGraphs(..)
   std::vector<int> stages = {4, 6, 10, 16};
   std::vector<std::string> methods = {"dp", "auto"};
   double time_limit_s = 20;

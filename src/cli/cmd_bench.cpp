@@ -155,10 +155,12 @@ int RunCertify(const Options& o) {
     if (!known) return Fail(fmt::format("--methods: unknown method '{}'", m));
   }
   so.graphs = DefaultCertifyGraphs(o.dag_dir, o.graphs);
-  if (!o.dags.empty() || !o.graph_names.empty()) {
+  if (!o.dags.empty() || !o.graph_names.empty() || !o.models.empty()) {
     so.graphs.clear();
     for (const auto& d : o.dags) so.graphs.push_back(o.dag_dir + "/" + d + ".gml");
     for (const auto& n : o.graph_names) so.graphs.push_back(o.graphs + "/" + n + ".json");
+    if (!o.models.empty())
+      for (const auto& m : o.models) so.graphs.push_back(m.rfind("zoo:", 0) == 0 ? m : "zoo:" + m);
   }
   if (!o.quiet) so.progress = [](const std::string& s) { fmt::print(stderr, "bench: {}\n", s); };
   auto r = RunCertifySuite(so);
@@ -172,6 +174,7 @@ int RunCertify(const Options& o) {
   if (!o.dags.empty()) command += fmt::format(" --dags {}", fmt::join(o.dags, " "));
   if (!o.graph_names.empty())
     command += fmt::format(" --graph-names {}", fmt::join(o.graph_names, " "));
+  if (!o.models.empty()) command += fmt::format(" --models {}", fmt::join(o.models, " "));
   if (so.methods != defaults.methods)
     command += fmt::format(" --methods {}", fmt::join(so.methods, " "));
   if (o.device != "usb") command += " --device " + o.device;
@@ -343,9 +346,9 @@ Runner AddBench(CLI::App& app) {
                  "TPUs: the compiler, the best plain pipeline and the best hybrid of cuts and "
                  "replicas, with the host's costs); deploy (several models on T TPUs: each on "
                  "its own compiler-cut TPUs, the best dedicated plan, the best plan with "
-                 "co-compiled shared TPUs); certify (the 1k-10k random DAGs and the authors' "
-                 "NASNet and Inception graphs at K = 4, 6, 10, 16: best period, best proven "
-                 "lower bound, their ratio, per method)")
+                 "co-compiled shared TPUs); certify (the 1k-10k random DAGs, the authors' "
+                 "NASNet and Inception graphs, zoo:nasnet_mobile and zoo:randwire at K = 4, 6, "
+                 "10, 16: best period, best proven lower bound, their ratio, per method)")
       ->required()
       ->check(CLI::IsMember({"paper", "rl-speed", "scale", "rl-ilp", "memory", "export", "hybrid",
                              "deploy", "certify"}));
@@ -365,7 +368,8 @@ Runner AddBench(CLI::App& app) {
   app.add_option("--models", o->models,
                  "zoo models (default: the paper's ten); memory: model files or zoo names "
                  "(default: inception_v3, inception_resnet_v2 and every shared model); "
-                 "export: .tflite files (default: every one under ../shared/models)");
+                 "export: .tflite files (default: every one under ../shared/models); certify: "
+                 "zoo models to certify (with --dags/--graph-names: instead of the defaults)");
   app.add_option("--graphs", o->graphs,
                  "directory of the RESPECT authors' graph dumps; '' skips "
                  "the published-partition comparison")
@@ -397,7 +401,7 @@ Runner AddBench(CLI::App& app) {
       "  respect bench --suite hybrid --out docs/bench   (the paper's ten models at T = 2..8 "
       "TPUs; --stages sets the Ts; about a minute)\n"
       "  respect bench --suite deploy --out docs/bench   (three model mixes on 2..8 TPUs)\n"
-      "  respect bench --suite certify --out docs/bench   (20 s per run: about 15 minutes)\n"
+      "  respect bench --suite certify --out docs/bench   (20 s per run: about 20 minutes)\n"
       "  respect bench --suite export --out docs/bench   (every shared .tflite model, K = 2..6: "
       "minutes)\n"
       "  respect bench --suite rl-speed   (ResNet101 347 nodes, InceptionResNetV2 782, the ten "
