@@ -12,6 +12,7 @@
 #include "core/downset_lattice.h"
 #include "learn/rl_scheduler.h"
 #include "schedulers/exact_lattice.h"
+#include "schedulers/lower_bounds.h"
 #include "schedulers/scheduler.h"
 #include "test_util.h"
 
@@ -49,6 +50,12 @@ TEST(RlIlp, CertifiedValueEqualsBruteForce) {
           ++proven_by_ilp;
           EXPECT_NEAR(res->objective_value, brute, 1e-9 * std::max(1.0, brute));
           EXPECT_EQ(res->engine, "ilp") << res->note;  // certified by the full ilp
+          // Its bound is named for what proved it (not the learned schedule's cheap bound).
+          EXPECT_TRUE(res->bound_name == "ilp" || res->bound_name == "boundary" ||
+                      res->bound_name == "head-tail" || res->bound_name == "host-cut")
+              << res->bound_name;
+          if (res->bound_name == "head-tail")
+            EXPECT_NEAR(res->lower_bound, HeadTailLowerBound(m, r), 1e-12);
         } else {
           EXPECT_LT(res->objective_value, brute);
           EXPECT_FALSE(res->proven_optimal);
@@ -68,6 +75,7 @@ TEST(RlIlp, CertifiedValueEqualsBruteForce) {
         ASSERT_TRUE(lat.ok()) << lat.error().message;
         EXPECT_TRUE(lat->proven_optimal);
         EXPECT_EQ(lat->engine, "lattice") << lat->note;
+        EXPECT_EQ(lat->bound_name, "lattice");
         auto exact = RunScheduler("exact", m, r);
         ASSERT_TRUE(exact.ok());
         EXPECT_NEAR(lat->objective_value, exact->objective_value,

@@ -78,6 +78,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
           best.objective_value = ObjectiveValue(m, best.schedule, r.objective, r.paper_lambda);
         }
         best.lower_bound = best.objective_value;
+        best.bound_name = "lattice";
         out.phases.push_back(
             {"certify", Since(t_lattice), best.objective_value, best.lower_bound,
              fmt::format("lattice DP over {} downsets: {}", lattice.size(),
@@ -97,8 +98,15 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   // the certify phase says so, and `finish` returns it (engine "bound").
   // Before the window solve (`thorough` false: the cheap bounds), the window is reported
   // skipped.
+  double thorough_bound = 0;
   auto bound_meets = [&](bool thorough, const std::string& what, Clock::time_point since) {
     const LowerBound lb = BestLowerBound(m, r, best.objective_value, thorough);
+    if (thorough) thorough_bound = lb.value;
+    if (lb.value > best.lower_bound) {  // the answer's bound, named (rl's was the cheap one)
+      best.lower_bound = lb.value;
+      best.bound_name = lb.name;
+      best.bounds_applied = true;
+    }
     if (lb.value < best.objective_value * (1 - 1e-9)) return std::optional<std::string>{};
     best.lower_bound = best.objective_value;
     best.bound_name = lb.name;
@@ -162,6 +170,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
           "; the window is the full problem, but rl's schedule in its own execution order "
           "beats its optimum (which covers stages run in the model's order): not proven");
     best.lower_bound = w->objective;
+    best.bound_name = "ilp";
     return finish(
         win_note +
         "; the window is the full problem: optimal over schedules run in execution order");
@@ -179,6 +188,9 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   }
   IlpOptions full = IlpOptionsFor(m, r);  // with the rest of the time
   full.warm_start = &best.schedule;
+  if (r.objective == Objective::kThroughput)
+    full.lower_bound =
+        std::max(full.lower_bound, IlpFloorFrom(thorough_bound, best.objective_value));
   auto c = SolveIlp(m, full);
   if (!c) {
     out.phases.push_back({"certify", Since(t), 0, 0, c.error().message});
@@ -198,7 +210,10 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
                         "full ilp: CBC " + c->status, c->proven_optimal});
   std::string verdict;
   const bool covers = IlpBoundCovers(m, r, best.schedule);
-  if (covers) best.lower_bound = std::max(0.0, c->bound);
+  if (covers && c->bound > best.lower_bound) {
+    best.lower_bound = c->bound;
+    best.bound_name = "ilp";
+  }
   if (!covers)
     verdict =
         "not proven: rl's schedule in its own execution order beats the full ilp's answer, whose "

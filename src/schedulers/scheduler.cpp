@@ -373,13 +373,8 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
   if (meets(true)) return std::move(*best);
   const std::string why =
       "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
-  // The thorough bound becomes CBC's floor only within 1% of the incumbent, where it is likely
-  // the optimum itself (the authors' NASNet at K = 4: 3.5606 against an incumbent of 3.5771, and
-  // CBC stops at the first schedule of 3.5608). A floor further below, above CBC's own root
-  // bound, flattens every node's bound to it, so CBC cannot tell its nodes apart: on
-  // zoo:nasnet_mobile at K = 4 CBC did not prove the optimum in 60 s from the boundary bound's
-  // 4.82 ms (incumbent 5.117, 6% above), and does in 40-46 s from the cheap bounds' 4.75.
-  const double floor = best && bound.value >= best->objective_value * 0.99 ? bound.value : 0;
+  // The thorough bound as CBC's floor only where it nearly meets the incumbent.
+  const double floor = best ? IlpFloorFrom(bound.value, best->objective_value) : 0;
   auto ilp = IlpFrom(m, r, best, floor);
   if (ilp) {
     ilp->note = why + "; handed over to the ilp: " + ilp->note;
