@@ -5,6 +5,7 @@
 
 #include "core/analysis.h"
 #include "core/downset_lattice.h"
+#include "models/model_source.h"
 #include "test_util.h"
 #include "zoo/zoo.h"
 
@@ -154,6 +155,23 @@ TEST(DownsetLattice, CapAndCount) {
   DownsetLattice T = DownsetLattice::Enumerate(ThreeChains(200), o);
   EXPECT_FALSE(T.complete());
   EXPECT_NE(T.incomplete_reason().find("time limit"), std::string::npos);
+}
+
+// The width's work budget holds inside one augmenting search too: with a small budget the
+// bounds still bracket the exact width (the 1k random DAG: 298), and are not claimed exact.
+TEST(DownsetLattice, WidthBudgetBracketsTheWidth) {
+  auto g = LoadModel(testing::SharedPath("data/dag_benchmarks/rand_graph_1000_1.gml"));
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  const WidthBounds exact = GraphWidth(*g);
+  ASSERT_TRUE(exact.exact());
+  EXPECT_EQ(exact.upper, 298);
+  for (int64_t budget : {100, 10'000, 200'000}) {
+    const WidthBounds w = GraphWidth(*g, budget);
+    EXPECT_LE(w.lower, 298) << budget;
+    EXPECT_GE(w.upper, 298) << budget;
+    EXPECT_FALSE(w.exact() && w.upper != 298) << budget;
+  }
+  EXPECT_FALSE(GraphWidth(*g, 100).exact());
 }
 
 // Counts the issue quotes for the zoo's fused graphs.

@@ -60,6 +60,12 @@ DownsetLattice DownsetLattice::Enumerate(const Graph& g, const LatticeOptions& o
   L.table_.assign(64, 0);
   // An antichain of w operators alone gives 2^w downsets (the closures of its subsets): a
   // graph that wide is refused before any work.
+  if (o.time_limit_s <= 0) {
+    L.reason_ = "time limit reached before any downset (no time left)";
+    L.up_start_.assign(1, 0);
+    L.down_start_.assign(1, 0);
+    return L;
+  }
   const WidthBounds width = o.expand ? WidthBounds{} : GraphWidth(g, 50'000'000);
   if ((!o.expand && width.lower >= 62) || (int64_t{1} << width.lower) > o.max_downsets) {
     L.reason_ = fmt::format("at least 2^{} downsets (width {}{}), more than {}", width.lower,
@@ -217,7 +223,12 @@ WidthBounds GraphWidth(const Graph& g, int64_t work_budget) {
   std::function<bool(int)> augment = [&](int u) -> bool {
     const uint64_t* row = &desc[words * u];
     for (size_t w = 0; w < words; ++w) {
-      ++work;
+      // The budget holds inside a search too (one augmenting path can visit every operator);
+      // a matching left partial still bounds the width from above.
+      if (++work > work_budget) {
+        out_of_budget = true;
+        return false;
+      }
       uint64_t cand = row[w] & unvisited[w];
       while (cand) {
         const int v = static_cast<int>(w * 64 + __builtin_ctzll(cand));

@@ -679,17 +679,23 @@ LowerBound BestLowerBound(const CostModel& m, const ScheduleRequest& r, double i
   if (ht > best.value) best = {ht, "head-tail"};
   const double hc = HostCutLowerBound(m, r);
   if (hc > best.value) best = {hc, "host-cut"};
-  if (!thorough || best.value >= incumbent * (1 - 1e-9)) return best;
-  // Ten seconds at most (15% of the request's limit).
+  return thorough ? ThoroughLowerBound(m, r, best, incumbent) : best;
+}
+
+LowerBound ThoroughLowerBound(const CostModel& m, const ScheduleRequest& r, LowerBound cheap,
+                              double incumbent) {
+  if (cheap.value >= incumbent * (1 - 1e-9)) return cheap;
+  // Ten seconds at most (15% of the request's limit), never past its deadline.
   double budget = std::min(10.0, 0.15 * std::max(0.0, r.time_limit_s));
-  if (r.deadline != Deadline{}) budget = std::min(budget, SecondsLeft(r));  // never past it
+  if (r.deadline != Deadline{}) budget = std::min(budget, SecondsLeft(r));
+  if (budget <= 0) return cheap;
   const double bd = BoundaryLowerBound(
       m, r,
       std::chrono::steady_clock::now() +
           std::chrono::duration_cast<Deadline::duration>(std::chrono::duration<double>(budget)),
-      best.value, incumbent);
-  if (bd > best.value) best = {bd, "boundary"};
-  return best;
+      cheap.value, incumbent);
+  if (bd > cheap.value) cheap = {bd, "boundary"};
+  return cheap;
 }
 
 }  // namespace respect

@@ -98,5 +98,9 @@ inline double IlpFloorFrom(double thorough_bound, double incumbent) {
 LowerBound BestLowerBound(const CostModel& m, const ScheduleRequest& r,
                           double incumbent = std::numeric_limits<double>::infinity(),
                           bool thorough = false);
+// The thorough part alone, from the cheap bounds' best (BestLowerBound's, computed once): the
+// boundary bound with its budget, nothing once the request's deadline has passed.
+LowerBound ThoroughLowerBound(const CostModel& m, const ScheduleRequest& r, LowerBound cheap,
+                              double incumbent);
 
 }  // namespace respect

@@ -99,8 +99,10 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   // Before the window solve (`thorough` false: the cheap bounds), the window is reported
   // skipped.
   double thorough_bound = 0;
+  LowerBound cheap{0, ""};  // the cheap bounds' best, computed once
   auto bound_meets = [&](bool thorough, const std::string& what, Clock::time_point since) {
-    const LowerBound lb = BestLowerBound(m, r, best.objective_value, thorough);
+    if (cheap.name.empty()) cheap = BestLowerBound(m, r, best.objective_value);
+    const LowerBound lb = thorough ? ThoroughLowerBound(m, r, cheap, best.objective_value) : cheap;
     if (thorough) thorough_bound = lb.value;
     if (lb.value > best.lower_bound) {  // the answer's bound, named (rl's was the cheap one)
       best.lower_bound = lb.value;

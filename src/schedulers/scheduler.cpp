@@ -337,7 +337,9 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
   LowerBound bound;
   auto meets = [&](bool thorough) {
     if (!best) return false;
-    bound = BestLowerBound(m, r, best->objective_value, thorough);
+    // The cheap bounds once; the thorough pass adds the boundary bound to them.
+    bound = thorough ? ThoroughLowerBound(m, r, bound, best->objective_value)
+                     : BestLowerBound(m, r, best->objective_value);
     if (bound.value < best->objective_value * (1 - 1e-9)) return false;
     best->note = fmt::format(
         "{} ({}) meets the {} lower bound: optimal over every valid schedule, any order "
