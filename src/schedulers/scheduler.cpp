@@ -381,6 +381,13 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
   if (ilp) {
     ilp->note = why + "; handed over to the ilp: " + ilp->note;
     ilp->handed_over = true;
+    // The thorough bound holds over every schedule (any order inside each stage), where CBC's
+    // covers stages run in the execution order only: the answer keeps the better of the two.
+    if (bound.value > ilp->lower_bound) {
+      ilp->lower_bound = bound.value;
+      ilp->bound_name = bound.name;
+      ilp->bounds_applied = true;
+    }
     return ilp;
   }
   if (!best) return Error{why + "; no method produced a schedule"};
