@@ -631,10 +631,16 @@ double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline
       for (size_t u = q; u < models.size(); ++u) unsolved += !solved[u];
       const double share = (pass == 0 ? 0.5 * left : left) / static_cast<double>(unsolved);
       const MilpSolution sol = SolveMilp(models[q], std::max(0.1, share - 0.1), {});
-      // A margin against CBC's tolerances.
-      const double t_ms = sol.proven_infeasible ? kInfinity : sol.bound;
+      // CBC's best bound only where it is one: with a solution found, finite and not above it.
+      // A run stopped early (in preprocessing, before its root LP) can report its initial +max
+      // as the bound, or even "infeasible", which this model never is (t is free, and some
+      // downset has i to n - j operators): neither certifies anything. A margin against CBC's
+      // tolerances.
+      double t_ms = 0;
+      if (sol.found && std::isfinite(sol.bound) && sol.bound <= sol.objective * (1 + 1e-9) + 1e-12)
+        t_ms = sol.bound;
       proven[q] = std::max(proven[q], std::max(0.0, t_ms / kMs * (1 - 1e-7) - 1e-12));
-      solved[q] = sol.proven_optimal || sol.proven_infeasible;
+      solved[q] = sol.proven_optimal;
     }
   }
   double best_t = 0;
