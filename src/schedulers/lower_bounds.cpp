@@ -25,6 +25,21 @@ bool AnyFallback(const CostModel& m) {
   return false;
 }
 
+// The bytes every schedule moves over the link whatever its cuts (without host fallback): the
+// graph's inputs and outputs, and the parameters `caches` caches cannot hold.
+struct FixedTraffic {
+  double in = 0, out = 0, uncached = 0;
+};
+FixedTraffic FixedTrafficOf(const CostModel& m, int caches) {
+  const Graph& g = m.graph();
+  FixedTraffic f;
+  for (int t : g.inputs) f.in += static_cast<double>(g.tensors[t].bytes);
+  for (int t : g.outputs) f.out += static_cast<double>(g.tensors[t].bytes);
+  f.uncached = std::max<double>(0, static_cast<double>(g.TotalParamBytes()) -
+                                       static_cast<double>(caches) * m.profile().param_cache_bytes);
+  return f;
+}
+
 }  // namespace
 
 double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r, bool all_stages_used) {
@@ -63,21 +78,15 @@ double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r, bool all_s
   const int tpus = r.tpus > 0 ? r.tpus : std::max(r.stages, 1);
   double invoke = 0, host = 0;
   if (!any_fallback) {
-    const Graph& g = m.graph();
-    const double uncached =
-        std::max<double>(0, static_cast<double>(g.TotalParamBytes()) -
-                                static_cast<double>(tpus) * p.param_cache_bytes);
-    int64_t io_in = 0, io_out = 0;
-    for (int t : g.inputs) io_in += g.tensors[t].bytes;
-    for (int t : g.outputs) io_out += g.tensors[t].bytes;
-    work += LinkSeconds(p, io_in, uncached, io_out);
+    const FixedTraffic f = FixedTrafficOf(m, tpus);
+    work += LinkSeconds(p, f.in, f.uncached, f.out);
     invoke = p.invoke_overhead_s;
     // A plain pipeline's K non-empty stages all run on TPUs: K invokes of host CPU per
     // inference (at K = 16 on the usb profile the host's 4 cores then set the period). A hybrid
     // one (or one whose stages may be empty) has at least one stage.
     const int invokes = r.tpus > 0 || !all_stages_used ? 1 : std::max(r.stages, 1);
     host = HostPeriodSeconds(p, invokes * HostCpuSeconds(p, true, 0),
-                             ControllerSeconds(p, io_in, uncached, io_out), tpus);
+                             ControllerSeconds(p, f.in, f.uncached, f.out), tpus);
   }
   if (r.objective == Objective::kLatency) return work + invoke;
   // With replicas, sum_k T_k <= period x sum_k r_k: the work spreads over the T TPUs, and a
@@ -237,6 +246,19 @@ double HeadTailLowerBound(const CostModel& m, const ScheduleRequest& r) {
 
 namespace {
 
+// The tensors that can cross a stage boundary: activations (not constants) of some bytes, made
+// by an operator and read by another.
+std::vector<int> CrossingTensors(const Graph& g) {
+  std::vector<int> out;
+  for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
+    const Tensor& x = g.tensors[t];
+    if (x.is_constant || x.producer < 0 || x.bytes <= 0) continue;
+    if (std::any_of(x.consumers.begin(), x.consumers.end(), [&](int c) { return c != x.producer; }))
+      out.push_back(t);
+  }
+  return out;
+}
+
 // The least weight of a downset (a set closed under predecessors; weights of either sign), by
 // the classic reduction of minimum-weight closure to a minimum s-t cut (Picard 1976): an
 // operator with negative weight hangs from the source, one with positive weight drains to the
@@ -251,13 +273,9 @@ class MinClosure {
   explicit MinClosure(const Graph& g, double edge_cost = 0, bool tensor_cut = false)
       : n_(g.num_ops()), nodes_(g.num_ops()) {
     if (tensor_cut)
-      for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
-        const Tensor& x = g.tensors[t];
-        if (x.is_constant || x.producer < 0 || x.bytes <= 0) continue;
-        bool leaves = false;
-        for (int c : x.consumers) leaves = leaves || c != x.producer;
-        if (leaves) tensors_.push_back({t, x.producer, nodes_++, static_cast<double>(x.bytes)});
-      }
+      for (int t : CrossingTensors(g))
+        tensors_.push_back(
+            {t, g.tensors[t].producer, nodes_++, static_cast<double>(g.tensors[t].bytes)});
     head_.assign(nodes_ + 2, -1);
     for (int v = 0; v < n_; ++v)
       for (int u : g.preds(v)) AddEdge(v, u, kInf);  // v in D => u in D
@@ -357,6 +375,32 @@ class MinClosure {
   }
 };
 
+// The operators without predecessors and those without successors: every stage boundary (a
+// downset neither empty nor everything) holds one of the first and misses one of the second.
+struct Terminals {
+  std::vector<int> sources, sinks;
+};
+Terminals TerminalsOf(const Graph& g) {
+  Terminals t;
+  for (int v = 0; v < g.num_ops(); ++v) {
+    if (g.preds(v).empty()) t.sources.push_back(v);
+    if (g.succs(v).empty()) t.sinks.push_back(v);
+  }
+  return t;
+}
+
+// The least cut(a, b) over the (source, sink) pairs a != b: what the cheapest boundary crosses.
+// +infinity with more than max_pairs pairs, or none.
+template <typename Cut>
+double FewestOverPairs(const Terminals& t, size_t max_pairs, Cut cut) {
+  double fewest = std::numeric_limits<double>::infinity();
+  if (t.sources.size() * t.sinks.size() > max_pairs) return fewest;
+  for (int a : t.sources)
+    for (int b : t.sinks)
+      if (a != b) fewest = std::min(fewest, cut(a, b));
+  return fewest;
+}
+
 }  // namespace
 
 double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline deadline,
@@ -386,13 +430,10 @@ double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline
     H += heavy[v];
     N += count[v];
   }
-  int forced_in = -1, forced_out = -1, sources = 0, sinks = 0;
-  for (int v = 0; v < n; ++v) {
-    if (g.preds(v).empty() && ++sources == 1) forced_in = v;
-    if (g.succs(v).empty() && ++sinks == 1) forced_out = v;
-  }
-  if (sources != 1 || forced_in == forced_out) forced_in = -1;
-  if (sinks != 1 || forced_in == forced_out) forced_out = -1;
+  const Terminals terminals = TerminalsOf(g);
+  int forced_in = terminals.sources.size() == 1 ? terminals.sources[0] : -1;
+  int forced_out = terminals.sinks.size() == 1 ? terminals.sinks[0] : -1;
+  if (forced_in == forced_out) forced_in = forced_out = -1;
   // The activations that cross the boundary leave the first side (each at least once, over the
   // link out) and reach the second (at least once, over the link in).
   MinClosure closure(g, 0, /*tensor_cut=*/true);
@@ -549,41 +590,36 @@ double BoundaryLowerBound(const CostModel& m, const ScheduleRequest& r, Deadline
     }
   // z_t >= x_producer - x_consumer: tensor t crosses D (its bytes in `crossing`).
   Expr crossing_out, crossing_in;
-  for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
+  for (int t : CrossingTensors(g)) {
     const Tensor& x = g.tensors[t];
-    if (x.is_constant || x.producer < 0 || x.bytes <= 0) continue;
-    int z = -1;
+    const int z = base.AddCol("z" + std::to_string(t), 0, 1, 0, false);
     for (int c : x.consumers) {
       if (c == x.producer) continue;
-      if (z < 0) z = base.AddCol("z" + std::to_string(t), 0, 1, 0, false);
       Expr e;
       e.Add(z, 1);
       e.Add(x.producer, -1);
       e.Add(c, 1);
       base.AddRow(e, 0, kInfinity);
     }
-    if (z >= 0) {
-      crossing_out.Add(z, static_cast<double>(x.bytes) / bo);
-      crossing_in.Add(z, static_cast<double>(x.bytes) / bi);
-    }
+    crossing_out.Add(z, static_cast<double>(x.bytes) / bo);
+    crossing_in.Add(z, static_cast<double>(x.bytes) / bi);
   }
-  constexpr double kMs = 1e3;  // t in milliseconds (CBC's tolerances are absolute)
+  constexpr double kMs = 1e3;          // t in milliseconds (CBC's tolerances are absolute)
+  Expr ops, work_d, heavy_d, count_d;  // the operators, work, heavy and count of D
+  for (int v = 0; v < n; ++v) {
+    ops.Add(v, 1);
+    if (work[v] != 0) work_d.Add(v, work[v]);
+    if (heavy[v] != 0) heavy_d.Add(v, heavy[v]);
+    if (count[v] != 0) count_d.Add(v, count[v]);
+  }
   std::vector<MilpBuilder> models;
   for (int j = 1; j < K; ++j) {
     const int i = K - j;
     MilpBuilder b = base;
-    Expr ops;  // each side's stages are non-empty
-    for (int v = 0; v < n; ++v) ops.Add(v, 1);
-    b.AddRow(ops, i, n - j);
+    b.AddRow(ops, i, n - j);  // each side's stages are non-empty
     const int t = b.AddCol("t", 0, kInfinity, 1, false);
     const int s1 = b.AddCol("s1", 0, kInfinity, 0, true),
               s2 = b.AddCol("s2", 0, kInfinity, 0, true);
-    Expr work_d, heavy_d, count_d;
-    for (int v = 0; v < n; ++v) {
-      if (work[v] != 0) work_d.Add(v, work[v]);
-      if (heavy[v] != 0) heavy_d.Add(v, heavy[v]);
-      if (count[v] != 0) count_d.Add(v, count[v]);
-    }
     // First side: i t - work(D) - cut/bo >= 0, i t - heavy(D) - cut/bo >= -i cache/bi.
     for (int k = 0; k < 2; ++k) {
       Expr e;
@@ -662,27 +698,14 @@ double HostCutLowerBound(const CostModel& m, const ScheduleRequest& r) {
       n > kHeadTailMaxOps || AnyFallback(m))
     return 0;
   if (p.controller_in_bytes_per_s <= 0 && p.controller_out_bytes_per_s <= 0) return 0;
-  std::vector<int> sources, sinks;
-  for (int v = 0; v < n; ++v) {
-    if (g.preds(v).empty()) sources.push_back(v);
-    if (g.succs(v).empty()) sinks.push_back(v);
-  }
-  if (sources.size() * sinks.size() > 16) return 0;
   // The fewest bytes any boundary (holding a source, missing a sink) sends across.
   MinClosure cut(g, 0, /*tensor_cut=*/true);
   const std::vector<double> zero(n, 0.0);
-  double fewest = std::numeric_limits<double>::infinity();
-  for (int a : sources)
-    for (int b : sinks)
-      if (a != b) fewest = std::min(fewest, cut.Solve(zero, a, b, 1.0));
+  const double fewest =
+      FewestOverPairs(TerminalsOf(g), 16, [&](int a, int b) { return cut.Solve(zero, a, b, 1.0); });
   if (!(fewest < 1e100)) return 0;
-  int64_t io_in = 0, io_out = 0;
-  for (int t : g.inputs) io_in += g.tensors[t].bytes;
-  for (int t : g.outputs) io_out += g.tensors[t].bytes;
-  const double uncached = std::max<double>(
-      0, static_cast<double>(g.TotalParamBytes()) - static_cast<double>(K) * p.param_cache_bytes);
-  const double controller = ControllerSeconds(p, static_cast<double>(io_in) + fewest, uncached,
-                                              static_cast<double>(io_out) + fewest);
+  const FixedTraffic f = FixedTrafficOf(m, K);
+  const double controller = ControllerSeconds(p, f.in + fewest, f.uncached, f.out + fewest);
   return HostPeriodSeconds(p, K * HostCpuSeconds(p, true, 0), controller, K) * (1 - 1e-12);
 }
 
@@ -705,21 +728,15 @@ double PaperLowerBound(const CostModel& m, const ScheduleRequest& r) {
   // source) nor everything (it misses a sink), and crosses at least the fewest edges any such
   // downset does: a minimum cut with one source forced in and one sink forced out, over the
   // pairs (past 64 pairs: 1 per boundary in a connected graph).
-  std::vector<int> sources, sinks;
-  for (int v = 0; v < n; ++v) {
-    if (g.preds(v).empty()) sources.push_back(v);
-    if (g.succs(v).empty()) sinks.push_back(v);
-  }
+  const Terminals terminals = TerminalsOf(g);
   double fewest = std::numeric_limits<double>::infinity();
-  if (sources.size() * sinks.size() <= 64) {
+  if (terminals.sources.size() * terminals.sinks.size() <= 64) {
     MinClosure cut(g, 1.0);
     const std::vector<double> zero(n, 0.0);
-    for (int a : sources)
-      for (int b : sinks)
-        if (a != b) {
-          const double c = cut.Solve(zero, a, b);
-          if (c < 1e100) fewest = std::min(fewest, std::round(c));
-        }
+    fewest = FewestOverPairs(terminals, 64, [&](int a, int b) {
+      const double c = cut.Solve(zero, a, b);
+      return c < 1e100 ? std::round(c) : std::numeric_limits<double>::infinity();
+    });
   }
   if (!(fewest < 1e100)) fewest = WeaklyConnectedComponents(g) == 1 ? 1 : 0;
   return (r.paper_lambda * largest / 1048576.0 + (K - 1) * fewest) * (1 - 1e-11);
