@@ -11,6 +11,17 @@
 
 namespace respect {
 
+std::vector<int64_t> OwnParamBytes(const Graph& g) {
+  std::vector<int64_t> own(g.num_ops(), 0);
+  for (int v = 0; v < g.num_ops(); ++v) {
+    const Operator& op = g.ops[v];
+    for (int t : op.inputs)
+      if (t >= 0 && g.tensors[t].is_constant && !g.StorageShared(t)) own[v] += g.tensors[t].bytes;
+    if (own[v] == 0 && op.param_bytes > 0 && op.inputs.empty()) own[v] = op.param_bytes;
+  }
+  return own;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stage cost of D \ D' from per-downset quantities.
 //
@@ -61,21 +72,16 @@ struct LatticeStageCost::Impl {
     is_output.assign(g.tensors.size(), 0);
     for (int t : g.outputs) is_output[t] = 1;
     // Parameters as the evaluator charges them (cost_model.cpp): constants read by one
-    // operator belong to it; a constant (storage) read by several is charged once per stage.
-    own.assign(n, 0);
+    // operator belong to it (OwnParamBytes); a constant (storage) read by several is charged
+    // once per stage.
+    own = OwnParamBytes(g);
     int64_t total_params = 0;
     for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t)
       if (g.tensors[t].is_constant && g.StorageOf(t) == t && g.StorageShared(t)) {
         shared.push_back({g.tensors[t].bytes, &g.StorageReaders(t)});
         total_params += g.tensors[t].bytes;
       }
-    for (int v = 0; v < n; ++v) {
-      const Operator& op = g.ops[v];
-      for (int t : op.inputs)
-        if (t >= 0 && g.tensors[t].is_constant && !g.StorageShared(t)) own[v] += g.tensors[t].bytes;
-      if (own[v] == 0 && op.param_bytes > 0 && op.inputs.empty()) own[v] = op.param_bytes;
-      total_params += own[v];
-    }
+    for (int v = 0; v < n; ++v) total_params += own[v];
     may_stream = total_params > p.param_cache_bytes;
 
     const int N = L.size();
@@ -621,8 +627,7 @@ Result<ExactResult> SolveExact(const CostModel& m, const DownsetLattice& lattice
     h.time_limit_s = std::max(0.0, std::chrono::duration<double>(deadline - Clock::now()).count());
     return SolveHybrid(m, lattice, h);
   };
-  if (o.objective == Objective::kThroughput &&
-      HybridHostFloor(m, lattice, h) >= o.incumbent_slowest_stage)
+  if (o.objective == Objective::kThroughput && HybridHostFloor(m, h) >= o.incumbent_slowest_stage)
     return hybrid(o.incumbent);
   auto r = SolveTime(m, lattice, o, aligned, deadline);
   if (!r || o.objective != Objective::kThroughput || !r->found) return r;

@@ -119,6 +119,11 @@ class LatticeStageCost {
   std::unique_ptr<Impl> impl_;
 };
 
+// Each operator's parameter bytes as the lattice's stage costs (and the evaluator) charge them:
+// the constants it alone reads (or its param_bytes, for formats without constant tensors);
+// constants several operators share are charged per stage instead, and left out here.
+std::vector<int64_t> OwnParamBytes(const Graph& g);
+
 // Downsets whose boundary splits no node's children (all when !align).
 std::vector<char> AlignedDownsets(const Graph& g, const DownsetLattice& L, bool align);
 // The K-stage schedule of a chain of downsets chain[0] = {} ⊂ ... ⊂ chain[K] = V; with

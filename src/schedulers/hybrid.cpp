@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 
 #include "schedulers/objective.h"
 
@@ -26,33 +27,37 @@ int MaxStages(const HybridOptions& o, int n) {
   return std::min(o.max_stages > 0 ? std::min(o.max_stages, o.tpus) : o.tpus, std::max(n, 1));
 }
 
-// Controller seconds the parameters after downset d need with `stages` caches at most for them:
-// the rest streams. Only where every operator runs on a TPU (MinSecondsBase() > 0: no host
-// fallback): behind a fallback operator a stage runs on the host, and its parameters never
-// cross the link.
-double RestController(const DeviceProfile& p, const LatticeStageCost& cost, int d, int full,
-                      int stages) {
-  if (cost.MinSecondsBase() <= 0) return 0;
-  const double left = static_cast<double>(cost.StageParams(d, full)) -
-                      static_cast<double>(std::max(stages, 0)) * p.param_cache_bytes;
+// Controller seconds `params` parameter bytes need with `stages` caches at most for them: the
+// rest streams. Only where every operator runs on a TPU (base > 0, the cheapest stage's fixed
+// cost: no host fallback): behind a fallback operator a stage runs on the host, and its
+// parameters never cross the link.
+double RestController(const DeviceProfile& p, double base, int64_t params, int stages) {
+  if (base <= 0) return 0;
+  const double left =
+      static_cast<double>(params) - static_cast<double>(std::max(stages, 0)) * p.param_cache_bytes;
   return left > 0 ? ControllerSeconds(p, 0, left, 0) : 0.0;
 }
 
-// See HybridHostFloor.
-double HostFloor(const CostModel& m, const DownsetLattice& L, const LatticeStageCost& cost,
-                 const HybridOptions& o) {
-  const DeviceProfile& p = m.profile();
-  const int Kmax = MaxStages(o, L.num_ops());
-  const double invoke_cpu = cost.MinSecondsBase() > 0 ? HostCpuSeconds(p, true, 0) : 0;
+// See HybridHostFloor; base and params as LatticeStageCost's MinSecondsBase() and
+// StageParams({}, V).
+double HostFloor(const DeviceProfile& p, const HybridOptions& o, int n, double base,
+                 int64_t params) {
+  const int Kmax = MaxStages(o, n);
+  const double invoke_cpu = base > 0 ? HostCpuSeconds(p, true, 0) : 0;
   return std::max((o.exact_stages ? Kmax : 1) * invoke_cpu / p.host_cores,
-                  RestController(p, cost, 0, L.full(), Kmax) / p.Controllers(o.tpus));
+                  RestController(p, base, params, Kmax) / p.Controllers(o.tpus));
 }
 
 }  // namespace
 
-double HybridHostFloor(const CostModel& m, const DownsetLattice& L, const HybridOptions& o) {
-  if (!L.complete() || L.num_ops() != m.graph().num_ops() || o.tpus < 1) return 0;
-  return HostFloor(m, L, LatticeStageCost(m, L), o);
+double HybridHostFloor(const CostModel& m, const HybridOptions& o) {
+  const Graph& g = m.graph();
+  if (o.tpus < 1) return 0;
+  bool any_fallback = false;
+  for (int v = 0; v < g.num_ops(); ++v) any_fallback |= m.FallsBackToCpu(v);
+  const std::vector<int64_t> own = OwnParamBytes(g);
+  return HostFloor(m.profile(), o, g.num_ops(), any_fallback ? 0 : m.profile().invoke_overhead_s,
+                   std::accumulate(own.begin(), own.end(), int64_t{0}));
 }
 
 Result<ExactResult> SolveHybrid(const CostModel& m, const DownsetLattice& L,
@@ -85,7 +90,7 @@ Result<ExactResult> SolveHybrid(const CostModel& m, const DownsetLattice& L,
   const double link_in = p.link_in_bytes_per_s;
   // Controller seconds the stages after downset d must still spend, `stages` at most of them.
   auto rest_controller = [&](int d, int stages) {
-    return RestController(p, cost, d, full, stages);
+    return RestController(p, base, cost.StageParams(d, full), stages);
   };
   const double invoke_cpu = base > 0 ? HostCpuSeconds(p, true, 0) : 0;
   // No schedule's host term is below this floor (HybridHostFloor), so a label's bottleneck A
@@ -93,7 +98,7 @@ Result<ExactResult> SolveHybrid(const CostModel& m, const DownsetLattice& L,
   // unchanged. Where the host sets the period (the authors' Inception v3 streams its parameters
   // through one controller), the fronts then differ only in their host sums instead of in every
   // bottleneck below the floor, and stay small.
-  const double floor = HostFloor(m, L, cost, o);
+  const double floor = HostFloor(p, o, n, base, cost.StageParams(0, full));
 
   std::vector<Label> labels = {{floor, 0, 0, -1, -1, 0, 0, 0}};
   std::vector<std::vector<int>> front(N);

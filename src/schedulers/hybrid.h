@@ -52,7 +52,7 @@ Result<ExactResult> SolveHybrid(const CostModel& m, const DownsetLattice& lattic
 // The floor SolveHybrid keeps every label's bottleneck at: no schedule it searches has a host
 // term below it (its invokes over the host's cores, the parameters its caches cannot hold over
 // the controllers).
-double HybridHostFloor(const CostModel& m, const DownsetLattice& lattice, const HybridOptions& o);
+double HybridHostFloor(const CostModel& m, const HybridOptions& o);
 
 // The schedule with replica counts for up to `tpus` TPUs given greedily (see above); a schedule
 // with more stages than TPUs is returned unchanged. Uses the evaluator's stage costs.
