@@ -19,30 +19,37 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr double kMs = 1000.0;  // the model's time unit: milliseconds keep coefficients O(1)
 constexpr double kMiB = 1048576.0;
+// How far above IlpOptions::target a schedule still counts as meeting it: CBC's tolerances
+// (1e-6 relative and below) on a period of milliseconds.
+constexpr double kTargetSlack = 1e-6;
 
-// Progress from inside CBC's search, at most about once a second.
+// Progress from inside CBC's search, at most about once a second; and the stop at a target:
+// once CBC's incumbent meets `stop_at` (a proven lower bound, in reported units), no better
+// schedule exists and the search ends.
 class ProgressHandler : public CbcEventHandler {
  public:
   ProgressHandler(std::function<void(double, double, double)> cb, double scale, double offset,
-                  Clock::time_point t0)
-      : cb_(std::move(cb)), scale_(scale), offset_(offset), t0_(t0), last_(t0) {}
+                  Clock::time_point t0, double stop_at)
+      : cb_(std::move(cb)), scale_(scale), offset_(offset), stop_at_(stop_at), t0_(t0), last_(t0) {}
   CbcAction event(CbcEvent e) override {
-    if (!cb_ || !model_) return noAction;
-    const auto now = Clock::now();
-    if (e != solution && e != heuristicSolution && now - last_ < std::chrono::seconds(1))
-      return noAction;
-    last_ = now;
+    if (!model_) return noAction;
     const double inc = model_->bestSolution() ? model_->getObjValue() / scale_ + offset_
                                               : std::numeric_limits<double>::infinity();
-    const double bound = model_->getBestPossibleObjValue() / scale_ + offset_;
-    cb_(inc, bound, std::chrono::duration<double>(now - t0_).count());
-    return noAction;
+    const bool met = stop_at_ > 0 && inc <= stop_at_ * (1 + kTargetSlack);
+    const auto now = Clock::now();
+    if (cb_ && (met || e == solution || e == heuristicSolution ||
+                now - last_ >= std::chrono::seconds(1))) {
+      last_ = now;
+      const double bound = model_->getBestPossibleObjValue() / scale_ + offset_;
+      cb_(inc, bound, std::chrono::duration<double>(now - t0_).count());
+    }
+    return met ? stop : noAction;
   }
   CbcEventHandler* clone() const override { return new ProgressHandler(*this); }
 
  private:
   std::function<void(double, double, double)> cb_;
-  double scale_, offset_;
+  double scale_, offset_, stop_at_;
   Clock::time_point t0_, last_;
 };
 
@@ -75,6 +82,7 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
 
   IlpResult result;
   MilpBuilder b;
+  int period_col = -1;  // throughput: the period T
   const double inf = std::numeric_limits<double>::infinity();
 
   // y[v][k], k < K-1: "stage(v) <= k".
@@ -252,7 +260,8 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
       // The host: every (non-empty) stage's invoke on its CPU cores; its controllers.
       const double host_cpu_ms = K * p.host_invoke_s * kMs / p.host_cores;
       const double floor_ms = result.model_exact ? std::max(host_cpu_ms, o.lower_bound * kMs) : 0;
-      const int T = b.AddCol("period", floor_ms, inf, 1, false);
+      period_col = b.AddCol("period", floor_ms, inf, 1, false);
+      const int T = period_col;
       for (int k = 0; k < K; ++k) {
         Expr e = stage[k];
         e.Add(T, -1);
@@ -295,8 +304,35 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
     }
   }
   const auto t0 = Clock::now();
-  ProgressHandler progress(o.progress, scale, offset, t0);
-  const MilpSolution sol = SolveMilp(b, o.time_limit_s, start, &progress, {}, o.cancel.get());
+  // The target, or the floor where that is higher (both are proven bounds).
+  const double target = period_col >= 0 && result.model_exact && o.target > 0
+                            ? std::max(o.target, b.col_lb[period_col] / kMs)
+                            : 0;
+  MilpSolution sol;
+  std::string pinned_note;
+  if (target > 0) {
+    // A third of the time on a schedule at the target: the period pinned to it.
+    MilpBuilder pinned = b;
+    pinned.col_lb[period_col] = target * kMs;  // >= the floor
+    pinned.col_ub[period_col] = target * kMs * (1 + kTargetSlack);
+    ProgressHandler progress(o.progress, scale, offset, t0, 0);
+    sol = SolveMilp(pinned, o.time_limit_s / 3, start, &progress, {}, o.cancel.get());
+    if (sol.found) {
+      sol.proven_optimal = true;
+      sol.status = fmt::format("a schedule at the target found in {:.1f} s",
+                               std::chrono::duration<double>(Clock::now() - t0).count());
+    } else {
+      pinned_note = fmt::format("; none at the target within {:.1f} s ({}), then the optimisation",
+                                std::chrono::duration<double>(Clock::now() - t0).count(),
+                                sol.proven_infeasible ? "proven none" : sol.status);
+    }
+  }
+  if (!sol.found && !(o.cancel && o.cancel->load())) {
+    const double left = o.time_limit_s - std::chrono::duration<double>(Clock::now() - t0).count();
+    ProgressHandler progress(o.progress, scale, offset, t0, target);
+    sol = SolveMilp(b, std::max(0.05, left), start, &progress, {}, o.cancel.get());
+    sol.status += pinned_note;
+  }
   result.proven_infeasible = sol.proven_infeasible;
   result.bound = sol.bound / scale + offset;
   if (sol.found) {
@@ -312,8 +348,14 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
     result.schedule = Schedule(K, std::move(stage_of));
   }
   result.proven_optimal = sol.proven_optimal;
-  if (result.proven_optimal) result.bound = std::min(result.bound, result.objective);
   result.status = sol.status;
+  if (sol.found && target > 0 && result.objective <= target * (1 + kTargetSlack)) {
+    // The schedule meets a bound that holds over every schedule: nothing is better.
+    result.met_target = result.proven_optimal = true;
+    if (pinned_note.empty() && !sol.proven_optimal)
+      result.status = "stopped: its incumbent meets the target";
+  }
+  if (result.proven_optimal) result.bound = std::min(result.bound, result.objective);
   if (!result.found && result.proven_infeasible)
     return Error{
         "ilp: no schedule satisfies the constraints (windows or child alignment with K non-empty "

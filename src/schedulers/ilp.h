@@ -52,6 +52,14 @@ struct IlpOptions {
   // schedulers/lower_bounds.h), given to CBC as the period's floor: the root bound starts there
   // and the search stops as soon as an incumbent meets it. 0: none.
   double lower_bound = 0;
+  // A proven lower bound over every schedule (throughput, seconds) that the incumbent nearly
+  // meets, where it is likely the optimum itself (lower_bounds.h, IlpFloorFrom). CBC first
+  // spends a third of the time on a schedule at it, with the period pinned to it: a
+  // feasibility search, which CBC's propagation handles far better than the optimisation (the
+  // authors' NASNet at K = 4: 2.6 s, where the optimisation did not find that schedule in 50
+  // s). Then the optimisation with the rest, which stops as soon as its incumbent meets the
+  // target. Either way a schedule at the target is optimal over every schedule. 0: none.
+  double target = 0;
   // Optional window per operator: stage(v) in [lo[v], hi[v]] (RL-to-ILP narrows with these).
   std::vector<int> window_lo, window_hi;
   // Called about once a second with (incumbent or +inf, best bound, elapsed seconds).
@@ -69,7 +77,8 @@ struct IlpResult {
   double objective = 0;     // the model's value of the solution (seconds or paper score)
   double bound = 0;         // CBC's best bound, in the same unit
   int rows = 0, cols = 0, integers = 0;
-  std::string status;  // a short human description of how CBC ended
+  std::string status;       // a short human description of how CBC ended
+  bool met_target = false;  // the schedule meets IlpOptions::target (hence proven optimal)
 };
 
 // Builds and solves the model. Errors: an infeasible request (windows or child alignment that

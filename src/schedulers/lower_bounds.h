@@ -82,13 +82,14 @@ double HostCutLowerBound(const CostModel& m, const ScheduleRequest& r);
 // downset neither empty nor everything) can cross, a minimum cut. 0 for other objectives.
 double PaperLowerBound(const CostModel& m, const ScheduleRequest& r);
 
-// The floor an ilp solve may take from a thorough bound (the boundary bound's seconds): the
-// bound where it lies within 1% of the incumbent, where it is likely the optimum itself (the
-// authors' NASNet at K = 4: 3.5606 against an incumbent of 3.5771, and CBC stops at the first
-// schedule of 3.5608); else 0 (the cheap bounds only, IlpOptionsFor). A floor further below,
-// above CBC's own root bound, flattens every node's bound to it, so CBC cannot tell its nodes
-// apart: on zoo:nasnet_mobile at K = 4 CBC did not prove the optimum in 60 s from the boundary
-// bound's 4.82 ms (incumbent 5.117, 6% above), and does in 40-46 s from the cheap bounds' 4.75.
+// The floor and target an ilp solve may take from a thorough bound (the boundary bound's
+// seconds; IlpOptions::target): the bound where it lies within 1% of the incumbent, where it
+// is likely the optimum itself (the authors' NASNet at K = 4: 3.5608 against an incumbent of
+// 3.5771, and CBC, its period pinned to the bound, finds a schedule there in 2.6 s); else 0
+// (the cheap bounds only, IlpOptionsFor). A floor further below, above CBC's own root bound,
+// flattens every node's bound to it, so CBC cannot tell its nodes apart: on zoo:nasnet_mobile
+// at K = 4 CBC did not prove the optimum in 60 s from the boundary bound's 4.82 ms (incumbent
+// 5.117, 6% above), and does in 40-46 s from the cheap bounds' 4.75.
 inline double IlpFloorFrom(double thorough_bound, double incumbent) {
   return thorough_bound >= incumbent * 0.99 ? thorough_bound : 0;
 }

@@ -99,11 +99,15 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   // Before the window solve (`thorough` false: the cheap bounds), the window is reported
   // skipped.
   double thorough_bound = 0;
+  std::string thorough_name;
   LowerBound cheap{0, ""};  // the cheap bounds' best, computed once
   auto bound_meets = [&](bool thorough, const std::string& what, Clock::time_point since) {
     if (cheap.name.empty()) cheap = BestLowerBound(m, r, best.objective_value);
     const LowerBound lb = thorough ? ThoroughLowerBound(m, r, cheap, best.objective_value) : cheap;
-    if (thorough) thorough_bound = lb.value;
+    if (thorough) {
+      thorough_bound = lb.value;
+      thorough_name = lb.name;
+    }
     if (lb.value > best.lower_bound) {  // the answer's bound, named (rl's was the cheap one)
       best.lower_bound = lb.value;
       best.bound_name = lb.name;
@@ -190,9 +194,10 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   }
   IlpOptions full = IlpOptionsFor(m, r);  // with the rest of the time
   full.warm_start = &best.schedule;
-  if (r.objective == Objective::kThroughput)
-    full.lower_bound =
-        std::max(full.lower_bound, IlpFloorFrom(thorough_bound, best.objective_value));
+  if (r.objective == Objective::kThroughput) {
+    full.target = IlpFloorFrom(thorough_bound, best.objective_value);
+    full.lower_bound = std::max(full.lower_bound, full.target);
+  }
   auto c = SolveIlp(m, full);
   if (!c) {
     out.phases.push_back({"certify", Since(t), 0, 0, c.error().message});
@@ -214,9 +219,12 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   const bool covers = IlpBoundCovers(m, r, best.schedule);
   if (covers && c->bound > best.lower_bound) {
     best.lower_bound = c->bound;
-    best.bound_name = "ilp";
+    best.bound_name = c->met_target ? thorough_name : "ilp";
   }
-  if (!covers)
+  if (covers && c->met_target)
+    verdict = "certified: the full ilp found a schedule that meets the " + thorough_name +
+              " lower bound (optimal over every valid schedule, any order inside each stage)";
+  else if (!covers)
     verdict =
         "not proven: rl's schedule in its own execution order beats the full ilp's answer, whose "
         "proof "

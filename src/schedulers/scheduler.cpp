@@ -80,10 +80,14 @@ std::optional<ScheduleResult> BestHeuristic(const CostModel& m, const ScheduleRe
 // The ilp from a given incumbent (the best heuristic, or none), with what is left of the time
 // limit.
 Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r,
-                               std::optional<ScheduleResult> warm, double known_bound = 0) {
+                               std::optional<ScheduleResult> warm, double known_bound = 0,
+                               const std::string& known_name = "") {
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) return Error{refused};
   IlpOptions o = IlpOptionsFor(m, r);
-  if (r.objective == Objective::kThroughput) o.lower_bound = std::max(o.lower_bound, known_bound);
+  if (r.objective == Objective::kThroughput) {
+    o.lower_bound = std::max(o.lower_bound, known_bound);
+    o.target = known_bound;
+  }
   if (warm) o.warm_start = &warm->schedule;
   auto ilp = SolveIlp(m, o);
   if (!ilp) return ilp.error();
@@ -107,6 +111,11 @@ Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r,
       out.lower_bound = ilp->bound;
       out.bound_name = "ilp";
       out.proven_optimal = ilp->proven_optimal;
+      if (ilp->met_target) {  // optimal over every schedule, by the known bound
+        out.bound_name = known_name;
+        out.note += "; meets the " + known_name +
+                    " lower bound: optimal over every valid schedule, any order inside each stage";
+      }
     }
   } else if (warm) {
     // A heuristic in its own execution order can beat even the proven optimum over schedules
@@ -377,7 +386,7 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
       "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
   // The thorough bound as CBC's floor only where it nearly meets the incumbent.
   const double floor = best ? IlpFloorFrom(bound.value, best->objective_value) : 0;
-  auto ilp = IlpFrom(m, r, best, floor);
+  auto ilp = IlpFrom(m, r, best, floor, bound.name);
   if (ilp) {
     ilp->note = why + "; handed over to the ilp: " + ilp->note;
     ilp->handed_over = true;
