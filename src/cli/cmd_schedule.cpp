@@ -111,8 +111,9 @@ Runner AddSchedule(CLI::App& app) {
       "throughput_ips, tpus, limit (stage, host-cpu or controller), host_period_ms, "
       "objective_value, lower_bound, lower_bound_from (simple, head-tail, or the method's own "
       "proof), proven_optimal, gap, "
-      "solve_seconds, compiler_period_ms, speedup_vs_compiler, empty_stages, engine (lattice, ilp, "
-      "bound, heuristic or the method), handed_over, cut_short, note (for people), and phases[] "
+      "solve_seconds, compiler_period_ms, speedup_vs_compiler, empty_stages, engine (lattice, "
+      "cut-walk, ilp, bound, heuristic or the method), handed_over, cut_short, note (for "
+      "people), and phases[] "
       "(rl-ilp: name, seconds, value, bound, status)");
   app.footer(
       "Every figure comes from the cost model's one evaluator (see `respect simulate`).\n"

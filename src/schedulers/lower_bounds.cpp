@@ -709,7 +709,7 @@ double HostCutLowerBound(const CostModel& m, const ScheduleRequest& r) {
   return HostPeriodSeconds(p, K * HostCpuSeconds(p, true, 0), controller, K) * (1 - 1e-12);
 }
 
-double PaperLowerBound(const CostModel& m, const ScheduleRequest& r) {
+double PaperBytesTermLowerBound(const CostModel& m, const ScheduleRequest& r) {
   const Graph& g = m.graph();
   const int n = g.num_ops(), K = r.stages;
   if (r.objective != Objective::kPaper || r.tpus > 0 || n == 0 || n > kHeadTailMaxOps || K < 1)
@@ -724,6 +724,15 @@ double PaperLowerBound(const CostModel& m, const ScheduleRequest& r) {
     bytes += own[v].work;
   }
   const double largest = bytes > 0 ? HeadTailOfLoads(m, K, own, cheapest, 0, false) : 0;
+  return r.paper_lambda * largest / 1048576.0 * (1 - 1e-11);
+}
+
+double PaperLowerBound(const CostModel& m, const ScheduleRequest& r) {
+  const Graph& g = m.graph();
+  const int n = g.num_ops(), K = r.stages;
+  if (r.objective != Objective::kPaper || r.tpus > 0 || n == 0 || n > kHeadTailMaxOps || K < 1)
+    return 0;
+  const double bytes_term = PaperBytesTermLowerBound(m, r);
   // Crossings: each of the K - 1 boundaries is a downset that is neither empty (it holds a
   // source) nor everything (it misses a sink), and crosses at least the fewest edges any such
   // downset does: a minimum cut with one source forced in and one sink forced out, over the
@@ -739,7 +748,7 @@ double PaperLowerBound(const CostModel& m, const ScheduleRequest& r) {
     });
   }
   if (!(fewest < 1e100)) fewest = WeaklyConnectedComponents(g) == 1 ? 1 : 0;
-  return (r.paper_lambda * largest / 1048576.0 + (K - 1) * fewest) * (1 - 1e-11);
+  return bytes_term + (K - 1) * fewest * (1 - 1e-11);
 }
 
 LowerBound BestLowerBound(const CostModel& m, const ScheduleRequest& r, double incumbent,

@@ -81,6 +81,8 @@ double HostCutLowerBound(const CostModel& m, const ScheduleRequest& r);
 // bound with parameter bytes as the work, plus K - 1 times the fewest edges any boundary (a
 // downset neither empty nor everything) can cross, a minimum cut. 0 for other objectives.
 double PaperLowerBound(const CostModel& m, const ScheduleRequest& r);
+// Its first term alone: lambda x the head-tail bound on the largest stage's MiB.
+double PaperBytesTermLowerBound(const CostModel& m, const ScheduleRequest& r);
 
 // The floor and target an ilp solve may take from a thorough bound (the boundary bound's
 // seconds; IlpOptions::target): the bound where it lies within 1% of the incumbent, where it
