@@ -45,9 +45,15 @@ class CutEnumerator {
   }
 
   // emit(state) for each downset found (state[v] == 1: v in D); returning false stops.
-  Stop Run(int budget, const std::function<bool(const std::vector<char>&)>& emit) {
+  // admissible(cut, in_bytes, out_bytes), optional: false where no downset crossing at least
+  // `cut` edges, holding at least in_bytes of parameters and leaving out at least out_bytes,
+  // can be a boundary of a better schedule (the state is pruned).
+  using Admissible = std::function<bool(int, int64_t, int64_t)>;
+  Stop Run(int budget, const std::function<bool(const std::vector<char>&)>& emit,
+           const Admissible& admissible = {}) {
     budget_ = budget;
     emit_ = &emit;
+    admissible_ = admissible ? &admissible : nullptr;
     stop_ = Stop::kNone;
     // The root: nothing fixed, {} a minimum cut (0 edges), the zero flow maximum.
     State root;
@@ -69,6 +75,7 @@ class CutEnumerator {
     std::vector<char> st;
     std::vector<uint8_t> flow;
     int value = 0;
+    int64_t in_bytes = 0, out_bytes = 0;  // parameters of the operators fixed in, out
   };
 
   // Augments s.flow to a maximum flow from the "in" operators to the "out" ones, stopping past
@@ -124,13 +131,15 @@ class CutEnumerator {
   }
 
   // Fixes v (with its ancestors when how = 1, its descendants when how = 2).
-  void Fix(std::vector<char>& st, int v, char how) const {
+  void Fix(State& s, int v, char how) const {
+    std::vector<char>& st = s.st;
     std::vector<int> stack{v};
     while (!stack.empty()) {
       const int x = stack.back();
       stack.pop_back();
       if (st[x]) continue;
       st[x] = how;
+      (how == 1 ? s.in_bytes : s.out_bytes) += g_.ops[x].param_bytes;
       for (int y : how == 1 ? g_.preds(x) : g_.succs(x))
         if (!st[y]) stack.push_back(y);
     }
@@ -147,16 +156,22 @@ class CutEnumerator {
       const int v = cursor;
       {
         State other = s;
-        Fix(other.st, v, side[v] ? 2 : 1);
+        Fix(other, v, side[v] ? 2 : 1);
         if ((flows_ & 255) == 0 && (Clock::now() > deadline_ || (cancel_ && cancel_->load())))
           stop_ = Stop::kTime;
         if (stop_ != Stop::kNone) return;
         std::vector<char> other_side;
-        if (Augment(other, other_side) <= budget_) Rec(std::move(other), other_side, cursor);
+        if (Augment(other, other_side) <= budget_ && Admits(other))
+          Rec(std::move(other), other_side, cursor);
         if (stop_ != Stop::kNone) return;
       }
-      Fix(s.st, v, side[v] ? 1 : 2);
+      Fix(s, v, side[v] ? 1 : 2);
+      if (!Admits(s)) return;
     }
+  }
+
+  bool Admits(const State& s) const {
+    return !admissible_ || (*admissible_)(s.value, s.in_bytes, s.out_bytes);
   }
 
   const Graph& g_;
@@ -169,6 +184,7 @@ class CutEnumerator {
   std::vector<int> via_, from_, queue_;
   int budget_ = 0;
   const std::function<bool(const std::vector<char>&)>* emit_ = nullptr;
+  const Admissible* admissible_ = nullptr;
   Stop stop_ = Stop::kNone;
   int64_t flows_ = 0;
 };
@@ -267,23 +283,44 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
   out.fewest_edges = fewest;
   const int budget = most - (K - 2) * fewest;
   out.edge_budget = budget;
-  const Stop stop = cuts.Run(budget, [&](const std::vector<char>& st) {
-    const int size = static_cast<int>(std::count(st.begin(), st.end(), 1));
-    if (size == 0 || size == n || !aligned(st)) return true;
-    Boundary b;
-    b.edges = edges_of(st);
-    if (b.edges > budget) return true;
-    b.size = size;
-    b.at = pool.size();
-    pool.resize(pool.size() + words, 0);
-    for (int v = 0; v < n; ++v)
-      if (st[v] == 1) {
-        pool[b.at + v / 64] |= uint64_t{1} << (v % 64);
-        b.bytes += param[v];
-      }
-    bounds.push_back(b);
-    return static_cast<int64_t>(bounds.size()) < cap;
-  });
+  // A boundary D at position j leaves its bytes to j stages and the rest to K - j, so the
+  // largest stage holds at least min over j of max(P(D) / j, (total - P(D)) / (K - j)): with
+  // E(D) and the other boundaries' e_min, what a schedule through D costs at least. Over the
+  // downsets of a state, P(D) ranges over [in_bytes, total - out_bytes] (each j's V-shaped
+  // term is least at j x total / K, clamped into the range).
+  const CutEnumerator::Admissible admissible = [&](int cut, int64_t in_b, int64_t out_b) {
+    const double lo = static_cast<double>(in_b), hi = static_cast<double>(total - out_b);
+    double least = std::numeric_limits<double>::infinity();
+    for (int j = 1; j < K; ++j) {
+      const double p = std::clamp(static_cast<double>(total) * j / K, lo, std::max(lo, hi));
+      least = std::min(least, std::max(p / j, (static_cast<double>(total) - p) / (K - j)));
+    }
+    return std::max(lambda * least / kMiB, B) + cut + (K - 2) * fewest < U - tol;
+  };
+  const Stop stop = cuts.Run(
+      budget,
+      [&](const std::vector<char>& st) {
+        const int size = static_cast<int>(std::count(st.begin(), st.end(), 1));
+        if (size == 0 || size == n || !aligned(st)) return true;
+        Boundary b;
+        b.edges = edges_of(st);
+        if (b.edges > budget) return true;
+        b.size = size;
+        b.at = pool.size();
+        pool.resize(pool.size() + words, 0);
+        for (int v = 0; v < n; ++v)
+          if (st[v] == 1) {
+            pool[b.at + v / 64] |= uint64_t{1} << (v % 64);
+            b.bytes += param[v];
+          }
+        if (!admissible(b.edges, b.bytes, total - b.bytes)) {
+          pool.resize(b.at);
+          return true;
+        }
+        bounds.push_back(b);
+        return static_cast<int64_t>(bounds.size()) < cap;
+      },
+      admissible);
   out.max_flows = cuts.flows();
   out.downsets = static_cast<int64_t>(bounds.size());
   if (stop == Stop::kCap) {
@@ -298,6 +335,8 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
     return out;
   }
 
+  out.enumerate_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  const auto t_chain = Clock::now();
   // The chain DP, boundaries by size (a strict subset is smaller).
   const int N = static_cast<int>(bounds.size());
   std::vector<int> by_size(N);
@@ -385,6 +424,7 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
       store(layer, i, front);
     }
   }
+  out.chain_s = std::chrono::duration<double>(Clock::now() - t_chain).count();
   // The last stage: V \ D_{K-1}.
   double best = U - tol;
   int best_i = -1, best_label = -1;
@@ -446,8 +486,8 @@ CutWalkOptions CutWalkOptionsFor(const CostModel& m, const ScheduleRequest& r, d
 std::string CutWalkNote(const CutWalkResult& w) {
   std::string s = fmt::format(
       "cut walk over the {} downsets crossing at most {} edges (a boundary crosses at least {}; "
-      "{} minimum cuts, {} chain steps)",
-      w.downsets, w.edge_budget, w.fewest_edges, w.max_flows, w.pairs);
+      "{} minimum cuts in {:.2f} s, {} chain steps in {:.2f} s)",
+      w.downsets, w.edge_budget, w.fewest_edges, w.max_flows, w.enumerate_s, w.pairs, w.chain_s);
   if (!w.complete) s += "; stopped: " + w.reason;
   return s;
 }

@@ -56,13 +56,14 @@ struct CutWalkResult {
                           // incumbent, when !found) exists
   bool found = false;     // a schedule strictly better than the incumbent is in `schedule`
   Schedule schedule;
-  double value = 0;       // the paper objective of `schedule`
-  int edge_budget = 0;    // b: the most edges a boundary of a better schedule crosses
-  int fewest_edges = 0;   // e_min
-  int64_t downsets = 0;   // boundaries enumerated
-  int64_t max_flows = 0;  // minimum cuts computed by the enumeration
-  int64_t pairs = 0;      // (D', D) transitions the chain DP tried
-  std::string reason;     // why it stopped early
+  double value = 0;                     // the paper objective of `schedule`
+  int edge_budget = 0;                  // b: the most edges a boundary of a better schedule crosses
+  int fewest_edges = 0;                 // e_min
+  int64_t downsets = 0;                 // boundaries enumerated
+  int64_t max_flows = 0;                // minimum cuts computed by the enumeration
+  int64_t pairs = 0;                    // (D', D) transitions the chain DP tried
+  double enumerate_s = 0, chain_s = 0;  // seconds in each step
+  std::string reason;                   // why it stopped early
 };
 
 // Errors: a request it does not cover (K < 2 or more stages than operators, no finite

@@ -190,11 +190,11 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   if (auto certified = bound_meets(true, "the incumbent", t))
     return finish(win_note + *certified, "bound");
   // Paper: the cut walk from the incumbent (the better the incumbent, the fewer downsets it
-  // walks), with half the time left; the full ilp gets the rest where it does not finish.
+  // walks), with a third of the time left; the full ilp gets the rest where it does not finish.
   std::string walk_note;
   if (r.objective == Objective::kPaper && !PastDeadline(r)) {
     auto walk =
-        SolvePaperByCuts(m, CutWalkOptionsFor(m, r, best.objective_value, SecondsLeft(r) / 2));
+        SolvePaperByCuts(m, CutWalkOptionsFor(m, r, best.objective_value, SecondsLeft(r) / 3));
     if (walk && walk->complete) {
       if (walk->found) {
         best.schedule = std::move(walk->schedule);
@@ -213,8 +213,8 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
     walk_note = "; " + (walk ? CutWalkNote(*walk) : "cut walk: " + walk.error().message);
   }
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) {
-    out.phases.push_back({"certify", Since(t), 0, 0, refused});
-    return finish(win_note + "; not certified: " + refused);
+    out.phases.push_back({"certify", Since(t), 0, 0, refused + walk_note});
+    return finish(win_note + walk_note + "; not certified: " + refused);
   }
   IlpOptions full = IlpOptionsFor(m, r);  // with the rest of the time
   full.warm_start = &best.schedule;
