@@ -44,13 +44,20 @@ class CutEnumerator {
     from_.assign(n_, -1);
   }
 
-  // emit(state) for each downset found (state[v] == 1: v in D); returning false stops.
+  // A downset found: state[v] == 1 for v in D, its crossing edges, bytes and size.
+  struct Leaf {
+    const std::vector<char>& st;
+    int edges;
+    int64_t bytes;
+    int size;
+  };
+  using Emit = std::function<bool(const Leaf&)>;
+  // emit(leaf) for each downset found; returning false stops.
   // admissible(cut, in_bytes, out_bytes), optional: false where no downset crossing at least
   // `cut` edges, holding at least in_bytes of parameters and leaving out at least out_bytes,
   // can be a boundary of a better schedule (the state is pruned).
   using Admissible = std::function<bool(int, int64_t, int64_t)>;
-  Stop Run(int budget, const std::function<bool(const std::vector<char>&)>& emit,
-           const Admissible& admissible = {}) {
+  Stop Run(int budget, const Emit& emit, const Admissible& admissible = {}) {
     budget_ = budget;
     emit_ = &emit;
     admissible_ = admissible ? &admissible : nullptr;
@@ -76,21 +83,29 @@ class CutEnumerator {
     std::vector<uint8_t> flow;
     int value = 0;
     int64_t in_bytes = 0, out_bytes = 0;  // parameters of the operators fixed in, out
+    int in_count = 0;
   };
 
   // Augments s.flow to a maximum flow from the "in" operators to the "out" ones, stopping past
   // budget_: edge u -> v has capacity 1 (it crosses when u is in and v is out), the closure arc
   // v -> u is infinite (v in forces u in). Returns the value (the fewest edges any downset
   // consistent with s.st crosses), or budget_ + 1; with `side` a downset achieving it.
-  int Augment(State& s, std::vector<char>& side) {
+  // known (optional): the operators reachable under the current flow from some of the "in"
+  // operators, none of them reaching an "out" one (the parent's side, when the new state only
+  // adds "in" operators): the first search starts from the other "in" operators and does not
+  // enter them again (a path through them would have reached an "out" operator before).
+  int Augment(State& s, std::vector<char>& side, const std::vector<char>* known) {
     ++flows_;
     std::vector<uint8_t>& f = s.flow;
     queue_.reserve(n_);
-    for (;;) {
-      std::fill(seen_.begin(), seen_.end(), 0);
+    for (;; known = nullptr) {
+      if (known)
+        seen_.assign(known->begin(), known->end());
+      else
+        std::fill(seen_.begin(), seen_.end(), 0);
       queue_.clear();
       for (int v = 0; v < n_; ++v)
-        if (s.st[v] == 1) {
+        if (s.st[v] == 1 && !seen_[v]) {
           seen_[v] = 1;
           from_[v] = -1;
           queue_.push_back(v);
@@ -140,6 +155,7 @@ class CutEnumerator {
       if (st[x]) continue;
       st[x] = how;
       (how == 1 ? s.in_bytes : s.out_bytes) += g_.ops[x].param_bytes;
+      s.in_count += how == 1;
       for (int y : how == 1 ? g_.preds(x) : g_.succs(x))
         if (!st[y]) stack.push_back(y);
     }
@@ -150,7 +166,8 @@ class CutEnumerator {
     for (;;) {
       while (cursor < n_ && s.st[cursor]) ++cursor;
       if (cursor == n_) {
-        if (!(*emit_)(s.st)) stop_ = Stop::kCap;
+        // Everything fixed: the maximum flow is the downset's own cut.
+        if (!(*emit_)(Leaf{s.st, s.value, s.in_bytes, s.in_count})) stop_ = Stop::kCap;
         return;
       }
       const int v = cursor;
@@ -161,7 +178,8 @@ class CutEnumerator {
           stop_ = Stop::kTime;
         if (stop_ != Stop::kNone) return;
         std::vector<char> other_side;
-        if (Augment(other, other_side) <= budget_ && Admits(other))
+        // Fixing v in only adds sources: the parent's side stays reachable.
+        if (Augment(other, other_side, side[v] ? nullptr : &side) <= budget_ && Admits(other))
           Rec(std::move(other), other_side, cursor);
         if (stop_ != Stop::kNone) return;
       }
@@ -183,7 +201,7 @@ class CutEnumerator {
   std::vector<char> seen_;
   std::vector<int> via_, from_, queue_;
   int budget_ = 0;
-  const std::function<bool(const std::vector<char>&)>* emit_ = nullptr;
+  const Emit* emit_ = nullptr;
   const Admissible* admissible_ = nullptr;
   Stop stop_ = Stop::kNone;
   int64_t flows_ = 0;
@@ -224,9 +242,8 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
   const double tol = 1e-9 * std::max(1.0, std::abs(U));
   CutWalkResult out;
 
-  std::vector<int64_t> param(n);
   int64_t total = 0;
-  for (int v = 0; v < n; ++v) total += param[v] = g.ops[v].param_bytes;
+  for (int v = 0; v < n; ++v) total += g.ops[v].param_bytes;
   // A better schedule crosses at most `most` edges in all.
   const double room = U - B - tol;
   if (room <= 0) {
@@ -238,13 +255,6 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
   const int words = (n + 63) / 64;
   std::vector<uint64_t> pool;
   std::vector<Boundary> bounds;
-  auto edges_of = [&](const std::vector<char>& st) {
-    int e = 0;
-    for (int u = 0; u < n; ++u)
-      if (st[u] == 1)
-        for (int v : g.succs(u)) e += st[v] != 1;
-    return e;
-  };
   auto aligned = [&](const std::vector<char>& st) {
     if (!o.align_children) return true;
     for (int u = 0; u < n; ++u) {
@@ -263,9 +273,8 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
   // most - (K - 2) e_min edges.
   int fewest = -1;
   for (int b = 0; b <= most && fewest < 0; ++b) {
-    const Stop s = cuts.Run(b, [&](const std::vector<char>& st) {
-      const int size = static_cast<int>(std::count(st.begin(), st.end(), 1));
-      if (size > 0 && size < n) fewest = b;
+    const Stop s = cuts.Run(b, [&](const CutEnumerator::Leaf& leaf) {
+      if (leaf.size > 0 && leaf.size < n) fewest = b;
       return fewest < 0;
     });
     if (s == Stop::kTime) {
@@ -299,24 +308,18 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
   };
   const Stop stop = cuts.Run(
       budget,
-      [&](const std::vector<char>& st) {
-        const int size = static_cast<int>(std::count(st.begin(), st.end(), 1));
-        if (size == 0 || size == n || !aligned(st)) return true;
+      [&](const CutEnumerator::Leaf& leaf) {
+        if (leaf.size == 0 || leaf.size == n || leaf.edges > budget ||
+            !admissible(leaf.edges, leaf.bytes, total - leaf.bytes) || !aligned(leaf.st))
+          return true;
         Boundary b;
-        b.edges = edges_of(st);
-        if (b.edges > budget) return true;
-        b.size = size;
+        b.edges = leaf.edges;
+        b.bytes = leaf.bytes;
+        b.size = leaf.size;
         b.at = pool.size();
         pool.resize(pool.size() + words, 0);
         for (int v = 0; v < n; ++v)
-          if (st[v] == 1) {
-            pool[b.at + v / 64] |= uint64_t{1} << (v % 64);
-            b.bytes += param[v];
-          }
-        if (!admissible(b.edges, b.bytes, total - b.bytes)) {
-          pool.resize(b.at);
-          return true;
-        }
+          if (leaf.st[v] == 1) pool[b.at + v / 64] |= uint64_t{1} << (v % 64);
         bounds.push_back(b);
         return static_cast<int64_t>(bounds.size()) < cap;
       },
@@ -412,7 +415,13 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
                 budget);
             return out;
           }
-          if (!subset(i2, i)) continue;
+          // The stage between them alone, with the crossings at least s + E(D), reaching U.
+          if (d2.bytes > d.bytes ||
+              lambda * static_cast<double>(d.bytes - d2.bytes) / kMiB + s + d.edges +
+                      (K - 1 - j) * fewest >=
+                  U - tol ||
+              !subset(i2, i))
+            continue;
           for (int k = 0; k < prev.count[i2]; ++k) {
             const Label& p = prev.labels[prev.first[i2] + k];
             if (p.crossings > allowed) continue;
