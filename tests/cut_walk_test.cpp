@@ -8,7 +8,6 @@
 #include <limits>
 
 #include "core/downset_lattice.h"
-#include "models/model_source.h"
 #include "schedulers/exact_lattice.h"
 #include "schedulers/lower_bounds.h"
 #include "schedulers/scheduler.h"
@@ -64,12 +63,10 @@ TEST(CutWalk, EqualsBruteForceOnRandomNets) {
 
 // On a real model whose lattice the DP can enumerate, both exact methods agree.
 TEST(CutWalk, AgreesWithTheLatticeOnInceptionV4) {
-  auto g = LoadModel("zoo:inception_v4");
-  ASSERT_TRUE(g.ok()) << g.error().message;
-  auto usb = LoadDeviceProfile("usb");
-  ASSERT_TRUE(usb.ok());
-  CostModel m(*g, *usb);
-  DownsetLattice L = DownsetLattice::Enumerate(*g, {});
+  auto loaded = LoadUsbModel("zoo:inception_v4");
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
+  DownsetLattice L = DownsetLattice::Enumerate(loaded->graph, {});
   ASSERT_TRUE(L.complete());
   for (int K : {4, 6}) {
     ExactOptions eo;
@@ -91,11 +88,9 @@ TEST(CutWalk, AgreesWithTheLatticeOnInceptionV4) {
 // proves the paper objective by the walk, at or below every heuristic's value; rl-ilp
 // certifies with it too.
 TEST(CutWalk, ExactAndRlIlpProveTheAuthorsNasnet) {
-  auto g = LoadModel(testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
-  ASSERT_TRUE(g.ok()) << g.error().message;
-  auto usb = LoadDeviceProfile("usb");
-  ASSERT_TRUE(usb.ok());
-  CostModel m(*g, *usb);
+  auto loaded = LoadUsbModel(testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
   ScheduleRequest r(4, Objective::kPaper);
   r.time_limit_s = 60;
   auto dp = RunScheduler("dp", m, r);
@@ -114,11 +109,9 @@ TEST(CutWalk, ExactAndRlIlpProveTheAuthorsNasnet) {
 }
 
 TEST(CutWalk, HonoursItsTimeLimitAndRefusesWhatItDoesNotCover) {
-  auto g = LoadModel(testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
-  ASSERT_TRUE(g.ok()) << g.error().message;
-  auto usb = LoadDeviceProfile("usb");
-  ASSERT_TRUE(usb.ok());
-  CostModel m(*g, *usb);
+  auto loaded = LoadUsbModel(testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
   CutWalkOptions o = WalkFor(m, 6, 1.0, 40.0);  // a loose incumbent: millions of downsets
   o.time_limit_s = 0.3;
   const auto t0 = std::chrono::steady_clock::now();

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/analysis.h"
+#include "models/model_source.h"
 #include "schedulers/objective.h"
 #include "synth/synthetic_dag.h"
 
@@ -119,6 +120,19 @@ DeviceProfile SmallCacheUsb() {
   EXPECT_TRUE(p.ok());
   p->param_cache_bytes = 6'000'000;  // so that random graphs stream
   return *p;
+}
+
+std::unique_ptr<UsbModel> LoadUsbModel(const std::string& spec) {
+  auto g = LoadModel(spec);
+  auto usb = LoadDeviceProfile("usb");
+  if (!g.ok() || !usb.ok()) {
+    ADD_FAILURE() << spec << ": " << (g.ok() ? usb.error().message : g.error().message);
+    return nullptr;
+  }
+  auto loaded = std::make_unique<UsbModel>();
+  loaded->graph = std::move(*g);
+  loaded->cost = std::make_unique<CostModel>(loaded->graph, *usb);
+  return loaded;
 }
 
 }  // namespace respect

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,14 @@ void ForEachValidSchedule(const Graph& g, int K, bool align_children,
 // running in the execution order (what the ilp proves), by enumeration: tiny graphs only.
 double BruteForceBest(const CostModel& m, int K, Objective o, double lambda = 1.0,
                       bool align_children = false);
+// A model (a path or a zoo: spec) with the usb profile's cost model, which points into the
+// graph (so both live on the heap together); null, with the reason added as a test failure,
+// where either does not load.
+struct UsbModel {
+  Graph graph;
+  std::unique_ptr<CostModel> cost;
+};
+std::unique_ptr<UsbModel> LoadUsbModel(const std::string& spec);
 }  // namespace respect
 
 namespace respect::testing {
