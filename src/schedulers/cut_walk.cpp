@@ -326,6 +326,7 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
       admissible);
   out.max_flows = cuts.flows();
   out.downsets = static_cast<int64_t>(bounds.size());
+  out.enumerate_s = std::chrono::duration<double>(Clock::now() - t0).count();
   if (stop == Stop::kCap) {
     out.reason = fmt::format("more than {} downsets cross at most {} edges", cap, budget);
     return out;
@@ -338,7 +339,6 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
     return out;
   }
 
-  out.enumerate_s = std::chrono::duration<double>(Clock::now() - t0).count();
   const auto t_chain = Clock::now();
   // The chain DP, boundaries by size (a strict subset is smaller).
   const int N = static_cast<int>(bounds.size());
@@ -410,6 +410,7 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
           if (d2.size >= d.size) break;
           if ((++out.pairs & 4095) == 0 &&
               (Clock::now() > deadline || (o.cancel && o.cancel->load()))) {
+            out.chain_s = std::chrono::duration<double>(Clock::now() - t_chain).count();
             out.reason = fmt::format(
                 "time limit reached in the chain DP ({} boundaries crossing at most {} edges)", N,
                 budget);
