@@ -86,7 +86,8 @@ std::string RlIlpSuiteMarkdown(const RlIlpSuiteResult& r, const std::string& com
       "learned "
       "schedule, the window solve around it (warm-started from it), then certification of the full "
       "problem "
-      "(the lattice DP where the graph's downsets fit, else the full ilp from the incumbent). "
+      "(the lattice DP where the graph's downsets fit, else the lower bounds, the cut walk for the "
+      "paper objective, and the full ilp from the incumbent). "
       "Times are wall "
       "seconds to return; speed-up = cold / rl-ilp where both prove the same optimum.\n\n",
       command, o.device, o.time_limit_s,
