@@ -27,6 +27,7 @@ BenchRun FromResult(const CostModel& m, const ScheduleResult& r) {
   run.crossings = BoundaryCrossings(m.graph(), r.schedule);
   run.note = r.note;
   run.handed_over = r.handed_over;
+  run.engine = r.engine;
   return run;
 }
 

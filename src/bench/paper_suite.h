@@ -22,6 +22,7 @@ struct BenchRun {
   int64_t max_stage_bytes = 0, crossings = 0;  // paper objective terms
   bool valid = true;                           // published partitions may break precedence
   bool handed_over = false;  // exact: the lattice exceeded the cap and the ilp ran
+  std::string engine;        // what produced the answer (ScheduleResult::engine)
   std::string note;
 };
 
