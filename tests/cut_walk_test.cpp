@@ -128,6 +128,13 @@ TEST(CutWalk, HonoursItsTimeLimitAndRefusesWhatItDoesNotCover) {
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->complete);
   EXPECT_NE(r->reason.find("more than 1000 downsets"), std::string::npos) << r->reason;
+  o.max_downsets = 4'000'000;
+  o.max_edge_budget = 5;  // the budget here is 9 edges
+  r = SolvePaperByCuts(m, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->complete);
+  EXPECT_NE(r->reason.find("not walked"), std::string::npos) << r->reason;
+  EXPECT_EQ(r->downsets, 0);  // nothing enumerated
   o.stages = 1;
   EXPECT_FALSE(SolvePaperByCuts(m, o).ok());
   o.stages = 4;

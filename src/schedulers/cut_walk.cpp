@@ -292,6 +292,11 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
   out.fewest_edges = fewest;
   const int budget = most - (K - 2) * fewest;
   out.edge_budget = budget;
+  if (budget > o.max_edge_budget && n > o.max_edge_budget) {
+    out.reason = fmt::format("not walked: a boundary may cross up to {} edges (more than {})",
+                             budget, o.max_edge_budget);
+    return out;
+  }
   // A boundary D at position j leaves its bytes to j stages and the rest to K - j, so the
   // largest stage holds at least min over j of max(P(D) / j, (total - P(D)) / (K - j)): with
   // E(D) and the other boundaries' e_min, what a schedule through D costs at least. Over the
