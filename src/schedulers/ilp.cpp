@@ -22,6 +22,9 @@ constexpr double kMiB = 1048576.0;
 // How far above IlpOptions::target a schedule still counts as meeting it: CBC's tolerances
 // (1e-6 relative and below) on a period of milliseconds.
 constexpr double kTargetSlack = 1e-6;
+bool MeetsTarget(double value, double target) {
+  return target > 0 && value <= target * (1 + kTargetSlack);
+}
 
 // Progress from inside CBC's search, at most about once a second; and the stop at a target:
 // once CBC's incumbent meets `stop_at` (a proven lower bound, in reported units), no better
@@ -35,7 +38,7 @@ class ProgressHandler : public CbcEventHandler {
     if (!model_) return noAction;
     const double inc = model_->bestSolution() ? model_->getObjValue() / scale_ + offset_
                                               : std::numeric_limits<double>::infinity();
-    const bool met = stop_at_ > 0 && inc <= stop_at_ * (1 + kTargetSlack);
+    const bool met = MeetsTarget(inc, stop_at_);
     const auto now = Clock::now();
     if (cb_ && (met || e == solution || e == heuristicSolution ||
                 now - last_ >= std::chrono::seconds(1))) {
@@ -259,7 +262,8 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
     if (o.objective == Objective::kThroughput) {
       // The host: every (non-empty) stage's invoke on its CPU cores; its controllers.
       const double host_cpu_ms = K * p.host_invoke_s * kMs / p.host_cores;
-      const double floor_ms = result.model_exact ? std::max(host_cpu_ms, o.lower_bound * kMs) : 0;
+      const double floor_ms =
+          result.model_exact ? std::max({host_cpu_ms, o.lower_bound * kMs, o.target * kMs}) : 0;
       period_col = b.AddCol("period", floor_ms, inf, 1, false);
       const int T = period_col;
       for (int k = 0; k < K; ++k) {
@@ -305,15 +309,13 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
   }
   const auto t0 = Clock::now();
   // The target, or the floor where that is higher (both are proven bounds).
-  const double target = period_col >= 0 && result.model_exact && o.target > 0
-                            ? std::max(o.target, b.col_lb[period_col] / kMs)
-                            : 0;
+  const double target =
+      period_col >= 0 && result.model_exact && o.target > 0 ? b.col_lb[period_col] / kMs : 0;
   MilpSolution sol;
   std::string pinned_note;
   if (target > 0) {
     // A third of the time on a schedule at the target: the period pinned to it.
     MilpBuilder pinned = b;
-    pinned.col_lb[period_col] = target * kMs;  // >= the floor
     pinned.col_ub[period_col] = target * kMs * (1 + kTargetSlack);
     ProgressHandler progress(o.progress, scale, offset, t0, 0);
     sol = SolveMilp(pinned, o.time_limit_s / 3, start, &progress, {}, o.cancel.get());
@@ -349,7 +351,7 @@ Result<IlpResult> SolveIlp(const CostModel& m, const IlpOptions& o) {
   }
   result.proven_optimal = sol.proven_optimal;
   result.status = sol.status;
-  if (sol.found && target > 0 && result.objective <= target * (1 + kTargetSlack)) {
+  if (sol.found && MeetsTarget(result.objective, target)) {
     // The schedule meets a bound that holds over every schedule: nothing is better.
     result.met_target = result.proven_optimal = true;
     if (pinned_note.empty() && !sol.proven_optimal)

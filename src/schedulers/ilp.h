@@ -58,7 +58,8 @@ struct IlpOptions {
   // feasibility search, which CBC's propagation handles far better than the optimisation (the
   // authors' NASNet at K = 4: 2.6 s, where the optimisation did not find that schedule in 50
   // s). Then the optimisation with the rest, which stops as soon as its incumbent meets the
-  // target. Either way a schedule at the target is optimal over every schedule. 0: none.
+  // target. Either way a schedule at the target is optimal over every schedule. It is the
+  // period's floor too (with lower_bound, the larger). 0: none.
   double target = 0;
   // Optional window per operator: stage(v) in [lo[v], hi[v]] (RL-to-ILP narrows with these).
   std::vector<int> window_lo, window_hi;

@@ -218,10 +218,8 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   }
   IlpOptions full = IlpOptionsFor(m, r);  // with the rest of the time
   full.warm_start = &best.schedule;
-  if (r.objective == Objective::kThroughput) {
+  if (r.objective == Objective::kThroughput)  // also the floor
     full.target = IlpFloorFrom(thorough_bound, best.objective_value);
-    full.lower_bound = std::max(full.lower_bound, full.target);
-  }
   auto c = SolveIlp(m, full);
   if (!c) {
     out.phases.push_back({"certify", Since(t), 0, 0, c.error().message});

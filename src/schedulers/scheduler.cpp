@@ -85,10 +85,7 @@ Result<ScheduleResult> IlpFrom(const CostModel& m, const ScheduleRequest& r,
                                const std::string& known_name = "") {
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) return Error{refused};
   IlpOptions o = IlpOptionsFor(m, r);
-  if (r.objective == Objective::kThroughput) {
-    o.lower_bound = std::max(o.lower_bound, known_bound);
-    o.target = known_bound;
-  }
+  if (r.objective == Objective::kThroughput) o.target = known_bound;  // also the floor
   if (warm) o.warm_start = &warm->schedule;
   auto ilp = SolveIlp(m, o);
   if (!ilp) return ilp.error();
