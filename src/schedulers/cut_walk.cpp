@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
 #include <cmath>
 #include <functional>
 #include <vector>
 
+#include "schedulers/exact_lattice.h"
 #include "schedulers/lower_bounds.h"
 #include "schedulers/objective.h"
 
@@ -71,6 +71,8 @@ class CutEnumerator {
     return stop_;
   }
   int64_t flows() const { return flows_; }
+  // Past the deadline, or cancelled.
+  bool Expired() const { return Clock::now() > deadline_ || (cancel_ && cancel_->load()); }
 
  private:
   struct Arc {
@@ -174,8 +176,7 @@ class CutEnumerator {
       {
         State other = s;
         Fix(other, v, side[v] ? 2 : 1);
-        if ((flows_ & 255) == 0 && (Clock::now() > deadline_ || (cancel_ && cancel_->load())))
-          stop_ = Stop::kTime;
+        if ((flows_ & 255) == 0 && Expired()) stop_ = Stop::kTime;
         if (stop_ != Stop::kNone) return;
         std::vector<char> other_side;
         // Fixing v in only adds sources: the parent's side stays reachable.
@@ -256,14 +257,7 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
   std::vector<uint64_t> pool;
   std::vector<Boundary> bounds;
   auto aligned = [&](const std::vector<char>& st) {
-    if (!o.align_children) return true;
-    for (int u = 0; u < n; ++u) {
-      const auto& ch = g.succs(u);
-      if (st[u] != 1 || ch.size() < 2) continue;
-      for (int c : ch)
-        if ((st[c] == 1) != (st[ch[0]] == 1)) return false;
-    }
-    return true;
+    return !o.align_children || KeepsChildrenTogether(g, [&](int v) { return st[v] == 1; });
   };
 
   CutEnumerator cuts(g, deadline, o.cancel.get());
@@ -413,8 +407,7 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
         for (int i2 : live[s]) {
           const Boundary& d2 = bounds[i2];
           if (d2.size >= d.size) break;
-          if ((++out.pairs & 4095) == 0 &&
-              (Clock::now() > deadline || (o.cancel && o.cancel->load()))) {
+          if ((++out.pairs & 4095) == 0 && cuts.Expired()) {
             out.chain_s = std::chrono::duration<double>(Clock::now() - t_chain).count();
             out.reason = fmt::format(
                 "time limit reached in the chain DP ({} boundaries crossing at most {} edges)", N,

@@ -274,16 +274,7 @@ std::vector<char> Aligned(const Graph& g, const DownsetLattice& L, bool align) {
   std::vector<char> ok(L.size(), 1);
   if (!align) return ok;
   for (int d = 0; d < L.size(); ++d)
-    for (int u = 0; u < g.num_ops() && ok[d]; ++u) {
-      const auto& ch = g.succs(u);
-      if (ch.size() < 2) continue;
-      const bool first = L.Contains(d, ch[0]);
-      for (int c : ch)
-        if (L.Contains(d, c) != first) {
-          ok[d] = 0;
-          break;
-        }
-    }
+    ok[d] = KeepsChildrenTogether(g, [&](int v) { return L.Contains(d, v); });
   return ok;
 }
 

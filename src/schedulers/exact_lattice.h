@@ -124,6 +124,18 @@ class LatticeStageCost {
 // constants several operators share are charged per stage instead, and left out here.
 std::vector<int64_t> OwnParamBytes(const Graph& g);
 
+// Does a downset (in(v): v belongs to it) split no node's children (--align-children)?
+template <class In>
+bool KeepsChildrenTogether(const Graph& g, In in) {
+  for (int u = 0; u < g.num_ops(); ++u) {
+    const auto& ch = g.succs(u);
+    if (ch.size() < 2) continue;
+    const bool first = in(ch[0]);
+    for (int c : ch)
+      if (in(c) != first) return false;
+  }
+  return true;
+}
 // Downsets whose boundary splits no node's children (all when !align).
 std::vector<char> AlignedDownsets(const Graph& g, const DownsetLattice& L, bool align);
 // The K-stage schedule of a chain of downsets chain[0] = {} ⊂ ... ⊂ chain[K] = V; with
