@@ -161,11 +161,9 @@ TEST(LowerBounds, TheActivationsThatCrossAreCharged) {
 // positions; a false certificate would equal the incumbent (dp's 15.66 ms), where the real
 // bounds are near 1.9 ms (head-tail 1.82).
 TEST(LowerBounds, AnUnfinishedSolveCertifiesNothing) {
-  auto g = LoadModel(testing::SharedPath("data/dag_benchmarks/rand_graph_1000_1.gml"));
-  ASSERT_TRUE(g.ok()) << g.error().message;
-  auto usb = LoadDeviceProfile("usb");
-  ASSERT_TRUE(usb.ok());
-  CostModel m(*g, *usb);
+  auto loaded = LoadUsbModel(testing::SharedPath("data/dag_benchmarks/rand_graph_1000_1.gml"));
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
   ScheduleRequest r(10);
   r.time_limit_s = 5;
   auto dp = RunScheduler("dp", m, r);
@@ -179,11 +177,9 @@ TEST(LowerBounds, AnUnfinishedSolveCertifiesNothing) {
 // heuristic meets the head-tail bound, so exact and auto prove it without a search; the
 // simple bound alone leaves a gap. The order search stops as soon as it reaches the bound.
 TEST(LowerBounds, ProveTheAuthorsNasnetAtSixStages) {
-  auto g = LoadModel(testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
-  ASSERT_TRUE(g.ok()) << g.error().message;
-  auto usb = LoadDeviceProfile("usb");
-  ASSERT_TRUE(usb.ok());
-  CostModel m(*g, *usb);
+  auto loaded = LoadUsbModel(testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
   ScheduleRequest r(6);
   r.time_limit_s = 60;
   r.portfolio = {"compiler", "dp"};
@@ -200,7 +196,7 @@ TEST(LowerBounds, ProveTheAuthorsNasnetAtSixStages) {
   ASSERT_TRUE(k16.ok()) << k16.error().message;
   EXPECT_TRUE(k16->proven_optimal) << k16->note;
   EXPECT_EQ(k16->bound_name, "simple");
-  EXPECT_NEAR(k16->objective_value, 16 * usb->host_invoke_s / usb->host_cores, 1e-9);
+  EXPECT_NEAR(k16->objective_value, 16 * m.profile().host_invoke_s / m.profile().host_cores, 1e-9);
 
   OrderSearchOptions o;
   o.seeds = {m.exec_order()};
@@ -217,11 +213,9 @@ TEST(LowerBounds, ProveTheAuthorsNasnetAtSixStages) {
 // asks every downset (not only each operator's closures) to leave both sides able to fit,
 // raises the head-tail bound (3.4472 against 3.4310 ms; dp's best is 3.6095).
 TEST(LowerBounds, TheBoundaryBoundSeesTheParameterTailOfNasnet) {
-  auto g = LoadModel(testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
-  ASSERT_TRUE(g.ok()) << g.error().message;
-  auto usb = LoadDeviceProfile("usb");
-  ASSERT_TRUE(usb.ok());
-  CostModel m(*g, *usb);
+  auto loaded = LoadUsbModel(testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
   ScheduleRequest r(4);
   auto dp = RunScheduler("dp", m, r);
   ASSERT_TRUE(dp.ok());
