@@ -61,6 +61,64 @@ TEST(CutWalk, EqualsBruteForceOnRandomNets) {
   EXPECT_GE(found, 50);
 }
 
+// The walks from below find the optimum from an incumbent far above it, and from the optimum
+// itself prove that nothing is better; what they prove on the way (`floor`) never passes it.
+TEST(CutWalk, WalksFromBelowEqualBruteForce) {
+  int found = 0, deepened = 0;
+  for (uint32_t seed = 1; seed <= 6; ++seed) {
+    Graph g = RandomNet(9 + seed % 3, seed, false, false);
+    CostModel m(g, SmallCacheUsb());
+    for (double lambda : {1.0, 8.0})
+      for (int K = 2; K <= 4; ++K) {
+        SCOPED_TRACE(::testing::Message() << "seed " << seed << " K " << K << " lambda " << lambda);
+        const double best = BruteForceBest(m, K, Objective::kPaper, lambda, false);
+        if (!(best < std::numeric_limits<double>::infinity())) continue;
+        auto below = SolvePaperByDeepeningCuts(m, WalkFor(m, K, lambda, best + 6));
+        ASSERT_TRUE(below.ok()) << below.error().message;
+        ASSERT_TRUE(below->complete) << below->reason;
+        ASSERT_TRUE(below->found);
+        EXPECT_NEAR(below->value, best, 1e-9 * std::max(1.0, best));
+        EXPECT_NEAR(ObjectiveValue(m, below->schedule, Objective::kPaper, lambda), best,
+                    1e-9 * std::max(1.0, best));
+        EXPECT_LE(below->floor, best * (1 + 1e-12));
+        EXPECT_LE(below->ceiling, best + 6);
+        deepened += below->walks > 1;
+        ++found;
+        auto at = SolvePaperByDeepeningCuts(m, WalkFor(m, K, lambda, best));
+        ASSERT_TRUE(at.ok());
+        EXPECT_TRUE(at->complete && !at->found) << at->reason;
+        EXPECT_LE(at->floor, best * (1 + 1e-12));
+      }
+  }
+  EXPECT_GE(found, 25);
+  EXPECT_GE(deepened, found / 2);  // most started below the optimum
+}
+
+// On the authors' NASNet the learned schedule lies three crossings above the optimum; the
+// walks from below reach the optimum, which the walk from it confirms, and stopped early they
+// still prove a floor under it.
+TEST(CutWalk, WalksFromBelowProveTheAuthorsNasnetAndAFloorWhenStopped) {
+  auto loaded = LoadUsbModel(testing::SharedPath("data/respect_paper_graphs/NASNet.json"));
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
+  CutWalkOptions o = WalkFor(m, 5, 1.0, 40.0);
+  auto below = SolvePaperByDeepeningCuts(m, o);
+  ASSERT_TRUE(below.ok());
+  ASSERT_TRUE(below->complete && below->found) << below->reason;
+  EXPECT_GT(below->walks, 5);
+  EXPECT_LT(below->ceiling, below->value + 1);  // it stopped at the first ceiling above
+  auto at = SolvePaperByCuts(m, WalkFor(m, 5, 1.0, below->value));
+  ASSERT_TRUE(at.ok());
+  EXPECT_TRUE(at->complete && !at->found) << at->reason;
+  o.time_limit_s = 0.2;
+  auto stopped = SolvePaperByDeepeningCuts(m, o);
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_FALSE(stopped->complete);
+  EXPECT_GT(stopped->floor, o.bytes_term_bound);
+  EXPECT_LE(stopped->floor, below->value);
+  EXPECT_NE(CutWalkNote(*stopped).find("no schedule is below"), std::string::npos);
+}
+
 // On a real model whose lattice the DP can enumerate, both exact methods agree.
 TEST(CutWalk, AgreesWithTheLatticeOnInceptionV4) {
   auto loaded = LoadUsbModel("zoo:inception_v4");
@@ -106,6 +164,12 @@ TEST(CutWalk, ExactAndRlIlpProveTheAuthorsNasnet) {
     EXPECT_DOUBLE_EQ(ObjectiveValue(m, res->schedule, Objective::kPaper, 1.0),
                      res->objective_value);
   }
+  // rl-ilp walks from below, before any window.
+  auto rl = RunScheduler("rl-ilp", m, r);
+  ASSERT_TRUE(rl.ok());
+  ASSERT_GE(rl->phases.size(), 2u);
+  EXPECT_NE(rl->phases[1].status.find("cut walk from below"), std::string::npos)
+      << rl->phases[1].status;
 }
 
 TEST(CutWalk, HonoursItsTimeLimitAndRefusesWhatItDoesNotCover) {

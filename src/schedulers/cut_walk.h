@@ -65,14 +65,29 @@ struct CutWalkResult {
   int fewest_edges = 0;                 // e_min
   int64_t downsets = 0;                 // boundaries enumerated
   int64_t max_flows = 0;                // minimum cuts computed by the enumeration
+  int64_t bytes_pruned = 0;             // branches the bytes prune cut off
   int64_t pairs = 0;                    // (D', D) transitions the chain DP tried
   double enumerate_s = 0, chain_s = 0;  // seconds in each step
   std::string reason;                   // why it stopped early
+  int walks = 1;                        // walks made (SolvePaperByDeepeningCuts)
+  double floor = 0;    // proven: no schedule's value is below it (the deepening's finished walks)
+  double ceiling = 0;  // the value the walk searched below (its incumbent)
 };
 
 // Errors: a request it does not cover (K < 2 or more stages than operators, no finite
 // incumbent).
 Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions& o);
+
+// The walk from below, for a weak incumbent (a learned schedule three crossings above the
+// optimum asks each boundary for as many more edges, and the downsets multiply): walks with
+// the ceilings B + M + 1 (and first, where that is likely to pay, B + M + 0.5) for M = 0, 1, ...
+// crossings in all (skipping to M = (K - 1) x the fewest edges a boundary was proved to
+// cross), up to o.incumbent. The first walk that finds a schedule
+// below its ceiling has found the optimum; every finished walk that does not proves the
+// optimum is at least its ceiling (`floor`). The downsets grow several-fold with each step, so
+// the walks before the last cost a fraction of it. Counters and seconds are summed over the
+// walks; `downsets`, `edge_budget` and `ceiling` are the last walk's.
+Result<CutWalkResult> SolvePaperByDeepeningCuts(const CostModel& m, const CutWalkOptions& o);
 
 // The options for a paper-objective request from an incumbent value, with `seconds` of its
 // time: the bytes term's head-tail bound, and as many downsets as fit in 512 MB.
