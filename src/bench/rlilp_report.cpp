@@ -83,12 +83,13 @@ std::string RlIlpSuiteMarkdown(const RlIlpSuiteResult& r, const std::string& com
       "# respect bench --suite rl-ilp\n\nProduced by `{}` (device profile `{}`, `--time-limit {}` "
       "s for each "
       "method, window {}). **cold ilp**: CBC on the full model with no incumbent. **rl-ilp**: the "
-      "learned "
-      "schedule, the window solve around it (warm-started from it), then certification of the full "
-      "problem "
-      "(the lattice DP where the graph's downsets fit, else the lower bounds, the cut walk for the "
-      "paper objective, and the full ilp from the incumbent). "
-      "Times are wall "
+      "learned schedule; where the graph's downsets fit the lattice cap, the lattice DP certifies "
+      "it; for the paper objective, the cut walk from below (walks deepening from the fewest "
+      "crossings up to the learned schedule's value) certifies before any window; otherwise the "
+      "window solve around it (warm-started from it), then certification of the full problem (the "
+      "lower bounds, the cut walk from the window's schedule, and the full ilp from the "
+      "incumbent). The rl / window / certify columns give each phase's seconds (a window skipped: "
+      "0; a cut walk from below that did not finish is in the JSON's `walk` phase). Times are wall "
       "seconds to return; speed-up = cold / rl-ilp where both prove the same optimum.\n\n",
       command, o.device, o.time_limit_s,
       o.window < 0 ? std::string("default") : fmt::format("+-{}", o.window));
