@@ -16,10 +16,13 @@ namespace respect {
 namespace {
 
 // The paper objective on a fixed order: a cut before position i adds cross[i] (the edges
-// spanning it) to the crossings, and the largest segment's bytes are a maximum, so the state
-// of (k segments, prefix j) is the Pareto front of (largest segment bytes, crossings so far),
-// which is exact. The min-max-bytes cut (plus its crossings) is the incumbent every entry must
-// beat.
+// spanning it) to the crossings, and the largest segment's bytes are a maximum. The optimum is
+// a point of the Pareto front of (largest segment bytes, crossings) over the order's cuts, and
+// the front is walked point by point: for a cap L on the largest segment, the fewest crossings
+// F(L) is a DP over cut positions whose feasible predecessors form a sliding window (a monotone
+// deque: O(K n) per cap), and a binary search finds the least cap with a given F, which is the
+// front's point for those crossings. The walk stops where the points not yet visited cannot
+// beat the best, so it is exact; the deadline stops it with the best so far.
 CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K, double lambda,
                            Deadline deadline) {
   const Graph& g = m.graph();
@@ -35,113 +38,132 @@ CutResult PaperCutsOfOrder(const CostModel& m, const std::vector<int>& order, in
   for (int i = 1; i <= n; ++i) cross[i] += cross[i - 1];
   for (int p = 0; p < n; ++p) prefix[p + 1] = prefix[p] + g.ops[order[p]].param_bytes;
   const double mib = 1048576.0;
-  auto bytes = [&](int i, int j) { return static_cast<double>(prefix[j] - prefix[i]); };
-  // Incumbent: the cut minimising the largest segment, then its crossings.
-  const double inf = std::numeric_limits<double>::infinity();
-  std::vector<std::vector<double>> mm(K + 1, std::vector<double>(n + 1, inf));
-  std::vector<std::vector<int>> mm_arg(K + 1, std::vector<int>(n + 1, -1));
-  mm[0][0] = 0;
-  for (int k = 1; k <= K; ++k)
-    for (int j = k; j <= n - (K - k); ++j)
-      for (int i = j - 1; i >= k - 1; --i) {
-        if (bytes(i, j) >= mm[k][j]) break;  // and every earlier start is larger still
-        const double c = std::max(mm[k - 1][i], bytes(i, j));
-        if (c < mm[k][j]) {
-          mm[k][j] = c;
-          mm_arg[k][j] = i;
-        }
-      }
-  int64_t inc_cross = 0;
-  for (int k = K, j = n; k >= 2; --k) {
-    j = mm_arg[k][j];
-    inc_cross += cross[j];
-  }
-  const double incumbent = lambda * mm[K][n] / mib + static_cast<double>(inc_cross);
-  int64_t largest_op = 0;
-  for (int p = 0; p < n; ++p) largest_op = std::max(largest_op, g.ops[order[p]].param_bytes);
-  const double bytes_floor =
-      std::max(static_cast<double>(prefix[n]) / K, static_cast<double>(largest_op));
-  // Pareto fronts: the entries of (k, j) are the non-dominated (largest segment bytes, crossings
-  // so far) of cutting order[0..j) into k segments, with the segment start and the entry before.
-  // Memory is the total front size (small: the incumbent prunes every entry that cannot beat
-  // it), not the range of crossings.
-  struct Entry {
-    int64_t bytes, crossings;
-    int from, parent;
-  };
   auto score = [lambda, mib](int64_t b, int64_t c) {
     return lambda * static_cast<double>(b) / mib + static_cast<double>(c);
   };
-  const double U = incumbent * (1 + 1e-12);
-  std::vector<Entry> entries = {{0, 0, -1, -1}};
-  auto at = [n](int k, int j) { return static_cast<size_t>(k) * (n + 1) + j; };
-  std::vector<int> start(static_cast<size_t>(K + 1) * (n + 1), 0), count(start.size(), 0);
-  count[at(0, 0)] = 1;
-  std::vector<Entry> front;
-  for (int k = 1; k <= K; ++k)
-    for (int j = k; j <= n - (K - k); ++j) {
-      if (deadline != Deadline{} && std::chrono::steady_clock::now() > deadline) {
-        // Out of time: the incumbent (the min-max-bytes cut) stands.
-        CutResult r;
-        r.schedule = Schedule(K, std::vector<int>(g.num_ops(), 0), order);
-        for (int kk = K, jj = n; kk >= 1; --kk) {
-          const int i = mm_arg[kk][jj];
-          for (int p = i; p < jj; ++p) r.schedule.stage_of[order[p]] = kk - 1;
-          jj = i;
-        }
-        r.value = incumbent;
-        r.timed_out = true;
-        return r;
-      }
-      front.clear();
-      // The segments after j hold the rest: their largest is at least an equal share.
-      const int64_t rest = k < K ? (prefix[n] - prefix[j] + (K - k) - 1) / (K - k) : 0;
-      for (int i = j - 1; i >= k - 1; --i) {
-        const int64_t seg = prefix[j] - prefix[i];
-        if (score(std::max(seg, static_cast<int64_t>(bytes_floor)), 0) > U)
-          break;  // grows as i falls
-        const size_t a = at(k - 1, i);
-        const int64_t add = k >= 2 ? cross[i] : 0;
-        for (int e = start[a]; e < start[a] + count[a]; ++e) {
-          const int64_t b = std::max(entries[e].bytes, seg), c = entries[e].crossings + add;
-          if (score(std::max(b, rest), c) > U) continue;
-          front.push_back({b, c, i, e});
-        }
-      }
-      // Keep the non-dominated candidates: by bytes ascending, each with fewer crossings than
-      // every one before it (ties: the latest start, then the first entry, deterministically).
-      std::sort(front.begin(), front.end(), [](const Entry& a, const Entry& b) {
-        if (a.bytes != b.bytes) return a.bytes < b.bytes;
-        if (a.crossings != b.crossings) return a.crossings < b.crossings;
-        if (a.from != b.from) return a.from > b.from;
-        return a.parent < b.parent;
-      });
-      size_t kept = 0;
-      for (size_t q = 0; q < front.size(); ++q)
-        if (kept == 0 || front[q].crossings < front[kept - 1].crossings) front[kept++] = front[q];
-      front.resize(kept);
-      start[at(k, j)] = static_cast<int>(entries.size());
-      count[at(k, j)] = static_cast<int>(front.size());
-      entries.insert(entries.end(), front.begin(), front.end());
+  // A cut as its K + 1 positions (0, the K - 1 cuts, n): its largest segment and crossings.
+  struct Cut {
+    std::vector<int> at;
+    int64_t largest = 0, crossings = 0;
+  };
+  auto measure = [&](Cut& c) {
+    c.largest = 0;
+    c.crossings = 0;
+    for (int k = 1; k <= K; ++k) {
+      c.largest = std::max(c.largest, prefix[c.at[k]] - prefix[c.at[k - 1]]);
+      if (k < K) c.crossings += cross[c.at[k]];
     }
-  CutResult r;
-  r.value = inf;
-  int best = -1;
-  for (int e = start[at(K, n)]; e < start[at(K, n)] + count[at(K, n)]; ++e)
-    if (score(entries[e].bytes, entries[e].crossings) < r.value) {
-      r.value = score(entries[e].bytes, entries[e].crossings);
-      best = e;
+  };
+  constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
+  // F(cap): the fewest crossings of a cut whose segments hold at most `cap` bytes each (kNone:
+  // none does), the cut in `out`. Ties keep the latest predecessor (the shorter segment).
+  std::vector<int64_t> f(static_cast<size_t>(K + 1) * (n + 1));
+  std::vector<int> arg(f.size());
+  std::vector<int> dq(n + 1);
+  auto fewest = [&](int64_t cap, Cut& out) -> int64_t {
+    auto F = [&](int k, int j) -> int64_t& { return f[static_cast<size_t>(k) * (n + 1) + j]; };
+    for (int j = 0; j <= n; ++j) F(0, j) = j == 0 ? 0 : kNone;
+    for (int k = 1; k <= K; ++k) {
+      int head = 0, tail = 0, lo = 0, next = 0;  // dq[head, tail): candidate predecessors
+      for (int j = 0; j <= n; ++j) {
+        F(k, j) = kNone;
+        if (j >= 1) {
+          // Admit i = j - 1 as a predecessor (a segment needs one operator at least).
+          for (; next <= j - 1; ++next) {
+            const int64_t base = F(k - 1, next);
+            if (base == kNone) continue;
+            const int64_t v = base + (k >= 2 ? cross[next] : 0);
+            while (tail > head) {
+              const int b = dq[tail - 1];
+              if (F(k - 1, b) + (k >= 2 ? cross[b] : 0) >= v)
+                --tail;
+              else
+                break;
+            }
+            dq[tail++] = next;
+          }
+          while (prefix[j] - prefix[lo] > cap) ++lo;
+          while (head < tail && dq[head] < lo) ++head;
+          if (head < tail) {
+            const int i = dq[head];
+            F(k, j) = F(k - 1, i) + (k >= 2 ? cross[i] : 0);
+            arg[static_cast<size_t>(k) * (n + 1) + j] = i;
+          }
+        }
+      }
     }
-  r.schedule.num_stages = K;
-  r.schedule.stage_of.assign(g.num_ops(), 0);
-  r.schedule.order = order;
-  for (int k = K, j = n, e = best; k >= 1 && e >= 0; --k) {
-    const int i = entries[e].from;
-    for (int p = i; p < j; ++p) r.schedule.stage_of[order[p]] = k - 1;
-    j = i;
-    e = entries[e].parent;
+    if (F(K, n) == kNone) return kNone;
+    out.at.assign(K + 1, 0);
+    out.at[K] = n;
+    for (int k = K; k >= 1; --k) out.at[k - 1] = arg[static_cast<size_t>(k) * (n + 1) + out.at[k]];
+    measure(out);
+    return F(K, n);
+  };
+  int64_t largest_op = 0;
+  for (int p = 0; p < n; ++p) largest_op = std::max(largest_op, g.ops[order[p]].param_bytes);
+  const int64_t floor_bytes = std::max(largest_op, (prefix[n] + K - 1) / K);
+  auto past = [&] { return deadline != Deadline{} && std::chrono::steady_clock::now() > deadline; };
+  auto as_result = [&](const Cut& c, bool timed_out) {
+    CutResult r;
+    r.schedule = Schedule(K, std::vector<int>(g.num_ops(), 0), order);
+    for (int k = 1; k <= K; ++k)
+      for (int p = c.at[k - 1]; p < c.at[k]; ++p) r.schedule.stage_of[order[p]] = k - 1;
+    r.value = score(c.largest, c.crossings);
+    r.timed_out = timed_out;
+    return r;
+  };
+  // The least cap at or above `from` whose fewest crossings are at most `c` (kNone: none), with
+  // its cut in `out`: F falls as the cap grows, so a binary search.
+  auto least_cap = [&](int64_t from, int64_t c, Cut& out) -> int64_t {
+    Cut probe;
+    if (fewest(prefix[n], probe) > c) return kNone;
+    out = probe;
+    int64_t lo = std::max(from, floor_bytes), hi = std::max(lo, probe.largest);
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (fewest(mid, probe) <= c) {
+        hi = mid;
+        out = probe;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return hi;
+  };
+  // The front is walked from both ends: from the fewest crossings down in bytes (the top) and
+  // from the fewest bytes up in crossings (the bottom), one point each in turn. The points not
+  // yet visited have more crossings than the top's last and more bytes than the bottom's last:
+  // their least score bounds what is left (the first is tight where crossings dominate, the
+  // second where bytes do, as with the ICML'24 setting's 100 per byte).
+  Cut best, top, bottom;
+  const int64_t fewest_at_all = fewest(prefix[n], top);
+  if (fewest_at_all == kNone) return CutResult{};  // K > n, which the caller refuses
+  least_cap(floor_bytes, kNone - 1, bottom);       // the least bytes any cut has
+  best = score(top.largest, top.crossings) < score(bottom.largest, bottom.crossings) ? top : bottom;
+  auto consider = [&](const Cut& c) {
+    if (score(c.largest, c.crossings) < score(best.largest, best.crossings)) best = c;
+  };
+  // The top's point for the fewest crossings: the least cap with them.
+  least_cap(floor_bytes, fewest_at_all, top);
+  consider(top);
+  for (int turn = 0;; ++turn) {
+    if (top.largest <= bottom.largest || bottom.crossings <= top.crossings) break;  // they met
+    const double left = score(std::max(floor_bytes, bottom.largest + 1), top.crossings + 1);
+    if (left >= score(best.largest, best.crossings)) break;
+    if (past()) return as_result(best, true);
+    Cut next;
+    if (turn % 2 == 0) {  // the top: below its bytes, the fewest crossings, at their least cap
+      const int64_t c = fewest(top.largest - 1, next);
+      if (c == kNone) break;
+      least_cap(floor_bytes, c, next);
+      top = next;
+    } else {  // the bottom: fewer crossings than its last, at their least cap
+      if (least_cap(bottom.largest + 1, bottom.crossings - 1, next) == kNone) break;
+      bottom = next;
+    }
+    consider(next);
   }
-  return r;
+  return as_result(best, false);
 }
 
 }  // namespace
