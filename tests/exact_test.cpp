@@ -127,11 +127,9 @@ TEST(Exact, SimpleLowerBoundNeverExceedsTheOptimum) {
 // On a graph without MACs (GML: only parameter bytes), the bound still charges each operator's
 // fixed TPU cost and each stage's invoke: not a trivial zero against the period.
 TEST(Exact, SimpleLowerBoundIsUsefulOnGraphsWithoutMacs) {
-  auto g = LoadModel(testing::SharedPath("data/dag_benchmarks/rand_graph_1000_1.gml"));
-  ASSERT_TRUE(g.ok()) << g.error().message;
-  auto usb = LoadDeviceProfile("usb");
-  ASSERT_TRUE(usb.ok());
-  CostModel m(*g, *usb);
+  auto loaded = LoadUsbModel(testing::SharedPath("data/dag_benchmarks/rand_graph_1000_1.gml"));
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
   ScheduleRequest r(6);
   auto dp = RunScheduler("dp", m, r);
   ASSERT_TRUE(dp.ok());

@@ -83,19 +83,18 @@ TEST(ListSchedule, ValidOnRealModelsAndTheAuthorsGraphs) {
 // and a finer threshold never hurts. (Like Coral's tool it times each segment alone: the shared
 // host's controller, which streaming loads, can still make its period longer.)
 TEST(ProfilingPartition, NeverSlowerThanTheParameterCountPartition) {
-  auto p = LoadDeviceProfile("usb");
-  ASSERT_TRUE(p.ok());
   for (const char* spec : {"zoo:resnet50", "zoo:inception_v4"}) {
-    auto g = LoadModel(spec);
-    ASSERT_TRUE(g.ok());
-    CostModel m(*g, *p);
+    auto loaded = LoadUsbModel(spec);
+    ASSERT_TRUE(loaded);
+    const Graph& g = loaded->graph;
+    const CostModel& m = *loaded->cost;
     for (int K = 2; K <= 6; ++K) {
       SCOPED_TRACE(::testing::Message() << spec << " K " << K);
-      auto base = CompilerPartition(*g, K);
+      auto base = CompilerPartition(g, K);
       auto coarse = ProfilingPartition(m, K, 1e-3);
       auto fine = ProfilingPartition(m, K, 1e-6);
       ASSERT_TRUE(base.ok() && coarse.ok() && fine.ok());
-      EXPECT_TRUE(ValidateSchedule(*g, coarse->schedule).ok());
+      EXPECT_TRUE(ValidateSchedule(g, coarse->schedule).ok());
       EXPECT_EQ(coarse->schedule.order, base->order);
       const double base_p = EvaluateSchedule(m, *base).stage_period_s;
       const double coarse_p = EvaluateSchedule(m, coarse->schedule).stage_period_s;
@@ -112,11 +111,10 @@ TEST(ProfilingPartition, NeverSlowerThanTheParameterCountPartition) {
 // a one-operator stage moving a 1.2 MB activation over the link becomes the bottleneck, and
 // the result is slower than the parameter-count partition it started from.
 TEST(ProfilingPartition, ComparesOnlyTheLastSegmentLikeCorals) {
-  auto p = LoadDeviceProfile("usb");
-  auto g = LoadModel("zoo:mobilenet_v2");
-  ASSERT_TRUE(p.ok() && g.ok());
-  CostModel m(*g, *p);
-  auto base = CompilerPartition(*g, 4);
+  auto loaded = LoadUsbModel("zoo:mobilenet_v2");
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
+  auto base = CompilerPartition(loaded->graph, 4);
   auto prof = ProfilingPartition(m, 4, 1e-3);
   ASSERT_TRUE(base.ok() && prof.ok());
   const PipelineCost c = EvaluateSchedule(m, prof->schedule);
@@ -165,11 +163,9 @@ TEST(OrderSearch, NeverWorseThanDpAndDeterministic) {
 // `auto` on a graph whose lattice is over the cap and whose ilp is too large: the order search
 // runs with the time left and never returns worse than the heuristic it starts from.
 TEST(OrderSearch, AutoUsesItWhereExactCannotRun) {
-  auto g = LoadModel(testing::SharedPath("data/dag_benchmarks/rand_graph_1000_1.gml"));
-  ASSERT_TRUE(g.ok());
-  auto usb = LoadDeviceProfile("usb");
-  ASSERT_TRUE(usb.ok());
-  CostModel m(*g, *usb);
+  auto loaded = LoadUsbModel(testing::SharedPath("data/dag_benchmarks/rand_graph_1000_1.gml"));
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
   ScheduleRequest r(6);
   r.time_limit_s = 4;
   r.lattice_cap = 1000;

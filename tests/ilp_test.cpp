@@ -7,7 +7,6 @@
 #include <functional>
 #include <limits>
 
-#include "models/model_source.h"
 #include "schedulers/scheduler.h"
 #include "test_util.h"
 
@@ -128,11 +127,9 @@ TEST(Ilp, ChildAlignmentAndWindows) {
 // The scheduler never returns worse than its warm start, and on a real model proves the
 // optimum that dp found (ResNet-50, 3 stages).
 TEST(Ilp, SchedulerOnResNet50) {
-  auto g = LoadModel("zoo:resnet50");
-  ASSERT_TRUE(g.ok());
-  auto p = LoadDeviceProfile("usb");
-  ASSERT_TRUE(p.ok());
-  CostModel m(*g, *p);
+  auto loaded = LoadUsbModel("zoo:resnet50");
+  ASSERT_TRUE(loaded);
+  const CostModel& m = *loaded->cost;
   ScheduleRequest r(3);
   r.time_limit_s = 60;
   auto ilp = RunScheduler("ilp", m, r);
