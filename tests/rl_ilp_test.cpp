@@ -10,7 +10,6 @@
 #include <limits>
 
 #include "core/downset_lattice.h"
-#include "importers/importers.h"
 #include "learn/rl_scheduler.h"
 #include "schedulers/exact_lattice.h"
 #include "schedulers/lower_bounds.h"
@@ -131,26 +130,10 @@ TEST(RlIlp, AWindowThatExcludesTheOptimumIsNeverCertifiedWrongly) {
 // downsets, more than the lattice's first cap (100,000) and fewer than the default (500,000).
 // Under the paper objective with bytes weighted 100 per byte the walks from below would face a
 // budget of thousands of edges and are not made; the lattice, tried again with the request's
-// cap, certifies.
+// cap, certifies (for rl-ilp and for exact).
 TEST(RlIlp, TheLatticeCertifiesWhereTheWalksFromBelowAreNotMade) {
-  std::string gml = "graph [\n  directed 1\n";
-  const int chains = 4, length = 20, n = 2 + chains * length;
-  for (int v = 0; v < n; ++v)
-    gml += "  node [ id " + std::to_string(v) + " parameter " + std::to_string(1000 * (1 + v % 7)) +
-           " ]\n";
-  auto edge = [&](int a, int b) {
-    gml += "  edge [ source " + std::to_string(a) + " target " + std::to_string(b) + " ]\n";
-  };
-  for (int c = 0; c < chains; ++c)
-    for (int i = 0; i < length; ++i) {
-      const int v = 1 + c * length + i;
-      edge(i == 0 ? 0 : v - 1, v);
-      if (i == length - 1) edge(v, n - 1);
-    }
-  gml += "]\n";
-  auto g = ImportGmlText("chains", gml);
-  ASSERT_TRUE(g.ok()) << g.error().message;
-  CostModel m(*g, SmallCacheUsb());
+  const Graph g = ParallelChains(4, 20);
+  CostModel m(g, SmallCacheUsb());
   ScheduleRequest r(4, Objective::kPaper);
   r.paper_lambda = 100.0 * 1048576.0;
   r.time_limit_s = 30;
@@ -162,8 +145,13 @@ TEST(RlIlp, TheLatticeCertifiesWhereTheWalksFromBelowAreNotMade) {
   ASSERT_NE(walk, nullptr) << res->note;
   EXPECT_NE(walk->status.find("not walked"), std::string::npos) << walk->status;
   EXPECT_NE(res->note.find("194483 downsets"), std::string::npos) << res->note;
+  // exact likewise: the walk from its heuristic is not made, then the lattice with the cap.
   auto exact = RunScheduler("exact", m, r);
   ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->engine, "lattice") << exact->note;
+  EXPECT_NE(exact->note.find("then the lattice DP over 194483 downsets"), std::string::npos)
+      << exact->note;
+  EXPECT_TRUE(exact->proven_optimal);
   EXPECT_NEAR(res->objective_value, exact->objective_value, 1e-9 * exact->objective_value);
 }
 

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/analysis.h"
+#include "importers/importers.h"
 #include "models/model_source.h"
 #include "schedulers/objective.h"
 #include "synth/synthetic_dag.h"
@@ -50,6 +51,26 @@ double BruteForceBest(const CostModel& m, int K, Objective o, double lambda, boo
     best = std::min(best, ObjectiveValue(m, s, o, lambda));
   });
   return best;
+}
+
+Graph ParallelChains(int chains, int length) {
+  std::string gml = "graph [\n  directed 1\n";
+  const int n = 2 + chains * length;
+  for (int v = 0; v < n; ++v)
+    gml += "  node [ id " + std::to_string(v) + " parameter " + std::to_string(1000 * (1 + v % 7)) +
+           " ]\n";
+  auto edge = [&](int a, int b) {
+    gml += "  edge [ source " + std::to_string(a) + " target " + std::to_string(b) + " ]\n";
+  };
+  for (int c = 0; c < chains; ++c)
+    for (int i = 0; i < length; ++i) {
+      const int v = 1 + c * length + i;
+      edge(i == 0 ? 0 : v - 1, v);
+      if (i == length - 1) edge(v, n - 1);
+    }
+  auto g = ImportGmlText("chains", gml + "]\n");
+  EXPECT_TRUE(g.ok()) << g.error().message;
+  return g.ok() ? std::move(*g) : Graph{};
 }
 
 Graph RandomNet(int n, uint32_t seed, bool with_fallback, bool share_constants) {

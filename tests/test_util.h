@@ -20,6 +20,9 @@ namespace respect {
 // de-duplicate them); the ilp then models parameters approximately, and exact schedules in the
 // execution order only (tests of those exact claims pass false).
 Graph RandomNet(int n, uint32_t seed, bool with_fallback = true, bool share_constants = true);
+// `chains` parallel chains of `length` operators between one source and one sink (a GML graph:
+// parameter bytes 1000 x (1 + id % 7), no tensors' sizes): (length + 1)^chains + 2 downsets.
+Graph ParallelChains(int chains, int length);
 // The usb profile with a 6 MB cache, so that random graphs stream parameters.
 DeviceProfile SmallCacheUsb();
 // Calls visit for every valid assignment of g's operators to K non-empty stages (each stage

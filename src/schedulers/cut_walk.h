@@ -89,6 +89,11 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
 // walks; `downsets`, `edge_budget` and `ceiling` are the last walk's.
 Result<CutWalkResult> SolvePaperByDeepeningCuts(const CostModel& m, const CutWalkOptions& o);
 
+// Where the cut walk may certify instead (the paper objective), callers first try the lattice
+// with at most this many downsets: 0.1 s where it overflows, where the default cap (500,000)
+// costs the authors' NASNet 0.6 s; the request's cap is tried after a walk that did not finish.
+inline constexpr int64_t kLatticeCapBeforeTheWalk = 100'000;
+
 // The options for a paper-objective request from an incumbent value, with `seconds` of its
 // time: the bytes term's head-tail bound, and as many downsets as fit in 512 MB.
 CutWalkOptions CutWalkOptionsFor(const CostModel& m, const ScheduleRequest& r, double incumbent,

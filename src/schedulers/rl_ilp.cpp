@@ -20,9 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The lattice's first cap where the cut walk may certify instead (downsets).
-constexpr int64_t kQuickLatticeCap = 100'000;
-
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -96,11 +93,11 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
                                        "in execution order");
   };
   // Paper: the cut walk below certifies wide graphs, so the lattice is first tried with a
-  // small cap (0.1 s where it overflows; enumerating the default cap costs the authors' NASNet
-  // 0.6 s, as much as its walks at K = 4), and with the request's cap after a walk that did
-  // not finish.
+  // small cap (kLatticeCapBeforeTheWalk), and with the request's cap after walks that did not
+  // finish.
   const bool walks = r.objective == Objective::kPaper;
-  const int64_t first_cap = walks ? std::min(r.lattice_cap, kQuickLatticeCap) : r.lattice_cap;
+  const int64_t first_cap =
+      walks ? std::min(r.lattice_cap, kLatticeCapBeforeTheWalk) : r.lattice_cap;
   if (auto note = lattice_certifies(first_cap)) return finish(*note, "lattice");
   // Does a lower bound meet the incumbent (`what`)? Then it is optimal over every schedule:
   // the certify phase says so, and `finish` returns it (engine "bound").

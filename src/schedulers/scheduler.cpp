@@ -136,9 +136,10 @@ Result<ScheduleResult> RunIlp(const CostModel& m, const ScheduleRequest& r) {
   return IlpFrom(m, r, BestHeuristic(m, r));
 }
 
-DownsetLattice EnumerateFor(const CostModel& m, const ScheduleRequest& r) {
+// The lattice up to `cap` downsets (-1: the request's cap).
+DownsetLattice EnumerateFor(const CostModel& m, const ScheduleRequest& r, int64_t cap = -1) {
   LatticeOptions lo;
-  lo.max_downsets = r.lattice_cap;
+  lo.max_downsets = cap >= 0 ? cap : r.lattice_cap;
   lo.time_limit_s = SecondsLeft(r);
   return DownsetLattice::Enumerate(m.graph(), lo);
 }
@@ -360,10 +361,18 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
     return true;
   };
   if (meets(false)) return std::move(*best);
-  DownsetLattice lattice = EnumerateFor(m, r);
+  // Paper: the cut walk below certifies wide graphs, so the lattice is first tried with a small
+  // cap, and with the request's after a walk that did not finish.
+  const bool walks = best && r.objective == Objective::kPaper;
+  const int64_t first_cap =
+      walks ? std::min(r.lattice_cap, kLatticeCapBeforeTheWalk) : r.lattice_cap;
+  DownsetLattice lattice = EnumerateFor(m, r, first_cap);
   if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best));
   std::string why =
-      "the lattice has " + lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
+      "the lattice has " + lattice.incomplete_reason() +
+      (first_cap < r.lattice_cap
+           ? fmt::format(", so the cut walk goes first (the cap of {} after it)", r.lattice_cap)
+           : std::string(" (raise --lattice-cap to try it)"));
   // Paper: first the cut walk over the few downsets a better schedule can cross at, with a
   // quarter of the time left (the order search and the ilp get the rest where it does not
   // finish: on the 1,000-operator random DAGs its enumeration does not end).
@@ -389,6 +398,16 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
       return out;
     }
     why += "; " + (walk ? CutWalkNote(*walk) : "cut walk: " + walk.error().message);
+    if (first_cap < r.lattice_cap && !PastDeadline(r)) {
+      lattice = EnumerateFor(m, r);
+      if (lattice.complete()) {
+        auto ex = ExactFrom(m, r, lattice, std::move(best));
+        if (ex) ex->note = why + "; then the " + ex->note;
+        return ex;
+      }
+      why += "; with the cap of " + std::to_string(r.lattice_cap) + ", the lattice has " +
+             lattice.incomplete_reason() + " (raise --lattice-cap to try it)";
+    }
   }
   // Wide graphs: a tenth of the time left for the order search from the best heuristic (a
   // better incumbent prunes CBC's tree), then the boundary bound's seconds before the ilp,
