@@ -11,21 +11,22 @@
 
 namespace respect {
 
-size_t DownsetLattice::Hash(const uint64_t* b) const {
-  uint64_t h = 0x9e3779b97f4a7c15ull;
-  for (int w = 0; w < words_; ++w) {
-    h ^= b[w] + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    h *= 0xff51afd7ed558ccdull;
-  }
-  return static_cast<size_t>(h ^ (h >> 33));
+uint64_t DownsetLattice::Hash(const uint64_t* b) const {
+  uint64_t h = 0;
+  for (int w = 0; w < words_; ++w)
+    for (uint64_t x = b[w]; x; x &= x - 1) h ^= keys_[w * 64 + __builtin_ctzll(x)];
+  return h;
 }
 
-int DownsetLattice::Find(const uint64_t* b) const {
+int DownsetLattice::Find(const uint64_t* b) const { return keys_.empty() ? -1 : Find(b, Hash(b)); }
+
+int DownsetLattice::Find(const uint64_t* b, uint64_t hash) const {
   const size_t mask = table_.size() - 1;
-  for (size_t i = Hash(b) & mask;; i = (i + 1) & mask) {
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const int slot = table_[i];
     if (slot == 0) return -1;
-    if (std::memcmp(bits(slot - 1), b, sizeof(uint64_t) * words_) == 0) return slot - 1;
+    if (hashes_[slot - 1] == hash && std::memcmp(bits(slot - 1), b, sizeof(uint64_t) * words_) == 0)
+      return slot - 1;
   }
 }
 
@@ -39,7 +40,7 @@ void DownsetLattice::Insert(int d) {
     return Insert(d);  // d was not in the old table
   }
   const size_t mask = table_.size() - 1;
-  size_t i = Hash(bits(d)) & mask;
+  size_t i = hashes_[d] & mask;
   while (table_[i] != 0) i = (i + 1) & mask;
   table_[i] = d + 1;
 }
@@ -75,9 +76,18 @@ DownsetLattice DownsetLattice::Enumerate(const Graph& g, const LatticeOptions& o
     L.down_start_.assign(1, 0);
     return L;
   }
+  // The operators' Zobrist keys (splitmix64: fixed, so the lattice is deterministic).
+  L.keys_.resize(L.n_);
+  for (uint64_t x = 0x9e3779b97f4a7c15ull, v = 0; v < L.keys_.size(); ++v) {
+    uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    L.keys_[v] = z ^ (z >> 31);
+  }
   // Downset {}: its ready operators are the sources.
   L.bits_.assign(L.words_, 0);
   L.cardinality_.push_back(0);
+  L.hashes_.push_back(0);
   L.Insert(0);
   std::vector<std::vector<int>> ready(1);
   for (int v = 0; v < L.n_; ++v)
@@ -109,7 +119,8 @@ DownsetLattice DownsetLattice::Enumerate(const Graph& g, const LatticeOptions& o
       for (int v : chosen) {
         std::memcpy(next.data(), L.bits(d), sizeof(uint64_t) * L.words_);
         next[v >> 6] |= uint64_t{1} << (v & 63);
-        int to = L.Find(next.data());
+        const uint64_t hash = L.hashes_[d] ^ L.keys_[v];
+        int to = L.Find(next.data(), hash);
         if (to < 0) {
           if (L.size() >= o.max_downsets) {
             L.reason_ = fmt::format("more than {} downsets", o.max_downsets);
@@ -119,6 +130,7 @@ DownsetLattice DownsetLattice::Enumerate(const Graph& g, const LatticeOptions& o
           to = L.size();
           L.bits_.insert(L.bits_.end(), next.begin(), next.end());
           L.cardinality_.push_back(L.cardinality_[d] + 1);
+          L.hashes_.push_back(hash);
           L.Insert(to);
           // Ready after adding v: the others still ready, and v's successors whose
           // predecessors are now all in.

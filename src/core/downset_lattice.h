@@ -91,10 +91,15 @@ class DownsetLattice {
   std::vector<uint64_t> bits_;
   std::vector<int> cardinality_;
   std::vector<int> table_;  // open addressing: downset index + 1, 0 = empty slot
+  // Zobrist hashing: a random key per operator, a downset's hash the XOR of its members' keys,
+  // so a step's hash is its source's XOR one key (no pass over the bits), and a probe compares
+  // the stored hashes before the bits.
+  std::vector<uint64_t> keys_, hashes_;
   std::vector<int> up_start_, down_start_;
   std::vector<Step> up_, down_;
 
-  size_t Hash(const uint64_t* b) const;
+  uint64_t Hash(const uint64_t* b) const;
+  int Find(const uint64_t* b, uint64_t hash) const;
   void Insert(int d);
 };
 
