@@ -72,7 +72,6 @@ class CutEnumerator {
     return stop_;
   }
   int64_t flows() const { return flows_; }
-  int64_t pruned() const { return pruned_; }  // states the admissibility test cut off
   // Past the deadline, or cancelled.
   bool Expired() const { return Clock::now() > deadline_ || (cancel_ && cancel_->load()); }
 
@@ -191,10 +190,8 @@ class CutEnumerator {
     }
   }
 
-  bool Admits(const State& s) {
-    if (!admissible_ || (*admissible_)(s.value, s.in_bytes, s.out_bytes)) return true;
-    ++pruned_;
-    return false;
+  bool Admits(const State& s) const {
+    return !admissible_ || (*admissible_)(s.value, s.in_bytes, s.out_bytes);
   }
 
   const Graph& g_;
@@ -209,7 +206,7 @@ class CutEnumerator {
   const Emit* emit_ = nullptr;
   const Admissible* admissible_ = nullptr;
   Stop stop_ = Stop::kNone;
-  int64_t flows_ = 0, pruned_ = 0;
+  int64_t flows_ = 0;
 };
 
 // The operators of a leaf (every state 1, in, or 2, out) as bits: 8 states at a time, their
@@ -341,7 +338,6 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
       },
       admissible);
   out.max_flows = cuts.flows();
-  out.bytes_pruned = cuts.pruned();
   out.downsets = static_cast<int64_t>(bounds.size());
   out.enumerate_s = std::chrono::duration<double>(Clock::now() - t0).count();
   if (stop == Stop::kCap) {
@@ -566,6 +562,11 @@ Result<CutWalkResult> SolvePaperByDeepeningCuts(const CostModel& m, const CutWal
     }
     most = std::max(most + 1, (o.stages - 1) * fewest);
   }
+}
+
+int64_t FirstLatticeCap(const ScheduleRequest& r) {
+  return r.objective == Objective::kPaper ? std::min<int64_t>(r.lattice_cap, 100'000)
+                                          : r.lattice_cap;
 }
 
 CutWalkOptions CutWalkOptionsFor(const CostModel& m, const ScheduleRequest& r, double incumbent,

@@ -65,7 +65,6 @@ struct CutWalkResult {
   int fewest_edges = 0;                 // e_min
   int64_t downsets = 0;                 // boundaries enumerated
   int64_t max_flows = 0;                // minimum cuts computed by the enumeration
-  int64_t bytes_pruned = 0;             // branches the bytes prune cut off
   int64_t pairs = 0;                    // (D', D) transitions the chain DP tried
   double enumerate_s = 0, chain_s = 0;  // seconds in each step
   std::string reason;                   // why it stopped early
@@ -90,9 +89,10 @@ Result<CutWalkResult> SolvePaperByCuts(const CostModel& m, const CutWalkOptions&
 Result<CutWalkResult> SolvePaperByDeepeningCuts(const CostModel& m, const CutWalkOptions& o);
 
 // Where the cut walk may certify instead (the paper objective), callers first try the lattice
-// with at most this many downsets: 0.1 s where it overflows, where the default cap (500,000)
-// costs the authors' NASNet 0.6 s; the request's cap is tried after a walk that did not finish.
-inline constexpr int64_t kLatticeCapBeforeTheWalk = 100'000;
+// with at most 100,000 downsets (0.05 s where it overflows, where the default cap of 500,000
+// costs the authors' NASNet 0.27 s) and the request's cap after a walk that did not finish:
+// the first cap for a request (its own where the walk does not apply).
+int64_t FirstLatticeCap(const ScheduleRequest& r);
 
 // The options for a paper-objective request from an incumbent value, with `seconds` of its
 // time: the bytes term's head-tail bound, and as many downsets as fit in 512 MB.

@@ -93,11 +93,10 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
                                        "in execution order");
   };
   // Paper: the cut walk below certifies wide graphs, so the lattice is first tried with a
-  // small cap (kLatticeCapBeforeTheWalk), and with the request's cap after walks that did not
+  // small cap (FirstLatticeCap), and with the request's cap after walks that did not
   // finish.
   const bool walks = r.objective == Objective::kPaper;
-  const int64_t first_cap =
-      walks ? std::min(r.lattice_cap, kLatticeCapBeforeTheWalk) : r.lattice_cap;
+  const int64_t first_cap = FirstLatticeCap(r);
   if (auto note = lattice_certifies(first_cap)) return finish(*note, "lattice");
   // Does a lower bound meet the incumbent (`what`)? Then it is optimal over every schedule:
   // the certify phase says so, and `finish` returns it (engine "bound").
@@ -141,7 +140,20 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   // from below 0.3-4.5 s in all.
   std::string walk_note;
   double walk_ceiling = std::numeric_limits<double>::infinity();  // where a walk stopped
-  auto walk_certifies = [&](const CutWalkResult& w, Clock::time_point since) {
+  // A walk's outcome: its error in the note, a schedule it found taken, and, where it
+  // finished, the certify phase (after `skipped_window`, where given); otherwise the ceiling it
+  // stopped at and the floor its finished walks proved. True where it certified.
+  auto walk_certifies = [&](Result<CutWalkResult>& walk, Clock::time_point since,
+                            const char* skipped_window) {
+    if (!walk) {
+      walk_note = "; cut walk: " + walk.error().message;
+      return false;
+    }
+    const CutWalkResult& w = *walk;
+    if (w.found) {
+      best.schedule = w.schedule;
+      best.objective_value = w.value;
+    }
     if (!w.complete) {
       walk_ceiling = std::min(walk_ceiling, w.ceiling);
       walk_note = "; " + CutWalkNote(w);
@@ -152,6 +164,7 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
       }
       return false;
     }
+    if (skipped_window) out.phases.push_back({"window", 0, 0, 0, skipped_window});
     best.lower_bound = best.objective_value;
     best.bound_name = "cut-walk";
     best.bounds_applied = true;
@@ -163,24 +176,13 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
     const auto t_walk = Clock::now();
     auto walk = SolvePaperByDeepeningCuts(
         m, CutWalkOptionsFor(m, r, best.objective_value, SecondsLeft(r) / 3));
-    if (!walk) {
-      walk_note = "; cut walk: " + walk.error().message;
-    } else {
-      const bool improved = walk->found;
-      if (improved) {
-        best.schedule = std::move(walk->schedule);
-        best.objective_value = walk->value;
-      }
-      if (walk->complete)
-        out.phases.push_back(
-            {"window", 0, 0, 0, "skipped: the cut walk from below certifies this graph directly"});
-      if (walk_certifies(*walk, t_walk))
-        return finish(rl_note + "; certified by the " + CutWalkNote(*walk) +
-                          (improved ? ", which found the optimum" : "") +
-                          ": optimal over every valid schedule",
-                      "cut-walk");
-      out.phases.push_back({"walk", Since(t_walk), 0, walk->floor, CutWalkNote(*walk)});
-    }
+    if (walk_certifies(walk, t_walk,
+                       "skipped: the cut walk from below certifies this graph directly"))
+      return finish(rl_note + "; certified by the " + CutWalkNote(*walk) +
+                        (walk->found ? ", which found the optimum" : "") +
+                        ": optimal over every valid schedule",
+                    "cut-walk");
+    if (walk) out.phases.push_back({"walk", Since(t_walk), 0, walk->floor, CutWalkNote(*walk)});
   }
   if (first_cap < r.lattice_cap)
     if (auto note = lattice_certifies(r.lattice_cap)) return finish(*note + walk_note, "lattice");
@@ -249,20 +251,11 @@ Result<ScheduleResult> RunRlIlp(const CostModel& m, const ScheduleRequest& r) {
   if (r.objective == Objective::kPaper && best.objective_value < walk_ceiling && !PastDeadline(r)) {
     auto walk =
         SolvePaperByCuts(m, CutWalkOptionsFor(m, r, best.objective_value, SecondsLeft(r) / 3));
-    if (!walk) {
-      walk_note = "; cut walk: " + walk.error().message;
-    } else {
-      const bool improved = walk->found;
-      if (improved) {
-        best.schedule = std::move(walk->schedule);
-        best.objective_value = walk->value;
-      }
-      if (walk_certifies(*walk, t))
-        return finish(win_note + "; certified by the " + CutWalkNote(*walk) +
-                          (improved ? ", which found a better schedule" : "") +
-                          ": optimal over every valid schedule",
-                      "cut-walk");
-    }
+    if (walk_certifies(walk, t, nullptr))
+      return finish(win_note + "; certified by the " + CutWalkNote(*walk) +
+                        (walk->found ? ", which found a better schedule" : "") +
+                        ": optimal over every valid schedule",
+                    "cut-walk");
   }
   if (auto refused = IlpTooLarge(m, r, SecondsLeft(r)); !refused.empty()) {
     out.phases.push_back({"certify", Since(t), 0, 0, refused + walk_note});

@@ -363,9 +363,7 @@ Result<ScheduleResult> RunExact(const CostModel& m, const ScheduleRequest& r) {
   if (meets(false)) return std::move(*best);
   // Paper: the cut walk below certifies wide graphs, so the lattice is first tried with a small
   // cap, and with the request's after a walk that did not finish.
-  const bool walks = best && r.objective == Objective::kPaper;
-  const int64_t first_cap =
-      walks ? std::min(r.lattice_cap, kLatticeCapBeforeTheWalk) : r.lattice_cap;
+  const int64_t first_cap = best ? FirstLatticeCap(r) : r.lattice_cap;
   DownsetLattice lattice = EnumerateFor(m, r, first_cap);
   if (lattice.complete()) return ExactFrom(m, r, lattice, std::move(best));
   std::string why =
