@@ -10,6 +10,7 @@
 #include "core/analysis.h"
 #include "cost/segment_scan.h"
 #include "schedulers/objective.h"
+#include "schedulers/satellites.h"
 
 namespace respect {
 
@@ -392,15 +393,24 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
   if (K < 1) return Error{fmt::format("need at least 1 stage, got {}", K)};
   if (K > n)
     return Error{fmt::format("{} stages for {} operators: at most one stage per operator", K, n)};
+  // The first satellite order (half the savings in front) goes first: on graphs where it wins
+  // (random DAGs), its value prunes the other orders' scans, and a deadline that stops the
+  // search early finds it cut; ties go to the first order cut.
+  std::vector<std::vector<int>> satellites = SatelliteOrders(m, K, o, paper_lambda);
   std::vector<std::pair<const char*, std::vector<int>>> orders;
+  for (size_t i = 0; i < satellites.size() && i < 1; ++i)
+    orders.push_back({"satellites", std::move(satellites[i])});
   for (TopoOrderKind kind :
        {TopoOrderKind::kKahnLifo, TopoOrderKind::kKahnFifo, TopoOrderKind::kDepthFirst,
         TopoOrderKind::kAsap, TopoOrderKind::kAlap})
     orders.push_back({TopoOrderName(kind), TopologicalOrder(m.graph(), kind)});
   orders.push_back({"execution", m.exec_order()});
+  for (size_t i = 1; i < satellites.size(); ++i)
+    orders.push_back({"satellites", std::move(satellites[i])});
   const double inf = std::numeric_limits<double>::infinity();
   auto past = [&] { return deadline != Deadline{} && std::chrono::steady_clock::now() > deadline; };
   std::optional<CutResult> best;
+  const char* best_name = orders[0].first;
   int done = 0, distinct = 0, inexact = 0;
   bool timed_out = false;
   for (size_t i = 0; i < orders.size(); ++i) {
@@ -423,13 +433,19 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
     if (r->timed_out) {
       timed_out = true;
       // The paper DP stops with a valid cut (its incumbent); the time DP with nothing.
-      if (r->value != inf && (!best || r->value < best->value)) best = std::move(*r);
+      if (r->value != inf && (!best || r->value < best->value)) {
+        best = std::move(*r);
+        best_name = orders[i].first;
+      }
       continue;
     }
     ++done;
     inexact += !r->exact;
     if (r->value == inf) continue;  // no better than the best so far
-    if (!best || r->value < best->value) best = std::move(*r);
+    if (!best || r->value < best->value) {
+      best = std::move(*r);
+      best_name = orders[i].first;
+    }
   }
   if (!best) {  // the deadline struck during the first order: an equal cut of it
     best = CutResult{};
@@ -440,8 +456,11 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
   best->note =
       timed_out
           ? fmt::format("time limit: cut {} of {} topological orders optimally{}", done, distinct,
-                        done == 0 ? " (returned an equal-count cut of Coral's order)" : "")
-          : fmt::format("optimal cuts of the best of {} topological orders", distinct);
+                        done == 0 ? fmt::format(" (returned an equal-count cut of the {} order)",
+                                                orders[0].first)
+                                  : fmt::format(" (best: {})", best_name))
+          : fmt::format("optimal cuts of the best of {} topological orders ({})", distinct,
+                        best_name);
   if (inexact > 0)
     best->note += fmt::format(
         " ({} of them not cut optimally: the host-aware search outgrew its memory, so the best "

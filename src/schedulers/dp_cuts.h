@@ -41,9 +41,11 @@ Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& or
 // value. Past `deadline` it stops with value +inf and timed_out.
 Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K,
                                   Objective o, double upper, Deadline deadline = {});
-// The best over Coral's Kahn/LIFO order, Kahn/FIFO, depth-first, ASAP, ALAP and the graph's
-// own execution order (ties: the first in that list). Past `deadline` it returns the best cut
-// found so far, or an equal-count cut of the first order when none finished (timed_out).
+// The best over the first satellite order (schedulers/satellites.h), Coral's Kahn/LIFO order,
+// Kahn/FIFO, depth-first, ASAP, ALAP, the graph's own execution order and the other satellite
+// orders (ties: the first in that list; the note names the winner). Past `deadline` it returns
+// the best cut found so far, or an equal-count cut of the first order when none finished
+// (timed_out).
 Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o,
                                      double paper_lambda = 1.0, Deadline deadline = {});
 

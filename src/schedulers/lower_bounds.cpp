@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/analysis.h"
+#include "core/min_closure.h"
 #include "solver/milp.h"
 
 namespace respect {
@@ -41,6 +42,24 @@ FixedTraffic FixedTrafficOf(const CostModel& m, int caches) {
 }
 
 }  // namespace
+
+std::vector<double> ParamsAtFirstReader(const Graph& g) {
+  std::vector<double> out(g.num_ops(), 0);
+  std::vector<char> stored(g.tensors.size(), 0);
+  for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
+    const Tensor& c = g.tensors[t];
+    if (!c.is_constant || c.consumers.empty()) continue;
+    const int storage = g.StorageOf(t);
+    if (storage >= 0 && storage < static_cast<int>(stored.size())) {
+      if (stored[storage]) continue;
+      stored[storage] = 1;
+    }
+    out[c.consumers.front()] += static_cast<double>(c.bytes);
+  }
+  for (int v = 0; v < g.num_ops(); ++v)
+    if (g.ops[v].inputs.empty()) out[v] += static_cast<double>(g.ops[v].param_bytes);
+  return out;
+}
 
 double SimpleLowerBound(const CostModel& m, const ScheduleRequest& r, bool all_stages_used) {
   if (r.objective == Objective::kPaper) {
@@ -113,28 +132,6 @@ struct SetLoad {
     io_out += o.io_out;
   }
 };
-
-// Parameter bytes per operator, each constant (each stored buffer, where converters share one)
-// counted once, at its first reader: a stage holding any reader stores it, so a set's sum never
-// exceeds what its stages store. Operators whose constants are not tensors carry param_bytes
-// (as the cost model charges them).
-std::vector<double> ParamsAtFirstReader(const Graph& g) {
-  std::vector<double> out(g.num_ops(), 0);
-  std::vector<char> stored(g.tensors.size(), 0);
-  for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
-    const Tensor& c = g.tensors[t];
-    if (!c.is_constant || c.consumers.empty()) continue;
-    const int storage = g.StorageOf(t);
-    if (storage >= 0 && storage < static_cast<int>(stored.size())) {
-      if (stored[storage]) continue;
-      stored[storage] = 1;
-    }
-    out[c.consumers.front()] += static_cast<double>(c.bytes);
-  }
-  for (int v = 0; v < g.num_ops(); ++v)
-    if (g.ops[v].inputs.empty()) out[v] += static_cast<double>(g.ops[v].param_bytes);
-  return out;
-}
 
 // The closure sums over ancestors (up) or descendants (down), each operator with itself.
 std::vector<SetLoad> ClosureLoads(const CostModel& m, const std::vector<SetLoad>& own, bool up) {
@@ -245,135 +242,6 @@ double HeadTailLowerBound(const CostModel& m, const ScheduleRequest& r) {
 }
 
 namespace {
-
-// The tensors that can cross a stage boundary: activations (not constants) of some bytes, made
-// by an operator and read by another.
-std::vector<int> CrossingTensors(const Graph& g) {
-  std::vector<int> out;
-  for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
-    const Tensor& x = g.tensors[t];
-    if (x.is_constant || x.producer < 0 || x.bytes <= 0) continue;
-    if (std::any_of(x.consumers.begin(), x.consumers.end(), [&](int c) { return c != x.producer; }))
-      out.push_back(t);
-  }
-  return out;
-}
-
-// The least weight of a downset (a set closed under predecessors; weights of either sign), by
-// the classic reduction of minimum-weight closure to a minimum s-t cut (Picard 1976): an
-// operator with negative weight hangs from the source, one with positive weight drains to the
-// sink, and every edge u -> v forbids taking v without u. Dinic's algorithm on doubles.
-// Optionally the weight also charges the activations that cross out of the downset: a tensor
-// whose producer is in D and some consumer is not costs its bytes once (one node per tensor,
-// in D only with all its consumers: the hyperedge's cut, as the evaluator charges it).
-class MinClosure {
- public:
-  // edge_cost > 0: each edge u -> v leaving the downset also costs that much (a cut).
-  // tensor_cut: Solve's cut_scale x the bytes of each tensor leaving the downset.
-  explicit MinClosure(const Graph& g, double edge_cost = 0, bool tensor_cut = false)
-      : n_(g.num_ops()), nodes_(g.num_ops()) {
-    if (tensor_cut)
-      for (int t : CrossingTensors(g))
-        tensors_.push_back(
-            {t, g.tensors[t].producer, nodes_++, static_cast<double>(g.tensors[t].bytes)});
-    head_.assign(nodes_ + 2, -1);
-    for (int v = 0; v < n_; ++v)
-      for (int u : g.preds(v)) AddEdge(v, u, kInf);  // v in D => u in D
-    if (edge_cost > 0)
-      for (int u = 0; u < n_; ++u)
-        for (int v : g.succs(u)) AddEdge(u, v, edge_cost);  // u in D, v not: cut
-    for (const CutTensor& c : tensors_)
-      for (int v : g.tensors[c.tensor].consumers)
-        if (v != c.producer) AddEdge(c.node, v, kInf);  // "all consumers in D" => each is
-    fixed_edges_ = static_cast<int>(to_.size());
-    fixed_cap_ = cap_;
-    fixed_head_ = head_;
-    fixed_next_ = next_;
-  }
-  // min over downsets D of sum_{v in D} y[v] (+ cut_scale x the bytes of the tensors leaving
-  // D), over those holding `in` (and so its ancestors) and not `out` (nor its descendants)
-  // where these are >= 0.
-  double Solve(const std::vector<double>& y, int in = -1, int out = -1, double cut_scale = 0) {
-    // Back to the fixed edges at full capacity (dropping the previous call's terminal edges,
-    // appended after them), then this call's.
-    to_.resize(fixed_edges_);
-    cap_ = fixed_cap_;
-    head_ = fixed_head_;
-    next_ = fixed_next_;
-    const int s = nodes_, t = nodes_ + 1;
-    double negative = 0;
-    for (int v = 0; v < n_; ++v) {
-      if (y[v] < 0) {
-        negative += y[v];
-        AddEdge(s, v, -y[v]);
-      } else if (y[v] > 0) {
-        AddEdge(v, t, y[v]);
-      }
-    }
-    if (cut_scale > 0)
-      for (const CutTensor& c : tensors_)
-        AddEdge(c.producer, c.node, cut_scale * c.bytes);  // producer in D, a consumer not
-    if (in >= 0) AddEdge(s, in, kInf);
-    if (out >= 0) AddEdge(out, t, kInf);
-    return negative + MaxFlow(s, t);
-  }
-  bool has_tensors() const { return !tensors_.empty(); }
-
- private:
-  struct CutTensor {
-    int tensor, producer, node;
-    double bytes;
-  };
-  std::vector<CutTensor> tensors_;
-  static constexpr double kInf = 1e300;
-  int n_, nodes_, fixed_edges_ = 0;
-  std::vector<int> head_, to_, next_, level_, it_;
-  std::vector<int> fixed_head_, fixed_next_;
-  std::vector<double> cap_, fixed_cap_;
-
-  void AddEdge(int a, int b, double c) {
-    for (auto [x, y, cc] : {std::tuple{a, b, c}, std::tuple{b, a, 0.0}}) {
-      to_.push_back(y);
-      cap_.push_back(cc);
-      next_.push_back(head_[x]);
-      head_[x] = static_cast<int>(to_.size()) - 1;
-    }
-  }
-  bool Levels(int s, int t) {
-    level_.assign(nodes_ + 2, -1);
-    std::vector<int> queue = {s};
-    level_[s] = 0;
-    for (size_t q = 0; q < queue.size(); ++q)
-      for (int e = head_[queue[q]]; e >= 0; e = next_[e])
-        if (cap_[e] > 1e-15 && level_[to_[e]] < 0) {
-          level_[to_[e]] = level_[queue[q]] + 1;
-          queue.push_back(to_[e]);
-        }
-    return level_[t] >= 0;
-  }
-  double Push(int v, int t, double f) {
-    if (v == t) return f;
-    for (int& e = it_[v]; e >= 0; e = next_[e]) {
-      const int w = to_[e];
-      if (cap_[e] <= 1e-15 || level_[w] != level_[v] + 1) continue;
-      const double d = Push(w, t, std::min(f, cap_[e]));
-      if (d > 0) {
-        cap_[e] -= d;
-        cap_[e ^ 1] += d;
-        return d;
-      }
-    }
-    return 0;
-  }
-  double MaxFlow(int s, int t) {
-    double flow = 0;
-    while (Levels(s, t)) {
-      it_ = head_;
-      for (double f; (f = Push(s, t, kInf)) > 0;) flow += f;
-    }
-    return flow;
-  }
-};
 
 // The operators without predecessors and those without successors: every stage boundary (a
 // downset neither empty nor everything) holds one of the first and misses one of the second.

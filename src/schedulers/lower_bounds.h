@@ -26,10 +26,17 @@
 
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "schedulers/scheduler.h"
 
 namespace respect {
+
+// Parameter bytes per operator, each constant (each stored buffer, where converters share one)
+// counted once, at its first reader: a stage holding any reader stores it, so a set's sum never
+// exceeds what its stages store. Operators whose constants are not tensors carry param_bytes
+// (as the cost model charges them).
+std::vector<double> ParamsAtFirstReader(const Graph& g);
 
 // A bound on the request's optimum, in the objective's unit, and which bound it is.
 struct LowerBound {

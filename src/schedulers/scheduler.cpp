@@ -19,6 +19,7 @@
 #include "schedulers/order_to_stages.h"
 #include "schedulers/profiling_partitioner.h"
 #include "schedulers/rl_ilp.h"
+#include "schedulers/satellites.h"
 
 namespace respect {
 namespace {
@@ -285,14 +286,16 @@ Result<ScheduleResult> RunHybridExact(const CostModel& m, const ScheduleRequest&
   return out;
 }
 
-// The seed orders of the order search: the six classic orders, the learned policy's (where
-// registered) and `extra` (an incumbent's own order).
+// The seed orders of the order search: the six classic orders, the satellite orders, the
+// learned policy's (where registered) and `extra` (an incumbent's own order).
 std::vector<std::vector<int>> SeedOrders(const CostModel& m, const ScheduleRequest& r,
                                          const std::vector<int>& extra) {
   std::vector<std::vector<int>> seeds;
   if (!extra.empty()) seeds.push_back(extra);
   for (TopoOrderKind kind : AllTopoOrders()) seeds.push_back(TopologicalOrder(m.graph(), kind));
   seeds.push_back(m.exec_order());
+  for (std::vector<int>& order : SatelliteOrders(m, r.stages, r.objective, r.paper_lambda))
+    seeds.push_back(std::move(order));
   const auto& t = Schedulers();
   if (std::any_of(t.begin(), t.end(), [](const SchedulerInfo& s) { return s.name == "rl"; })) {
     // A quarter of the time left at most: the search itself needs the rest (decoding a
