@@ -100,6 +100,50 @@ TEST(DpCuts, EqualsBruteForceOverCutsOfAFixedOrder) {
   }
 }
 
+// The host-aware bisection (where the Pareto labels outgrow their memory, as on the big
+// random DAGs at K = 10) against brute force over every cut of a fixed order, where a small
+// cache and a slow controller make the host set the period of many cuts.
+TEST(DpCuts, HostBisectionEqualsBruteForceOverCutsOfAFixedOrder) {
+  int host_bound = 0;
+  for (uint32_t seed = 1; seed <= 15; ++seed) {
+    Graph g = RandomNet(10, seed, /*with_fallback=*/false);
+    DeviceProfile p = SmallCacheUsb();
+    p.controller_in_bytes_per_s /= 4;  // a slower host controller sets more periods
+    p.controller_out_bytes_per_s /= 4;
+    CostModel m(g, p);
+    const std::vector<int> order = TopologicalOrder(g, TopoOrderKind::kKahnLifo);
+    for (int K = 1; K <= 4; ++K) {
+      double brute = 1e300;
+      bool host = false;
+      std::vector<int> cuts;
+      ForEachCut(g.num_ops(), K, cuts, 1, [&] {
+        std::vector<int> stage(g.num_ops());
+        for (int p = 0, k = 0; p < g.num_ops(); ++p) {
+          while (k < K - 1 && p >= cuts[k]) ++k;
+          stage[order[p]] = k;
+        }
+        const PipelineCost c = EvaluateSchedule(m, Schedule(K, stage, order));
+        if (c.period_s < brute) {
+          brute = c.period_s;
+          host = c.limit != PipelineLimit::kStage;
+        }
+      });
+      host_bound += host;
+      const double inf = std::numeric_limits<double>::infinity();
+      for (double upper : {inf, brute * 3, brute * 1.001}) {
+        const CutResult r = HostBisectionCutsOfOrder(m, order, K, 0, upper);
+        EXPECT_NEAR(r.value, brute, 1e-9 * brute) << seed << " K=" << K << " upper " << upper;
+        EXPECT_NEAR(EvaluateSchedule(m, r.schedule).period_s, r.value, 1e-15);
+        EXPECT_TRUE(ValidateSchedule(g, r.schedule).ok());
+        EXPECT_TRUE(EmptyStages(r.schedule).empty());
+      }
+      // Nothing beats the optimum itself.
+      EXPECT_TRUE(std::isinf(HostBisectionCutsOfOrder(m, order, K, 0, brute).value));
+    }
+  }
+  EXPECT_GT(host_bound, 15);  // the host sets the optimum's period often enough to matter
+}
+
 TEST(DpCuts, NeverWorseThanCoralsPartitionOnRealModels) {
   for (const char* spec : {"resnet50", "mobilenet_v2", "inception_v3"}) {
     auto g = BuildZooModel(spec);

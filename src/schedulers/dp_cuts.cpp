@@ -285,7 +285,87 @@ CutResult HostCutsOfOrder(const CostModel& m, const std::vector<int>& order, int
   return r;
 }
 
+bool AnyOperatorFallsBack(const CostModel& m) {
+  for (int v = 0; v < m.graph().num_ops(); ++v)
+    if (m.FallsBackToCpu(v)) return true;
+  return false;
+}
+
 }  // namespace
+
+CutResult HostBisectionCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K,
+                                   double lower, double upper, Deadline deadline) {
+  const int n = static_cast<int>(order.size());
+  const double inf = std::numeric_limits<double>::infinity();
+  const DeviceProfile& p = m.profile();
+  const double link_out = p.link_out_bytes_per_s, ctrl = p.Controllers(K);
+  lower = std::max(lower, K * HostCpuSeconds(p, true, 0) / p.host_cores);
+  CutResult r;
+  r.value = inf;
+  r.schedule.num_stages = K;
+  r.schedule.order = order;
+  std::vector<double> best(static_cast<size_t>(K + 1) * (n + 1));
+  std::vector<int> arg(best.size());
+  auto at = [K](int k, int j) { return static_cast<size_t>(j) * (K + 1) + k; };
+  SegmentScanner scan(m, order);
+  if (!std::isfinite(upper)) {  // no bound given: the equal-count cut's period is one
+    r.schedule = EqualCut(m, order, K);
+    r.value = EvaluateSchedule(m, r.schedule).period_s;
+    upper = r.value * (1 + 1e-12);
+  }
+  double hi = upper;
+  // Probes alternate between just below the best period found (which proves it, ending the
+  // search, or finds a better one) and bisection: the best cut is often found early.
+  for (int probe = 0; probe < 400 && hi - lower > 1e-9 * hi; ++probe) {
+    const double P = probe % 2 == 0 ? hi * (1 - 1e-9) : 0.5 * (lower + hi);
+    std::fill(best.begin(), best.end(), inf);
+    best[at(0, 0)] = 0;
+    const double C_hi = hi * ctrl * (1 + 1e-12);
+    for (int i = 0; i < n; ++i) {
+      if (deadline != Deadline{} && (i & 15) == 0 && std::chrono::steady_clock::now() > deadline) {
+        r.timed_out = true;
+        return r;
+      }
+      bool any = false;
+      for (int k = 0; k < K && !any; ++k) any = best[at(k, i)] < inf;
+      if (!any) continue;
+      scan.Start(i);
+      for (int j = i + 1; j <= n; ++j) {
+        const StageCost& st = scan.Extend();
+        if (st.latency_s - static_cast<double>(st.out_bytes) / link_out > P) break;
+        if (st.latency_s > P) continue;
+        for (int k = std::max(1, K - (n - j)); k <= K; ++k) {
+          const double cand = best[at(k - 1, i)] + st.controller_s;
+          // A cut sending more than hi allows is slower than the best found: no use.
+          if (cand > C_hi) continue;
+          if (cand < best[at(k, j)]) {
+            best[at(k, j)] = cand;
+            arg[at(k, j)] = i;
+          }
+        }
+      }
+    }
+    if (best[at(K, n)] == inf) {  // no cut keeps every segment within P
+      lower = P;
+      continue;
+    }
+    Schedule s = r.schedule;
+    s.stage_of.assign(m.graph().num_ops(), 0);
+    for (int k = K, j = n; k >= 1; --k) {
+      const int i = arg[at(k, j)];
+      for (int q = i; q < j; ++q) s.stage_of[order[q]] = k - 1;
+      j = i;
+    }
+    const double v = EvaluateSchedule(m, s).period_s;
+    if (v > P) lower = P;
+    if (v < r.value && v < upper) {
+      r.value = v;
+      r.schedule = std::move(s);
+    }
+    hi = std::min(hi, v);
+  }
+  return r;
+}
 
 // best[k][j] = min over i of combine(best[k-1][i], T(order[i..j))), with every segment start i
 // scanned once for all k. A segment's cost without its outputs, LB(i..j) = T - out / link_out
@@ -363,6 +443,21 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
   if (period <= r.value * (1 + 1e-12)) return r;
   CutResult h = HostCutsOfOrder(m, order, K, std::min(period, U), deadline);
   if (h.value < inf) return h;
+  // The labels outgrew their memory: without host fallback, the bisection is exact too, from
+  // the slowest-stage optimum (a bound for this order) to the best period known.
+  if (!h.exact && !h.timed_out && !AnyOperatorFallsBack(m)) {
+    const double hi = std::min(period, U);
+    CutResult b = HostBisectionCutsOfOrder(m, order, K, r.value, hi, deadline);
+    if (b.value < inf) return b;  // the order's optimum, or (timed_out) the best cut found
+    if (b.timed_out) {            // nothing found in time: this cut stands
+      r.value = period <= U ? period : inf;
+      r.timed_out = true;
+      return r;
+    }
+    // Nothing below hi: this cut is the order's optimum, or nothing beats `upper`.
+    r.value = period <= U ? period : inf;
+    return r;
+  }
   // Nothing strictly below both (or the host-aware search outgrew its memory): the best of
   // this cut, the equal-count cut (whose value `upper` may be: the optimum then equals it) and
   // the cut of least total latency, which moves the fewest bytes and so spares the host's
@@ -447,6 +542,7 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
       best_name = orders[i].first;
     }
   }
+  const bool equal_cut = !best;
   if (!best) {  // the deadline struck during the first order: an equal cut of it
     best = CutResult{};
     best->schedule = EqualCut(m, orders[0].second, K);
@@ -456,7 +552,7 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
   best->note =
       timed_out
           ? fmt::format("time limit: cut {} of {} topological orders optimally{}", done, distinct,
-                        done == 0 ? fmt::format(" (returned an equal-count cut of the {} order)",
+                        equal_cut ? fmt::format(" (returned an equal-count cut of the {} order)",
                                                 orders[0].first)
                                   : fmt::format(" (best: {})", best_name))
           : fmt::format("optimal cuts of the best of {} topological orders ({})", distinct,

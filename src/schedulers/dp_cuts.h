@@ -41,6 +41,18 @@ Result<CutResult> BestCutsOfOrder(const CostModel& m, const std::vector<int>& or
 // value. Past `deadline` it stops with value +inf and timed_out.
 Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K,
                                   Objective o, double upper, Deadline deadline = {});
+// The throughput cuts of an order where the shared host sets the period (no operator falling
+// back to its CPU), by bisection on the period P. A probe finds, by a one-value DP over the
+// segments within P, the cut of least controller time among those; its period v is reachable,
+// and where v > P nothing up to P is. Probes alternate between just below the best period found
+// (which proves it, ending the search, or finds a better one) and bisection, until the gap to
+// `lower` (a period no cut goes below) is at most 1e-9 relative, within which a gap counts as
+// closed: exact in that sense, O(K n w) per probe in O(K n) memory. TimeCutsOfOrder calls it
+// where its Pareto labels (slowest stage, host CPU, controller sums) outgrow their memory. The
+// first probe is just below `upper`: value +inf where nothing beats it. Past `deadline`: the
+// best cut found (timed_out).
+CutResult HostBisectionCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K,
+                                   double lower, double upper, Deadline deadline = {});
 // The best over the first satellite order (schedulers/satellites.h), Coral's Kahn/LIFO order,
 // Kahn/FIFO, depth-first, ASAP, ALAP, the graph's own execution order and the other satellite
 // orders (ties: the first in that list; the note names the winner). Past `deadline` it returns
