@@ -178,5 +178,17 @@ TEST(OrderSearch, AutoUsesItWhereExactCannotRun) {
   EXPECT_TRUE(a->engine == "order-search" || a->engine == "heuristic") << a->engine;
 }
 
+// The search's note says what it was seeded with: the classic and the satellite orders.
+TEST(OrderSearch, NoteNamesItsSeeds) {
+  Graph g = RandomNet(40, 3);
+  CostModel m(g, SmallCacheUsb());
+  ScheduleRequest r(4);
+  r.time_limit_s = 0.5;
+  auto res = RunScheduler("brkga", m, r);
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  EXPECT_NE(res->note.find("seeded with the classic orders"), std::string::npos) << res->note;
+  EXPECT_NE(res->note.find("satellite orders"), std::string::npos) << res->note;
+}
+
 }  // namespace
 }  // namespace respect

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/status.h"
@@ -27,6 +28,7 @@ struct OrderSearchOptions {
   double elite = 0.2, mutants = 0.15, bias = 0.7;
   uint64_t seed = 1;
   std::vector<std::vector<int>> seeds;  // orders to start from (topological)
+  std::string seeds_note;               // which orders they are, for notes
   Deadline deadline{};                  // none: max_generations only
   int max_generations = 1'000'000;
   double paper_lambda = 1.0;

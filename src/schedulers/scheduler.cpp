@@ -289,13 +289,16 @@ Result<ScheduleResult> RunHybridExact(const CostModel& m, const ScheduleRequest&
 // The seed orders of the order search: the six classic orders, the satellite orders, the
 // learned policy's (where registered) and `extra` (an incumbent's own order).
 std::vector<std::vector<int>> SeedOrders(const CostModel& m, const ScheduleRequest& r,
-                                         const std::vector<int>& extra) {
+                                         const std::vector<int>& extra, std::string* note) {
   std::vector<std::vector<int>> seeds;
   if (!extra.empty()) seeds.push_back(extra);
   for (TopoOrderKind kind : AllTopoOrders()) seeds.push_back(TopologicalOrder(m.graph(), kind));
   seeds.push_back(m.exec_order());
-  for (std::vector<int>& order : SatelliteOrders(m, r.stages, r.objective, r.paper_lambda))
-    seeds.push_back(std::move(order));
+  std::vector<std::vector<int>> satellites =
+      SatelliteOrders(m, r.stages, r.objective, r.paper_lambda);
+  const size_t satellite_count = satellites.size();
+  for (std::vector<int>& order : satellites) seeds.push_back(std::move(order));
+  bool learned = false;
   const auto& t = Schedulers();
   if (std::any_of(t.begin(), t.end(), [](const SchedulerInfo& s) { return s.name == "rl"; })) {
     // A quarter of the time left at most: the search itself needs the rest (decoding a
@@ -304,8 +307,18 @@ std::vector<std::vector<int>> SeedOrders(const CostModel& m, const ScheduleReque
     rl.tpus = 0;
     rl.time_limit_s = std::max(0.01, SecondsLeft(r) / 4);
     rl.deadline = {};
-    if (auto res = RunScheduler("rl", m, rl); res && !res->schedule.order.empty())
+    if (auto res = RunScheduler("rl", m, rl); res && !res->schedule.order.empty()) {
       seeds.push_back(res->schedule.order);
+      learned = true;
+    }
+  }
+  if (note) {
+    std::vector<std::string> parts = {"the classic orders"};
+    if (satellite_count > 0) parts.push_back(fmt::format("{} satellite orders", satellite_count));
+    if (learned) parts.push_back("the learned policy's");
+    *note = parts.front();
+    for (size_t i = 1; i < parts.size(); ++i)
+      *note += (i + 1 == parts.size() ? " and " : ", ") + parts[i];
   }
   return seeds;
 }
@@ -315,7 +328,7 @@ std::vector<std::vector<int>> SeedOrders(const CostModel& m, const ScheduleReque
 OrderSearchOptions OrderSearchFor(const CostModel& m, const ScheduleRequest& r,
                                   const std::vector<int>& extra, Deadline deadline, double target) {
   OrderSearchOptions o;
-  o.seeds = SeedOrders(m, r, extra);
+  o.seeds = SeedOrders(m, r, extra, &o.seeds_note);
   o.deadline = deadline;
   o.seed = r.rl.seed;
   o.paper_lambda = r.paper_lambda;
@@ -470,8 +483,8 @@ Result<ScheduleResult> RunBrkga(const CostModel& m, const ScheduleRequest& r) {
   out.cut_short = res->stopped;
   out.note = fmt::format(
       "random-key genetic search over topological orders, each cut optimally by dp: {} "
-      "generations, {} orders cut (seeded with the classic orders{}){}",
-      res->generations, res->evaluations, o.seeds.size() > 7 ? " and the learned policy's" : "",
+      "generations, {} orders cut (seeded with {}){}",
+      res->generations, res->evaluations, o.seeds_note,
       res->reached_target ? "; stopped on reaching the " + bound.name + " lower bound" : "");
   return out;
 }
