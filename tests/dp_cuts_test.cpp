@@ -57,6 +57,21 @@ void ForEachCut(int n, int K, std::vector<int>& cuts, int from, const std::funct
   }
 }
 
+// Every cut of `order` into K non-empty segments, as a schedule running in that order.
+void ForEachCutOf(const std::vector<int>& order, int K,
+                  const std::function<void(const Schedule&)>& visit) {
+  const int n = static_cast<int>(order.size());
+  std::vector<int> cuts;
+  ForEachCut(n, K, cuts, 1, [&] {
+    std::vector<int> stage(n);
+    for (int p = 0, k = 0; p < n; ++p) {
+      while (k < K - 1 && p >= cuts[k]) ++k;
+      stage[order[p]] = k;
+    }
+    visit(Schedule(K, stage, order));
+  });
+}
+
 TEST(DpCuts, EqualsBruteForceOverCutsOfAFixedOrder) {
   for (uint32_t seed = 1; seed <= 15; ++seed) {
     Graph g = RandomNet(10, seed);
@@ -67,14 +82,8 @@ TEST(DpCuts, EqualsBruteForceOverCutsOfAFixedOrder) {
         // The paper objective's weight of one MiB: crossings dominate, or (even seeds) bytes.
         const double lambda = seed % 2 ? 0.5 + seed % 3 : 5000.0 * seed;
         double brute = 1e300;
-        std::vector<int> cuts;
-        ForEachCut(g.num_ops(), K, cuts, 1, [&] {
-          std::vector<int> stage(g.num_ops());
-          for (int p = 0, k = 0; p < g.num_ops(); ++p) {
-            while (k < K - 1 && p >= cuts[k]) ++k;
-            stage[order[p]] = k;
-          }
-          brute = std::min(brute, ObjectiveValue(m, Schedule(K, stage, order), o, lambda));
+        ForEachCutOf(order, K, [&](const Schedule& s) {
+          brute = std::min(brute, ObjectiveValue(m, s, o, lambda));
         });
         auto r = BestCutsOfOrder(m, order, K, o, lambda);
         ASSERT_TRUE(r.ok()) << r.error().message;
@@ -115,14 +124,8 @@ TEST(DpCuts, HostBisectionEqualsBruteForceOverCutsOfAFixedOrder) {
     for (int K = 1; K <= 4; ++K) {
       double brute = 1e300;
       bool host = false;
-      std::vector<int> cuts;
-      ForEachCut(g.num_ops(), K, cuts, 1, [&] {
-        std::vector<int> stage(g.num_ops());
-        for (int p = 0, k = 0; p < g.num_ops(); ++p) {
-          while (k < K - 1 && p >= cuts[k]) ++k;
-          stage[order[p]] = k;
-        }
-        const PipelineCost c = EvaluateSchedule(m, Schedule(K, stage, order));
+      ForEachCutOf(order, K, [&](const Schedule& s) {
+        const PipelineCost c = EvaluateSchedule(m, s);
         if (c.period_s < brute) {
           brute = c.period_s;
           host = c.limit != PipelineLimit::kStage;
