@@ -197,7 +197,7 @@ std::vector<int> AncestorCounts(const Graph& g) { return ReachCounts(g, /*up=*/t
 
 std::vector<int> DescendantCounts(const Graph& g) { return ReachCounts(g, /*up=*/false); }
 
-int WeaklyConnectedComponents(const Graph& g) {
+std::vector<int> WeakComponentOf(const Graph& g) {
   const int n = g.num_ops();
   std::vector<int> comp(n, -1);
   int count = 0;
@@ -217,7 +217,12 @@ int WeaklyConnectedComponents(const Graph& g) {
     }
     ++count;
   }
-  return count;
+  return comp;
+}
+
+int WeaklyConnectedComponents(const Graph& g) {
+  const std::vector<int> comp = WeakComponentOf(g);
+  return comp.empty() ? 0 : *std::max_element(comp.begin(), comp.end()) + 1;
 }
 
 }  // namespace respect

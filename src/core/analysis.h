@@ -43,5 +43,7 @@ std::vector<int> AncestorCounts(const Graph& g);
 std::vector<int> DescendantCounts(const Graph& g);
 // Number of weakly connected components of the operator DAG.
 int WeaklyConnectedComponents(const Graph& g);
+// Each operator's weakly connected component, numbered 0.. in order of its smallest operator.
+std::vector<int> WeakComponentOf(const Graph& g);
 
 }  // namespace respect

@@ -3,7 +3,7 @@
 // classic reduction to a minimum s-t cut (Picard 1976): an operator with negative weight hangs
 // from the source, one with positive weight drains to the sink, and every edge u -> v forbids
 // taking v without u; Dinic's algorithm on doubles. One graph is built once and solved for many
-// weight vectors (the lower bounds' Lagrangian directions, the satellites' sweep).
+// weight vectors (the lower bounds' Lagrangian directions and pinned pairs).
 #pragma once
 
 #include <vector>

@@ -135,6 +135,12 @@ class CostModel {
   double TpuSeconds(int op) const { return tpu_s_[op]; }
   double CpuSeconds(int op) const { return cpu_s_[op]; }
   bool FallsBackToCpu(int op) const { return fallback_[op]; }
+  // Does any operator fall back to the host CPU?
+  bool AnyFallsBackToCpu() const {
+    for (char f : fallback_)
+      if (f) return true;
+    return false;
+  }
 
   // Cost of a pipeline: stage_of[op] in [0, num_stages). The assignment must be valid (data
   // flows forward), which the schedule validator checks; stages may be empty. exec_order, when

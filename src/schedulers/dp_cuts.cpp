@@ -285,12 +285,6 @@ CutResult HostCutsOfOrder(const CostModel& m, const std::vector<int>& order, int
   return r;
 }
 
-bool AnyOperatorFallsBack(const CostModel& m) {
-  for (int v = 0; v < m.graph().num_ops(); ++v)
-    if (m.FallsBackToCpu(v)) return true;
-  return false;
-}
-
 }  // namespace
 
 CutResult HostBisectionCutsOfOrder(const CostModel& m, const std::vector<int>& order, int K,
@@ -445,17 +439,14 @@ Result<CutResult> TimeCutsOfOrder(const CostModel& m, const std::vector<int>& or
   if (h.value < inf) return h;
   // The labels outgrew their memory: without host fallback, the bisection is exact too, from
   // the slowest-stage optimum (a bound for this order) to the best period known.
-  if (!h.exact && !h.timed_out && !AnyOperatorFallsBack(m)) {
+  if (!h.exact && !h.timed_out && !m.AnyFallsBackToCpu()) {
     const double hi = std::min(period, U);
     CutResult b = HostBisectionCutsOfOrder(m, order, K, r.value, hi, deadline);
     if (b.value < inf) return b;  // the order's optimum, or (timed_out) the best cut found
-    if (b.timed_out) {            // nothing found in time: this cut stands
-      r.value = period <= U ? period : inf;
-      r.timed_out = true;
-      return r;
-    }
-    // Nothing below hi: this cut is the order's optimum, or nothing beats `upper`.
+    // Nothing below hi (this cut is the order's optimum, or nothing beats `upper`), or nothing
+    // found in time (this cut stands).
     r.value = period <= U ? period : inf;
+    r.timed_out = b.timed_out;
     return r;
   }
   // Nothing strictly below both (or the host-aware search outgrew its memory): the best of
@@ -493,8 +484,7 @@ Result<CutResult> BestCutsOverOrders(const CostModel& m, int K, Objective o, dou
   // search early finds it cut; ties go to the first order cut.
   std::vector<std::vector<int>> satellites = SatelliteOrders(m, K, o, paper_lambda);
   std::vector<std::pair<const char*, std::vector<int>>> orders;
-  for (size_t i = 0; i < satellites.size() && i < 1; ++i)
-    orders.push_back({"satellites", std::move(satellites[i])});
+  if (!satellites.empty()) orders.push_back({"satellites", std::move(satellites[0])});
   for (TopoOrderKind kind :
        {TopoOrderKind::kKahnLifo, TopoOrderKind::kKahnFifo, TopoOrderKind::kDepthFirst,
         TopoOrderKind::kAsap, TopoOrderKind::kAlap})

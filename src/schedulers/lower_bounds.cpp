@@ -20,11 +20,7 @@ constexpr double kInfinity = 1e30;  // CBC reads bounds past 1e30 as infinite
 
 // Does any operator fall back to the host CPU? The bounds then know only each operator's
 // cheaper placement.
-bool AnyFallback(const CostModel& m) {
-  for (int v = 0; v < m.graph().num_ops(); ++v)
-    if (m.FallsBackToCpu(v)) return true;
-  return false;
-}
+bool AnyFallback(const CostModel& m) { return m.AnyFallsBackToCpu(); }
 
 // The bytes every schedule moves over the link whatever its cuts (without host fallback): the
 // graph's inputs and outputs, and the parameters `caches` caches cannot hold.

@@ -5,6 +5,7 @@
 #include <queue>
 #include <utility>
 
+#include "core/analysis.h"
 #include "schedulers/lower_bounds.h"
 
 namespace respect {
@@ -60,6 +61,8 @@ std::vector<std::vector<int>> SatelliteOrders(const CostModel& m, int K, Objecti
   // outputs start crossing, its inputs stop (a tensor read by several operators: its share).
   // Paper: crossing edges; time objectives: the main stage's link time for those bytes.
   std::vector<double> front(n, 0), back(n, 0);
+  const double link_in = paper ? 1 : 1 / p.link_in_bytes_per_s;
+  const double link_out = paper ? 1 : 1 / p.link_out_bytes_per_s;
   for (int v = 0; v < n; ++v) {
     double out = 0, in = 0;
     if (paper) {
@@ -77,34 +80,16 @@ std::vector<std::vector<int>> SatelliteOrders(const CostModel& m, int K, Objecti
         in += static_cast<double>(x.bytes) / static_cast<double>(x.consumers.size());
       }
     }
-    const double link_in = paper ? 1 : 1 / p.link_in_bytes_per_s;
-    const double link_out = paper ? 1 : 1 / p.link_out_bytes_per_s;
     front[v] = (out - in) * link_in - saving[v];
     back[v] = (in - out) * link_out - saving[v];
   }
   // Weakly connected components other than the one with the most savings go first, each
   // contiguous: a boundary between two of them crosses nothing, so dp can make satellites of
   // whole components.
-  std::vector<int> component(n, -1);
-  std::vector<double> component_saving;
-  for (int s = 0; s < n; ++s) {
-    if (component[s] >= 0) continue;
-    const int c = static_cast<int>(component_saving.size());
-    component_saving.push_back(0);
-    std::vector<int> stack = {s};
-    component[s] = c;
-    while (!stack.empty()) {
-      const int v = stack.back();
-      stack.pop_back();
-      component_saving[c] += saving[v];
-      for (const std::vector<int>* next : {&g.preds(v), &g.succs(v)})
-        for (int w : *next)
-          if (component[w] < 0) {
-            component[w] = c;
-            stack.push_back(w);
-          }
-    }
-  }
+  const std::vector<int> component = WeakComponentOf(g);
+  std::vector<double> component_saving(*std::max_element(component.begin(), component.end()) + 1,
+                                       0.0);
+  for (int v = 0; v < n; ++v) component_saving[component[v]] += saving[v];
   const int main_component =
       static_cast<int>(std::max_element(component_saving.begin(), component_saving.end()) -
                        component_saving.begin());
